@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Runs the buildpack's compiled helper for the phase named by the calling
+# script (bin/detect, bin/compile, bin/release), building it on first use.
+#
+# A release package ships the helper prebuilt in bin/support/mod_wsgi-heroku.
+# From a plain git checkout it is built with CMake (or the C++ compiler
+# directly when CMake is missing) into the buildpack's build/ folder, or into
+# a folder under TMPDIR when the buildpack's folder is read-only. The build's
+# output goes to a log file, so detect's stdout stays clean.
+
+whiskey_buildpack_dir() {
+  (cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+}
+
+whiskey_fail() {
+  {
+    echo
+    echo " !     Error: the mod_wsgi-heroku buildpack could not be built"
+    echo " !"
+    while IFS= read -r line; do echo " !     $line"; done <<<"$1"
+    echo
+  } >&2
+  exit 1
+}
+
+# Whether any source is newer than the helper at $1.
+whiskey_stale() {
+  local helper=$1 bp=$2
+  [ -x "$helper" ] || return 0
+  [ -n "$(find "$bp/src" "$bp/CMakeLists.txt" -newer "$helper" -print -quit 2>/dev/null)" ]
+}
+
+whiskey_compile_helper() {
+  local bp=$1 out=$2 log=$3
+  if command -v cmake >/dev/null 2>&1; then
+    local generator=()
+    command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
+    if [ ! -f "$out/CMakeCache.txt" ]; then
+      cmake -S "$bp" -B "$out" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo || return 1
+    fi
+    cmake --build "$out" --target mod_wsgi-heroku -j "$(nproc 2>/dev/null || echo 2)"
+  else
+    local cxx=${CXX:-c++}
+    # shellcheck disable=SC2046
+    "$cxx" -std=c++20 -O2 -Wall -Wextra -I"$bp/src" "$bp"/src/*.cc -o "$out/mod_wsgi-heroku.tmp" \
+      $(pkg-config --cflags --libs libcurl libarchive libcrypto zlib) &&
+      mv "$out/mod_wsgi-heroku.tmp" "$out/mod_wsgi-heroku"
+  fi
+}
+
+whiskey_helper() {
+  local bp prebuilt out lock log
+  bp=$(whiskey_buildpack_dir)
+  prebuilt="$bp/bin/support/mod_wsgi-heroku"
+  if [ -x "$prebuilt" ]; then
+    echo "$prebuilt"
+    return
+  fi
+  out="$bp/build"
+  if ! mkdir -p "$out" 2>/dev/null || [ ! -w "$out" ]; then
+    out="${TMPDIR:-/tmp}/mod_wsgi-heroku-build-$(id -u)-$(echo "$bp" | cksum | cut -d' ' -f1)"
+    mkdir -p "$out" || whiskey_fail "Cannot create a build folder at $out."
+  fi
+  local helper="$out/mod_wsgi-heroku"
+  if whiskey_stale "$helper" "$bp"; then
+    log="$out/helper-build.log"
+    lock="$out/.helper.lock"
+    (
+      # One build at a time, when flock is there to say so.
+      if command -v flock >/dev/null 2>&1; then flock 9; fi
+      if whiskey_stale "$helper" "$bp"; then
+        whiskey_compile_helper "$bp" "$out" "$log" >"$log" 2>&1
+      fi
+    ) 9>"$lock" || whiskey_fail "Building the helper from source failed. The end of the build log:
+$(tail -n 15 "$log" 2>/dev/null)
+
+It needs a C++20 compiler, CMake or pkg-config, and the development files of
+libcurl, libarchive, OpenSSL and zlib. Use a release package of the buildpack
+to skip the build."
+  fi
+  echo "$helper"
+}
+
+whiskey_run() {
+  local phase=$1 helper
+  shift
+  helper=$(whiskey_helper) || exit 1
+  WHISKEY_BUILDPACK_DIR=$(whiskey_buildpack_dir) exec -a "$phase" "$helper" "$@"
+}

@@ -1,0 +1,29 @@
+// The app's web process: which script to serve, the Procfile, release's YAML.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "disk.h"
+
+namespace whiskey {
+
+/// The launcher every web process runs.
+inline constexpr const char* kLauncher = "mod_wsgi-heroku-start";
+
+/// The WSGI script to serve, relative to the app: wsgi.py, else app.py, else
+/// a Django project's <project>/wsgi.py (the project manage.py names, else
+/// the only one, else the first in name order). nullopt when there is none.
+std::optional<std::string> find_entry(const Disk& disk, const std::filesystem::path& app);
+
+/// "web: mod_wsgi-heroku-start <entry>".
+std::string web_command(const std::string& entry);
+
+/// Whether a Procfile declares a web process.
+bool procfile_has_web(std::string_view procfile);
+
+/// bin/release's YAML: the web process when there is an entry.
+std::string release_yaml(const std::optional<std::string>& entry);
+
+}  // namespace whiskey

@@ -1,0 +1,185 @@
+#include "bundle_source.h"
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+#include "errors.h"
+
+namespace whiskey {
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+/// Percent-encodes an S3 key, keeping '/' and the unreserved characters.
+std::string encode_key(std::string_view key) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : key) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    }
+  }
+  return out;
+}
+
+/// Whether a bucket name can be a host label (virtual-hosted style over TLS).
+bool virtual_host_safe(std::string_view bucket) {
+  return std::all_of(bucket.begin(), bucket.end(), [](unsigned char c) {
+    return std::islower(c) || std::isdigit(c) || c == '-';
+  });
+}
+
+std::string file_name(std::string_view path) {
+  auto slash = path.find_last_of('/');
+  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+const char* kConfigureHelp =
+    "Name the bundle with its bucket and key:\n"
+    "  heroku config:set WHISKEY_BUCKET=my-bucket "
+    "WHISKEY_PACKAGE=whiskey-heroku-24-amd64-apache-2.4.68.tar.gz\n"
+    "or with its full URL and digest:\n"
+    "  heroku config:set WHISKEY_URL=https://... WHISKEY_SHA256=<sha256 of the bundle>";
+
+}  // namespace
+
+UrlParts parse_url(std::string_view url) {
+  auto colon = url.find("://");
+  if (colon == std::string_view::npos || colon == 0) {
+    throw std::invalid_argument("not an absolute URL (expected scheme://host/path)");
+  }
+  UrlParts parts;
+  parts.scheme = lower(std::string(url.substr(0, colon)));
+  std::string_view rest = url.substr(colon + 3);
+  auto end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, end);
+  std::string_view tail = end == std::string_view::npos ? "" : rest.substr(end);
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
+  if (!authority.empty() && authority.front() == '[') {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) throw std::invalid_argument("unterminated IPv6 address");
+    parts.host = std::string(authority.substr(1, close - 1));
+  } else {
+    parts.host = std::string(authority.substr(0, authority.find(':')));
+  }
+  if (parts.host.empty()) throw std::invalid_argument("no host in the URL");
+  parts.host = lower(parts.host);
+  parts.path = std::string(tail.substr(0, tail.find_first_of("?#")));
+  return parts;
+}
+
+bool is_loopback_host(std::string_view host) {
+  if (host == "localhost" || host == "::1") return true;
+  if (host.rfind("127.", 0) != 0) return false;
+  // 127.a.b.c with numeric parts only.
+  return std::all_of(host.begin(), host.end(),
+                     [](unsigned char c) { return std::isdigit(c) || c == '.'; });
+}
+
+std::string redact_url(std::string_view url) {
+  std::string_view base = url.substr(0, url.find_first_of("?#"));
+  std::string out;
+  auto scheme_end = base.find("://");
+  if (scheme_end != std::string_view::npos) {
+    auto authority_start = scheme_end + 3;
+    auto path_start = base.find('/', authority_start);
+    auto at = base.substr(0, path_start).rfind('@');
+    if (at != std::string_view::npos && at > authority_start) {
+      out = std::string(base.substr(0, authority_start)) + std::string(base.substr(at + 1));
+    }
+  }
+  if (out.empty()) out = std::string(base);
+  if (base.size() < url.size() && url[base.size()] == '?') out += "?…";
+  return out;
+}
+
+std::string s3_object_url(const std::string& bucket, const std::string& key,
+                          const std::string& region, const std::string& endpoint) {
+  std::string k = key;
+  while (!k.empty() && k.front() == '/') k.erase(0, 1);
+  if (!endpoint.empty()) {
+    std::string base = endpoint;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    return base + "/" + bucket + "/" + encode_key(k);
+  }
+  if (virtual_host_safe(bucket)) {
+    return "https://" + bucket + ".s3." + region + ".amazonaws.com/" + encode_key(k);
+  }
+  return "https://s3." + region + ".amazonaws.com/" + bucket + "/" + encode_key(k);
+}
+
+BundleSource resolve_bundle(const Config& c) {
+  BundleSource src;
+  src.sha256 = c.sha256;
+  if (!c.url.empty()) {
+    if (!c.bucket.empty() || !c.package.empty()) {
+      throw UserError("Both WHISKEY_URL and WHISKEY_BUCKET/WHISKEY_PACKAGE are set",
+                      "The bundle can come from a URL or from a bucket, not both.",
+                      "Unset the one you do not use, for example:\n"
+                      "  heroku config:unset WHISKEY_BUCKET WHISKEY_PACKAGE");
+    }
+    src.url = c.url;
+  } else if (!c.bucket.empty() && !c.package.empty()) {
+    src.url = s3_object_url(c.bucket, c.package, c.region, c.s3_endpoint);
+  } else if (!c.bucket.empty()) {
+    throw UserError("WHISKEY_PACKAGE is not set",
+                    "WHISKEY_BUCKET is set to '" + c.bucket + "', but no bundle in it is named.",
+                    "Set WHISKEY_PACKAGE to the key of the bundle in the bucket:\n"
+                    "  heroku config:set "
+                    "WHISKEY_PACKAGE=whiskey-heroku-24-amd64-apache-2.4.68.tar.gz");
+  } else if (!c.package.empty()) {
+    throw UserError("WHISKEY_BUCKET is not set",
+                    "WHISKEY_PACKAGE names '" + c.package + "', but not the bucket it is in.",
+                    "Set WHISKEY_BUCKET to the bucket's name:\n"
+                    "  heroku config:set WHISKEY_BUCKET=my-bucket");
+  } else {
+    throw UserError("No Apache bundle is configured",
+                    "This buildpack installs a prebuilt Apache bundle, and none of "
+                    "WHISKEY_URL,\nWHISKEY_BUCKET or WHISKEY_PACKAGE is set.",
+                    kConfigureHelp);
+  }
+
+  const char* variable = c.url.empty() ? "WHISKEY_S3_ENDPOINT" : "WHISKEY_URL";
+  UrlParts parts;
+  try {
+    parts = parse_url(src.url);
+  } catch (const std::invalid_argument& e) {
+    throw UserError(std::string("Invalid ") + variable,
+                    "'" + redact_url(src.url) + "' is not a URL the bundle can be fetched from.",
+                    "Give a full https:// URL.", e.what());
+  }
+  if (parts.scheme == "http") {
+    if (!is_loopback_host(parts.host) && !c.allow_http) {
+      throw UserError("The bundle would be fetched over plain http",
+                      "'" + redact_url(src.url) +
+                          "' is not encrypted, so the bundle could be\n"
+                          "tampered with on the way.",
+                      "Use an https:// URL. If you must use http (for example on a private\n"
+                      "network) and have set WHISKEY_SHA256, allow it:\n"
+                      "  heroku config:set WHISKEY_ALLOW_HTTP=1");
+    }
+  } else if (parts.scheme != "https") {
+    throw UserError("Unsupported URL scheme '" + parts.scheme + "'",
+                    "'" + redact_url(src.url) + "' cannot be fetched by this buildpack.",
+                    "Give an https:// URL for the bundle.");
+  }
+  src.name = file_name(parts.path);
+  if (src.name.empty()) src.name = "bundle";
+  src.described = c.url.empty() && c.s3_endpoint.empty()
+                      ? "s3://" + c.bucket + "/" + c.package + " (" + c.region + ")"
+                      : redact_url(src.url);
+  return src;
+}
+
+}  // namespace whiskey

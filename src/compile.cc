@@ -1,0 +1,116 @@
+#include "compile.h"
+
+#include <cstdio>
+
+#include "app.h"
+#include "bundle_source.h"
+#include "install.h"
+#include "profile.h"
+#include "stack.h"
+
+namespace whiskey {
+namespace {
+
+std::string rate(std::uint64_t bytes, double seconds) {
+  if (seconds <= 0) return "";
+  return human_bytes(static_cast<std::uint64_t>(static_cast<double>(bytes) / seconds)) + "/s";
+}
+
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f s", s);
+  return buf;
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& prefix) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + prefix + item;
+  return out;
+}
+
+/// Reports progress as a detail line every few seconds of a long download.
+ProgressFn progress_lines(Output& out) {
+  return [&out, next = 5.0](const Progress& p) mutable {
+    if (p.seconds < next) return;
+    next = p.seconds + 5.0;
+    std::string line = "Downloading: " + human_bytes(p.bytes);
+    if (p.total && *p.total > 0) {
+      line +=
+          " of " + human_bytes(*p.total) + " (" + std::to_string(p.bytes * 100 / *p.total) + "%)";
+    }
+    out.detail(line + ", " + rate(p.bytes, p.seconds));
+  };
+}
+
+std::string check_stack_step(const CompileArgs& args, Services& s) {
+  std::string stack = var_or(args.vars, "STACK");
+  if (stack.empty()) stack = local_stack(s.disk);
+  check_stack(stack);
+  return stack;
+}
+
+void install_step(const Config& config, const std::string& stack, const CompileArgs& args,
+                  Services& s) {
+  BundleSource source = resolve_bundle(config);
+  s.out.step("Installing Apache from " + source.name);
+  s.out.detail("Stack: " + stack);
+  s.out.detail("Source: " + source.described);
+  if (!source.sha256) {
+    s.out.warning("The Apache bundle will not be verified",
+                  "WHISKEY_SHA256 is not set, so nothing checks that the bundle downloaded\n"
+                  "is the one you published. Set its SHA-256 digest:\n"
+                  "  heroku config:set WHISKEY_SHA256=$(sha256sum BUNDLE.tar.gz | cut -d' ' -f1)");
+  }
+  InstallResult r = install_bundle(s.http, source, args.build_dir, s.clock, progress_lines(s.out));
+  s.out.detail("Downloaded " + human_bytes(r.bytes) + " in " + seconds_text(r.seconds) + " (" +
+               rate(r.bytes, r.seconds) + ")");
+  s.out.detail(r.verified ? "Verified " + r.digest.str() : "Not verified: " + r.digest.str());
+  s.out.detail("Installed " + join(r.unpacked.top_level, ".whiskey/") + " (" +
+               std::to_string(r.unpacked.entries) + " entries, " + human_bytes(r.unpacked.bytes) +
+               ")");
+  if (!r.kept.empty()) s.out.detail("Kept the app's own " + join(r.kept, ".whiskey/"));
+}
+
+void environment_step(const CompileArgs& args, Services& s) {
+  s.out.step("Setting up the environment");
+  auto libs = bundle_library_dirs(s.disk, args.build_dir);
+  s.disk.write_file(args.build_dir / ".profile.d" / "whiskey.sh", profile_script(libs));
+  bool has_apxs = s.disk.is_file(args.build_dir / ".whiskey/apache/bin/apxs");
+  s.disk.write_file(args.buildpack_dir / "export", export_script(args.build_dir, libs, has_apxs));
+  s.out.detail("Wrote .profile.d/whiskey.sh, and export for the buildpacks after this one");
+}
+
+void web_process_step(const CompileArgs& args, Services& s) {
+  s.out.step("Setting up the web process");
+  auto procfile = s.disk.read_file(args.build_dir / "Procfile");
+  if (procfile && procfile_has_web(*procfile)) {
+    s.out.detail("The Procfile declares the web process");
+    return;
+  }
+  auto entry = find_entry(s.disk, args.build_dir);
+  if (!entry) {
+    s.out.warning("No WSGI script found",
+                  "The app has no Procfile web process, and none of wsgi.py, app.py or a\n"
+                  "Django project's <project>/wsgi.py, so no web process was set up.\n"
+                  "Add a Procfile naming your WSGI script, for example:\n"
+                  "  web: mod_wsgi-heroku-start myapp/wsgi.py");
+    return;
+  }
+  std::string contents = procfile ? *procfile : std::string();
+  if (!contents.empty() && contents.back() != '\n') contents += '\n';
+  contents += web_command(*entry) + "\n";
+  s.disk.write_file(args.build_dir / "Procfile", contents);
+  s.out.detail("Wrote Procfile: " + web_command(*entry));
+}
+
+}  // namespace
+
+void compile(const CompileArgs& args, Services& services) {
+  Config config = parse_config(args.vars);
+  std::string stack = check_stack_step(args, services);
+  install_step(config, stack, args, services);
+  environment_step(args, services);
+  web_process_step(args, services);
+}
+
+}  // namespace whiskey

@@ -1,0 +1,32 @@
+// bin/compile, step by step: stack, bundle, environment, web process.
+#pragma once
+
+#include <filesystem>
+
+#include "clock.h"
+#include "config.h"
+#include "disk.h"
+#include "http.h"
+#include "output.h"
+
+namespace whiskey {
+
+struct CompileArgs {
+  std::filesystem::path build_dir;
+  std::filesystem::path cache_dir;
+  std::filesystem::path env_dir;
+  std::filesystem::path buildpack_dir;  ///< where `export` is written
+  Vars vars;                            ///< config vars and environment, merged
+};
+
+struct Services {
+  Disk& disk;
+  HttpClient& http;
+  Clock& clock;
+  Output& out;
+};
+
+/// Runs the build. Throws UserError on any failure the user can act on.
+void compile(const CompileArgs& args, Services& services);
+
+}  // namespace whiskey

@@ -1,0 +1,87 @@
+#include "config.h"
+
+#include <cctype>
+#include <cstring>
+
+#include "errors.h"
+
+namespace whiskey {
+namespace {
+
+std::string trim(std::string s) {
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!s.empty() && is_space(s.back())) s.pop_back();
+  std::size_t i = 0;
+  while (i < s.size() && is_space(s[i])) ++i;
+  return s.substr(i);
+}
+
+bool parse_flag(const Vars& vars, const std::string& name) {
+  std::string v = var_or(vars, name);
+  if (v.empty() || v == "0" || v == "false" || v == "no") return false;
+  if (v == "1" || v == "true" || v == "yes") return true;
+  throw UserError("Invalid " + name + " value",
+                  name + " is set to '" + v + "', which is neither on nor off.",
+                  "Set it to 1 to turn it on, or unset it:\n  heroku config:unset " + name);
+}
+
+}  // namespace
+
+Vars load_vars(const Disk& disk, const std::filesystem::path& env_dir, char** envp) {
+  Vars vars;
+  for (char** e = envp; e && *e; ++e) {
+    const char* eq = std::strchr(*e, '=');
+    if (eq) vars[std::string(*e, static_cast<std::size_t>(eq - *e))] = eq + 1;
+  }
+  if (env_dir.empty()) return vars;
+  for (const auto& name : disk.list_directory(env_dir)) {
+    if (auto value = disk.read_file(env_dir / name)) {
+      // Heroku writes values without a trailing newline; a hand-made ENV_DIR
+      // often has one.
+      std::string v = *value;
+      while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
+      vars[name] = v;
+    }
+  }
+  return vars;
+}
+
+std::string var_or(const Vars& vars, const std::string& name, const std::string& fallback) {
+  auto it = vars.find(name);
+  return it == vars.end() || it->second.empty() ? fallback : it->second;
+}
+
+Config parse_config(const Vars& vars) {
+  Config c;
+  c.url = trim(var_or(vars, "WHISKEY_URL"));
+  c.bucket = trim(var_or(vars, "WHISKEY_BUCKET"));
+  c.package = trim(var_or(vars, "WHISKEY_PACKAGE"));
+  c.region = trim(var_or(vars, "WHISKEY_REGION", "us-east-1"));
+  c.s3_endpoint = trim(var_or(vars, "WHISKEY_S3_ENDPOINT"));
+  c.allow_http = parse_flag(vars, "WHISKEY_ALLOW_HTTP");
+  c.stack = trim(var_or(vars, "STACK"));
+  std::string sha = trim(var_or(vars, "WHISKEY_SHA256"));
+  if (!sha.empty()) {
+    try {
+      c.sha256 = Sha256Digest::parse(sha);
+    } catch (const std::invalid_argument& e) {
+      throw UserError("Invalid WHISKEY_SHA256 value",
+                      "WHISKEY_SHA256 must be the bundle's SHA-256 digest: 64 hexadecimal "
+                      "digits,\noptionally written as sha256:<digits>.",
+                      "Compute it with `sha256sum BUNDLE.tar.gz` and set it:\n"
+                      "  heroku config:set WHISKEY_SHA256=<digest>",
+                      e.what());
+    }
+  }
+  for (char ch : c.region) {
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-')) {
+      throw UserError("Invalid WHISKEY_REGION value",
+                      "WHISKEY_REGION is '" + c.region + "', which is not an AWS region name.",
+                      "Set it to the region of your bucket, for example:\n"
+                      "  heroku config:set WHISKEY_REGION=eu-west-1");
+    }
+  }
+  return c;
+}
+
+}  // namespace whiskey

@@ -1,0 +1,40 @@
+// Configuration: config vars from ENV_DIR (one file per variable, as Heroku
+// writes them) over the process environment (for local use).
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "digest.h"
+#include "disk.h"
+
+namespace whiskey {
+
+using Vars = std::map<std::string, std::string>;
+
+/// The process environment `envp` overlaid with the files of `env_dir`
+/// (ENV_DIR wins). A missing or empty env_dir adds nothing.
+Vars load_vars(const Disk& disk, const std::filesystem::path& env_dir, char** envp);
+
+/// What compile needs to know, parsed and validated.
+struct Config {
+  std::string url;                     ///< WHISKEY_URL
+  std::optional<Sha256Digest> sha256;  ///< WHISKEY_SHA256
+  std::string bucket;                  ///< WHISKEY_BUCKET
+  std::string package;                 ///< WHISKEY_PACKAGE
+  std::string region = "us-east-1";    ///< WHISKEY_REGION
+  std::string s3_endpoint;             ///< WHISKEY_S3_ENDPOINT
+  bool allow_http = false;             ///< WHISKEY_ALLOW_HTTP=1
+  std::string stack;                   ///< STACK (empty when unset)
+};
+
+/// Parses the WHISKEY_* variables. Throws UserError naming the variable and
+/// the accepted forms when a value is malformed.
+Config parse_config(const Vars& vars);
+
+/// The value of `name`, or `fallback` when unset or empty.
+std::string var_or(const Vars& vars, const std::string& name, const std::string& fallback = {});
+
+}  // namespace whiskey

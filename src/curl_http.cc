@@ -1,0 +1,196 @@
+#include "curl_http.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <mutex>
+
+namespace whiskey {
+namespace {
+
+constexpr std::size_t kErrorBodyLimit = 64 * 1024;
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct EasyDeleter {
+  void operator()(CURL* h) const { curl_easy_cleanup(h); }
+};
+struct MultiDeleter {
+  void operator()(CURLM* h) const { curl_multi_cleanup(h); }
+};
+
+/// One GET in flight. Immovable: libcurl holds pointers to it and to its
+/// error buffer.
+class CurlStream : public ByteStream {
+ public:
+  CurlStream(const std::string& url, const CurlOptions& options);
+  ~CurlStream() override;
+  CurlStream(const CurlStream&) = delete;
+  CurlStream& operator=(const CurlStream&) = delete;
+
+  /// Pumps the transfer until the status is known; throws for non-2xx.
+  void start();
+  std::span<const char> read() override;
+  std::optional<std::uint64_t> content_length() const override { return content_length_; }
+
+ private:
+  static size_t on_body(char* data, size_t size, size_t n, void* self);
+  static size_t on_header(char* data, size_t size, size_t n, void* self);
+  /// Runs the transfer once; returns false when it has ended.
+  bool pump();
+  void fail_if_transfer_failed();
+
+  std::string url_;
+  std::unique_ptr<CURLM, MultiDeleter> multi_;
+  std::unique_ptr<CURL, EasyDeleter> easy_;
+  std::unique_ptr<char[]> errbuf_ = std::make_unique<char[]>(CURL_ERROR_SIZE);
+  std::string pending_;  // received, not yet handed out
+  std::string current_;  // handed out by the last read()
+  std::string error_body_;
+  std::map<std::string, std::string> headers_;
+  long status_ = 0;  // of the final response, once its body starts
+  bool done_ = false;
+  CURLcode result_ = CURLE_OK;
+  std::uint64_t received_ = 0;
+  std::optional<std::uint64_t> content_length_;
+};
+
+CurlStream::CurlStream(const std::string& url, const CurlOptions& options)
+    : url_(url), multi_(curl_multi_init()), easy_(curl_easy_init()) {
+  if (!multi_ || !easy_) throw TransportError("cannot initialise libcurl", 0, 0);
+  CURL* h = easy_.get();
+  errbuf_[0] = '\0';
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf_.get());
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &CurlStream::on_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, this);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &CurlStream::on_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, this);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+  // Never follow a redirect from https down to plain http.
+  bool https = url.rfind("https://", 0) == 0;
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, https ? "https" : "http,https");
+  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https");
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!options.ca_bundle.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options.ca_bundle.c_str());
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, options.connect_timeout_s);
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_limit);
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, options.low_speed_time_s);
+  curl_easy_setopt(h, CURLOPT_USERAGENT, options.user_agent.c_str());
+  curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L * 1024);
+  if (curl_multi_add_handle(multi_.get(), h) != CURLM_OK) {
+    throw TransportError("cannot start the transfer (libcurl)", 0, 0);
+  }
+}
+
+CurlStream::~CurlStream() {
+  curl_multi_remove_handle(multi_.get(), easy_.get());
+}
+
+size_t CurlStream::on_header(char* data, size_t size, size_t n, void* p) {
+  auto* self = static_cast<CurlStream*>(p);
+  std::string line(data, size * n);
+  if (line.rfind("HTTP/", 0) == 0) {
+    self->headers_.clear();  // a new response (after a redirect)
+  } else if (auto colon = line.find(':'); colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::string value = line.substr(colon + 1);
+    auto first = value.find_first_not_of(" \t");
+    auto last = value.find_last_not_of(" \t\r\n");
+    value = first == std::string::npos ? "" : value.substr(first, last - first + 1);
+    self->headers_[name] = value;
+  }
+  return size * n;
+}
+
+size_t CurlStream::on_body(char* data, size_t size, size_t n, void* p) {
+  auto* self = static_cast<CurlStream*>(p);
+  size_t len = size * n;
+  if (self->status_ == 0)
+    curl_easy_getinfo(self->easy_.get(), CURLINFO_RESPONSE_CODE, &self->status_);
+  if (self->status_ >= 200 && self->status_ < 300) {
+    self->pending_.append(data, len);
+    self->received_ += len;
+  } else if (self->error_body_.size() < kErrorBodyLimit) {
+    self->error_body_.append(data, std::min(len, kErrorBodyLimit - self->error_body_.size()));
+  }
+  return len;
+}
+
+bool CurlStream::pump() {
+  if (done_) return false;
+  int running = 0;
+  CURLMcode mc = curl_multi_perform(multi_.get(), &running);
+  if (mc != CURLM_OK) throw TransportError(curl_multi_strerror(mc), 0, received_);
+  if (running == 0) {
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &left)) {
+      if (msg->msg == CURLMSG_DONE) result_ = msg->data.result;
+    }
+    done_ = true;
+    if (status_ == 0) curl_easy_getinfo(easy_.get(), CURLINFO_RESPONSE_CODE, &status_);
+    return false;
+  }
+  if (pending_.empty()) curl_multi_poll(multi_.get(), nullptr, 0, 1000, nullptr);
+  return true;
+}
+
+void CurlStream::fail_if_transfer_failed() {
+  if (result_ == CURLE_OK) return;
+  std::string message = errbuf_[0] ? errbuf_.get() : curl_easy_strerror(result_);
+  throw TransportError(message, static_cast<int>(result_), received_);
+}
+
+void CurlStream::start() {
+  while (status_ == 0 && pump()) {
+  }
+  if (status_ == 0) {
+    fail_if_transfer_failed();
+    throw TransportError("no response from the server", 0, 0);
+  }
+  if (status_ >= 200 && status_ < 300) {
+    curl_off_t length = -1;
+    curl_easy_getinfo(easy_.get(), CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+    if (length >= 0) content_length_ = static_cast<std::uint64_t>(length);
+    return;  // a failure later in the transfer surfaces in read()
+  }
+  // Not 2xx: collect the start of the body for the message, then report.
+  while (pump()) {
+  }
+  throw HttpStatusError(status_, url_, error_body_, headers_);
+}
+
+std::span<const char> CurlStream::read() {
+  while (pending_.empty() && pump()) {
+  }
+  if (pending_.empty()) {
+    fail_if_transfer_failed();
+    return {};
+  }
+  current_.swap(pending_);
+  pending_.clear();
+  return {current_.data(), current_.size()};
+}
+
+}  // namespace
+
+CurlHttpClient::CurlHttpClient(CurlOptions options) : options_(std::move(options)) {
+  global_init();
+}
+
+std::unique_ptr<ByteStream> CurlHttpClient::get(const std::string& url) {
+  auto stream = std::make_unique<CurlStream>(url, options_);
+  stream->start();
+  return stream;
+}
+
+}  // namespace whiskey

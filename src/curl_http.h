@@ -1,0 +1,25 @@
+// HttpClient over libcurl's multi interface, pulled one chunk at a time.
+#pragma once
+
+#include "http.h"
+
+namespace whiskey {
+
+struct CurlOptions {
+  long connect_timeout_s = 10;
+  long low_speed_limit = 1024;  ///< bytes/s below which a transfer is stalled
+  long low_speed_time_s = 30;   ///< how long a stall may last
+  std::string ca_bundle;        ///< a CA file to trust instead of the system's
+  std::string user_agent = "mod_wsgi-heroku";
+};
+
+class CurlHttpClient : public HttpClient {
+ public:
+  explicit CurlHttpClient(CurlOptions options = {});
+  std::unique_ptr<ByteStream> get(const std::string& url) override;
+
+ private:
+  CurlOptions options_;
+};
+
+}  // namespace whiskey

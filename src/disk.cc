@@ -1,0 +1,127 @@
+#include "disk.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+namespace whiskey {
+
+std::optional<std::string> RealDisk::read_file(const fs::path& path, std::size_t limit) const {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return std::nullopt;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string data(limit, '\0');
+  in.read(data.data(), static_cast<std::streamsize>(limit));
+  data.resize(static_cast<std::size_t>(in.gcount()));
+  return data;
+}
+
+bool RealDisk::is_file(const fs::path& path) const {
+  std::error_code ec;
+  return fs::is_regular_file(path, ec);
+}
+
+bool RealDisk::is_directory(const fs::path& path) const {
+  std::error_code ec;
+  return fs::is_directory(path, ec);
+}
+
+std::vector<std::string> RealDisk::list_directory(const fs::path& path) const {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+    names.push_back(it->path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+void RealDisk::write_file(const fs::path& path, const std::string& contents, bool executable) {
+  auto fail = [&](const char* what) {
+    throw std::runtime_error(std::string(what) + " '" + path.string() +
+                             "': " + std::strerror(errno));
+  };
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec) {
+    throw std::runtime_error("creating '" + path.parent_path().string() + "': " + ec.message());
+  }
+  fs::path tmp = path;
+  tmp += ".tmp-" + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, executable ? 0755 : 0644);
+  if (fd < 0) fail("creating");
+  const char* p = contents.data();
+  std::size_t left = contents.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int saved = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      errno = saved;
+      fail("writing");
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    int saved = errno;
+    ::unlink(tmp.c_str());
+    errno = saved;
+    fail("writing");
+  }
+}
+
+void MemoryDisk::add_file(const fs::path& path, std::string contents, bool executable) {
+  files_[path] = std::move(contents);
+  if (executable) executables_.insert(path);
+  for (auto p = path.parent_path(); !p.empty() && p != p.parent_path(); p = p.parent_path()) {
+    directories_.insert(p);
+  }
+}
+
+void MemoryDisk::add_directory(const fs::path& path) {
+  for (auto p = path; !p.empty() && p != p.parent_path(); p = p.parent_path()) {
+    directories_.insert(p);
+  }
+}
+
+std::optional<std::string> MemoryDisk::read_file(const fs::path& path, std::size_t limit) const {
+  auto it = files_.find(path);
+  if (it == files_.end()) return std::nullopt;
+  return it->second.substr(0, limit);
+}
+
+bool MemoryDisk::is_file(const fs::path& path) const {
+  return files_.count(path) > 0;
+}
+
+bool MemoryDisk::is_directory(const fs::path& path) const {
+  return directories_.count(path) > 0;
+}
+
+std::vector<std::string> MemoryDisk::list_directory(const fs::path& path) const {
+  std::set<std::string> names;
+  for (const auto& [p, _] : files_) {
+    if (p.parent_path() == path) names.insert(p.filename().string());
+  }
+  for (const auto& d : directories_) {
+    if (d.parent_path() == path) names.insert(d.filename().string());
+  }
+  return {names.begin(), names.end()};
+}
+
+void MemoryDisk::write_file(const fs::path& path, const std::string& contents, bool executable) {
+  add_file(path, contents, executable);
+  if (!executable) executables_.erase(path);
+  written_.push_back(path);
+}
+
+}  // namespace whiskey

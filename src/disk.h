@@ -1,0 +1,71 @@
+// The disk seam: what the buildpack reads and writes in the app, behind a
+// narrow interface so detection and file generation are tested in memory.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace whiskey {
+
+namespace fs = std::filesystem;
+
+class Disk {
+ public:
+  virtual ~Disk() = default;
+  /// The file's contents, or nullopt when it does not exist or is not a
+  /// regular file. Reads at most `limit` bytes.
+  virtual std::optional<std::string> read_file(const fs::path& path,
+                                               std::size_t limit = 1 << 20) const = 0;
+  virtual bool is_file(const fs::path& path) const = 0;
+  virtual bool is_directory(const fs::path& path) const = 0;
+  /// Names (not paths) of the entries of a directory, sorted; empty when it
+  /// does not exist.
+  virtual std::vector<std::string> list_directory(const fs::path& path) const = 0;
+  /// Writes the file through a temporary beside it and a rename, creating the
+  /// parent directories. Throws std::runtime_error naming the path on failure.
+  virtual void write_file(const fs::path& path, const std::string& contents,
+                          bool executable = false) = 0;
+};
+
+class RealDisk : public Disk {
+ public:
+  std::optional<std::string> read_file(const fs::path& path,
+                                       std::size_t limit = 1 << 20) const override;
+  bool is_file(const fs::path& path) const override;
+  bool is_directory(const fs::path& path) const override;
+  std::vector<std::string> list_directory(const fs::path& path) const override;
+  void write_file(const fs::path& path, const std::string& contents,
+                  bool executable = false) override;
+};
+
+/// An in-memory disk for tests: files by path; directories are implied by
+/// the files under them or added explicitly.
+class MemoryDisk : public Disk {
+ public:
+  void add_file(const fs::path& path, std::string contents, bool executable = false);
+  void add_directory(const fs::path& path);
+
+  std::optional<std::string> read_file(const fs::path& path,
+                                       std::size_t limit = 1 << 20) const override;
+  bool is_file(const fs::path& path) const override;
+  bool is_directory(const fs::path& path) const override;
+  std::vector<std::string> list_directory(const fs::path& path) const override;
+  void write_file(const fs::path& path, const std::string& contents,
+                  bool executable = false) override;
+
+  /// Files written through write_file, in order, for assertions.
+  const std::vector<fs::path>& written() const { return written_; }
+  bool is_executable(const fs::path& path) const { return executables_.count(path) > 0; }
+
+ private:
+  std::map<fs::path, std::string> files_;
+  std::set<fs::path> directories_;
+  std::set<fs::path> executables_;
+  std::vector<fs::path> written_;
+};
+
+}  // namespace whiskey

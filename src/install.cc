@@ -1,0 +1,331 @@
+#include "install.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+#include "errors.h"
+#include "output.h"
+
+namespace whiskey {
+namespace fs = std::filesystem;
+namespace {
+
+/// Hashes and counts every byte that passes through, and reports progress.
+class HashingStream : public ByteStream {
+ public:
+  HashingStream(ByteStream& inner, Clock& clock, const ProgressFn& progress)
+      : inner_(inner), clock_(clock), progress_(progress), start_(clock.now()) {}
+
+  std::span<const char> read() override {
+    auto chunk = inner_.read();
+    hash_.update(chunk);
+    if (head_.size() < kHeadSize)
+      head_.append(chunk.data(), std::min(chunk.size(), kHeadSize - head_.size()));
+    bytes_ += chunk.size();
+    if (progress_) progress_(Progress{bytes_, inner_.content_length(), clock_.now() - start_});
+    return chunk;
+  }
+  std::optional<std::uint64_t> content_length() const override { return inner_.content_length(); }
+
+  /// Reads what the archive reader left (tar padding, trailing bytes), so the
+  /// digest covers the whole download.
+  void drain() {
+    while (!read().empty()) {
+    }
+  }
+  Sha256Digest finish() { return hash_.finish(); }
+  std::uint64_t bytes() const { return bytes_; }
+  /// The first bytes of the download, to say what it was when not a bundle.
+  const std::string& head() const { return head_; }
+
+ private:
+  static constexpr std::size_t kHeadSize = 512;
+  std::string head_;
+  ByteStream& inner_;
+  Clock& clock_;
+  const ProgressFn& progress_;
+  double start_;
+  Sha256 hash_;
+  std::uint64_t bytes_ = 0;
+};
+
+/// A staging folder beside the target, removed unless released.
+class Staging {
+ public:
+  explicit Staging(const fs::path& build_dir) {
+    std::string templ = (build_dir / ".whiskey.partial-XXXXXX").string();
+    if (!::mkdtemp(templ.data())) {
+      throw std::system_error(errno, std::generic_category(),
+                              "creating a staging folder in '" + build_dir.string() + "'");
+    }
+    path_ = templ;
+  }
+  ~Staging() {
+    std::error_code ec;
+    if (!path_.empty()) fs::remove_all(path_, ec);
+  }
+  Staging(const Staging&) = delete;
+  Staging& operator=(const Staging&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string describe_status(long status) {
+  switch (status) {
+    case 400:
+      return "400 Bad Request";
+    case 401:
+      return "401 Unauthorized";
+    case 403:
+      return "403 Forbidden";
+    case 404:
+      return "404 Not Found";
+    case 500:
+      return "500 Internal Server Error";
+    case 502:
+      return "502 Bad Gateway";
+    case 503:
+      return "503 Service Unavailable";
+    case 504:
+      return "504 Gateway Timeout";
+    default:
+      return std::to_string(status);
+  }
+}
+
+/// The text of `<tag>...</tag>` in an S3 XML error, or "".
+std::string xml_field(const std::string& body, const std::string& tag) {
+  auto open = body.find("<" + tag + ">");
+  if (open == std::string::npos) return {};
+  open += tag.size() + 2;
+  auto close = body.find("</" + tag + ">", open);
+  if (close == std::string::npos) return {};
+  return body.substr(open, std::min<std::size_t>(close - open, 200));
+}
+
+/// What the body of a failed response says about itself, in a sentence.
+std::string describe_body(const std::string& body, const std::string& content_type) {
+  std::string code = xml_field(body, "Code");
+  if (!code.empty()) {
+    std::string message = xml_field(body, "Message");
+    return "The storage service says: " + code + (message.empty() ? "" : " (" + message + ")");
+  }
+  std::string head = body.substr(0, 512);
+  std::transform(head.begin(), head.end(), head.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (content_type.find("html") != std::string::npos || head.find("<html") != std::string::npos ||
+      head.find("<!doctype html") != std::string::npos) {
+    return "The server sent an HTML page, not a bundle.";
+  }
+  return {};
+}
+
+UserError status_error(const HttpStatusError& e, const BundleSource& src) {
+  auto ct = e.headers.count("content-type") ? e.headers.at("content-type") : std::string();
+  std::string said = describe_body(e.body, ct);
+  std::string happened = "The request for " + src.described + "\nwas answered " +
+                         describe_status(e.status) + "." + (said.empty() ? "" : "\n" + said);
+  if (e.status == 404) {
+    return UserError("The Apache bundle was not found", happened,
+                     "Check that WHISKEY_PACKAGE (or WHISKEY_URL) names a bundle that is "
+                     "published,\nand that WHISKEY_BUCKET and WHISKEY_REGION name its bucket.");
+  }
+  if (e.status == 403 || e.status == 401) {
+    return UserError("Access to the Apache bundle was denied", happened,
+                     "The bucket or the object is private, or a signed URL has expired.\n"
+                     "Make the bundle readable by everyone, for example:\n"
+                     "  aws s3api put-object-acl --acl public-read --bucket BUCKET --key KEY\n"
+                     "or set WHISKEY_URL to a freshly signed URL.");
+  }
+  if (e.status == 301) {
+    std::string region = e.headers.count("x-amz-bucket-region")
+                             ? e.headers.at("x-amz-bucket-region")
+                             : std::string();
+    return UserError("The bucket is in another region", happened,
+                     region.empty() ? "Set WHISKEY_REGION to the region the bucket lives in."
+                                    : "The bucket lives in " + region +
+                                          ". Set:\n"
+                                          "  heroku config:set WHISKEY_REGION=" +
+                                          region);
+  }
+  if (e.status >= 500) {
+    return UserError("The bundle's server failed", happened,
+                     "This is usually temporary: build again in a few minutes.");
+  }
+  return UserError("The Apache bundle could not be downloaded", happened,
+                   "Check WHISKEY_URL, or WHISKEY_BUCKET and WHISKEY_PACKAGE.");
+}
+
+UserError transport_error(const TransportError& e, const BundleSource& src) {
+  std::string happened = "Downloading " + src.described + " failed";
+  if (e.received > 0) happened += " after " + human_bytes(e.received);
+  happened += ".";
+  return UserError("The Apache bundle could not be downloaded", happened,
+                   "Check that the URL is right and its server reachable, then build again.",
+                   e.what());
+}
+
+UserError bundle_error(const BundleError& e, const BundleSource& src, const std::string& head) {
+  switch (e.kind) {
+    case BundleError::Kind::kNotArchive: {
+      std::string said = describe_body(head, {});
+      return UserError("The download is not an Apache bundle",
+                       src.described + " is not a tar archive." + (said.empty() ? "" : "\n" + said),
+                       "Check that the URL names a bundle made by this buildpack's recipe\n"
+                       "(whiskey-<stack>-<arch>-apache-<version>.tar.gz).",
+                       e.what());
+    }
+    case BundleError::Kind::kCorrupt:
+      return UserError("The Apache bundle is truncated or damaged",
+                       "The archive from " + src.described + "\nends early or is corrupt.",
+                       "Publish the bundle again, then build again.", e.what());
+    case BundleError::Kind::kUnsafeEntry:
+      return UserError("The Apache bundle holds an unsafe entry",
+                       "Nothing was installed: " + std::string(e.what()) + ".",
+                       "Bundles may hold only files, folders and links under .whiskey/.\n"
+                       "Rebuild the bundle with this buildpack's recipe.");
+    case BundleError::Kind::kTooLarge:
+      return UserError("The Apache bundle is too large",
+                       "Nothing was installed: the archive " + std::string(e.what()) + ".",
+                       "Check that the URL names an Apache bundle.");
+    case BundleError::Kind::kEmpty:
+      return UserError("The Apache bundle is empty", std::string(e.what()) + ".",
+                       "Rebuild the bundle with this buildpack's recipe.");
+  }
+  return UserError("The Apache bundle cannot be installed", e.what(), kReportBugs);
+}
+
+UserError mismatch_error(const Sha256Digest& expected, const Sha256Digest& actual,
+                         const BundleSource& src, const std::string& also) {
+  return UserError(
+      "The Apache bundle failed verification",
+      "The SHA-256 of " + src.described +
+          " is not the expected one:\n"
+          "  expected: " +
+          expected.hex() + "\n  actual:   " + actual.hex() + "\nNothing was installed.",
+      "If you published a new bundle on purpose, set its digest:\n"
+      "  heroku config:set WHISKEY_SHA256=" +
+          actual.hex() + "\nOtherwise the bundle was altered or damaged: publish it again.",
+      also);
+}
+
+/// Moves `staging` into place as `target`, atomically when the kernel can
+/// exchange the two. On failure `target` is as it was.
+void swap_into_place(const fs::path& staging, const fs::path& target) {
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(target, ec))) {
+    fs::rename(staging, target);
+    return;
+  }
+  if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
+    return;  // the old tree is now at `staging`, removed with it
+  }
+  if (errno != EINVAL && errno != ENOSYS) {
+    throw std::system_error(errno, std::generic_category(), "replacing '" + target.string() + "'");
+  }
+  // No exchange on this file system: move the old tree aside, then back on failure.
+  fs::path aside = staging;
+  aside += ".old";
+  fs::rename(target, aside);
+  try {
+    fs::rename(staging, target);
+  } catch (...) {
+    fs::rename(aside, target, ec);
+    throw;
+  }
+  fs::rename(aside, staging);  // removed with the staging folder
+}
+
+}  // namespace
+
+InstallResult install_bundle(HttpClient& http, const BundleSource& src, const fs::path& build_dir,
+                             Clock& clock, const ProgressFn& progress, const UnpackLimits& limits) {
+  const fs::path target = build_dir / ".whiskey";
+  std::error_code ec;
+  auto target_status = fs::symlink_status(target, ec);
+  if (fs::exists(target_status) && !fs::is_directory(target_status)) {
+    throw UserError(".whiskey is not a folder",
+                    "The app has a .whiskey that is a file or a link; the bundle installs into a\n"
+                    ".whiskey folder.",
+                    "Remove it, or make it a folder (it may hold user_vars/ and action_hooks/).");
+  }
+
+  double start = clock.now();
+  UnpackStats unpacked;
+  std::vector<std::string> kept;
+  std::optional<Sha256Digest> digest;
+  std::uint64_t bytes = 0;
+  try {
+    Staging staging(build_dir);
+    std::unique_ptr<ByteStream> body;
+    try {
+      body = http.get(src.url);
+    } catch (const HttpStatusError& e) {
+      throw status_error(e, src);
+    } catch (const TransportError& e) {
+      throw transport_error(e, src);
+    }
+
+    HashingStream hashed(*body, clock, progress);
+    try {
+      unpacked = unpack_bundle(hashed, staging.path(), limits);
+      hashed.drain();
+    } catch (const TransportError& e) {
+      throw transport_error(e, src);
+    } catch (const BundleError& e) {
+      // A wrong digest explains a broken archive better than the breakage:
+      // read the rest and compare before blaming the archive.
+      if (src.sha256) {
+        try {
+          hashed.drain();
+        } catch (const TransportError&) {
+          throw bundle_error(e, src, hashed.head());
+        }
+        auto actual = hashed.finish();
+        if (actual != *src.sha256) throw mismatch_error(*src.sha256, actual, src, e.what());
+      }
+      throw bundle_error(e, src, hashed.head());
+    }
+    digest = hashed.finish();
+    bytes = hashed.bytes();
+    if (src.sha256 && *digest != *src.sha256) throw mismatch_error(*src.sha256, *digest, src, {});
+
+    // Carry the app's own .whiskey entries over, then swap.
+    if (fs::is_directory(target_status)) {
+      for (const auto& entry : fs::directory_iterator(target)) {
+        auto name = entry.path().filename();
+        if (fs::exists(fs::symlink_status(staging.path() / name))) continue;
+        fs::copy(entry.path(), staging.path() / name,
+                 fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+        kept.push_back(name.string());
+      }
+      std::sort(kept.begin(), kept.end());
+    }
+    ::chmod(staging.path().c_str(), 0755);
+    swap_into_place(staging.path(), target);
+  } catch (const UserError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw UserError("The Apache bundle could not be installed",
+                    "Writing into " + target.string() + " failed; it was left as it was.",
+                    "Check the free space and permissions of the build folder.", e.what());
+  }
+  return InstallResult{.digest = *digest,
+                       .verified = src.sha256.has_value(),
+                       .bytes = bytes,
+                       .seconds = clock.now() - start,
+                       .unpacked = std::move(unpacked),
+                       .kept = std::move(kept)};
+}
+
+}  // namespace whiskey

@@ -1,0 +1,45 @@
+// Installing the bundle: download, digest and unpack in one pass into a
+// staging folder beside .whiskey, then swap it into place. Every failure of
+// that path is turned into its user-facing message here.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "bundle_source.h"
+#include "clock.h"
+#include "digest.h"
+#include "http.h"
+#include "unpack.h"
+
+namespace whiskey {
+
+/// How far the download is, handed to the caller to show as it likes.
+struct Progress {
+  std::uint64_t bytes = 0;
+  std::optional<std::uint64_t> total;
+  double seconds = 0;
+};
+using ProgressFn = std::function<void(const Progress&)>;
+
+struct InstallResult {
+  Sha256Digest digest;      ///< of every byte downloaded
+  bool verified = false;    ///< digest compared with the expected one
+  std::uint64_t bytes = 0;  ///< downloaded
+  double seconds = 0;       ///< download and unpack
+  UnpackStats unpacked;
+  std::vector<std::string> kept;  ///< the app's own .whiskey entries carried over
+};
+
+/// Installs the bundle into `build_dir`/.whiskey. Entries the bundle brings
+/// replace those of the same name; the app's other .whiskey entries (user_vars,
+/// action_hooks, ...) are kept. Throws UserError on any failure, and then
+/// leaves `build_dir` as it was.
+InstallResult install_bundle(HttpClient& http, const BundleSource& source,
+                             const std::filesystem::path& build_dir, Clock& clock,
+                             const ProgressFn& progress = {}, const UnpackLimits& limits = {});
+
+}  // namespace whiskey

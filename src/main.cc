@@ -1,0 +1,102 @@
+// One executable for every phase: bin/detect, bin/compile and bin/release
+// run it with their own name as argv[0].
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "app.h"
+#include "compile.h"
+#include "curl_http.h"
+#include "detect.h"
+#include "errors.h"
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace whiskey;
+
+constexpr int kSuccess = 0;
+constexpr int kFailure = 1;
+constexpr int kNotDetected = 1;  // classic buildpacks: any non-zero
+constexpr int kUsage = 2;
+
+int usage(const std::string& phase, const char* args) {
+  std::cerr << "Usage: " << phase << " " << args << "\n";
+  return kUsage;
+}
+
+int run_detect(const std::vector<std::string>& args) {
+  if (args.size() != 1) return usage("detect", "BUILD_DIR");
+  RealDisk disk;
+  if (!detect_app(disk, args[0])) return kNotDetected;
+  std::cout << kBuildpackName << "\n";
+  return kSuccess;
+}
+
+int run_release(const std::vector<std::string>& args) {
+  if (args.size() != 1) return usage("release", "BUILD_DIR");
+  RealDisk disk;
+  std::cout << release_yaml(find_entry(disk, args[0]));
+  return kSuccess;
+}
+
+/// The buildpack's own folder: the shim says it, else bin/..
+fs::path buildpack_dir(const char* argv0) {
+  if (const char* dir = std::getenv("WHISKEY_BUILDPACK_DIR"); dir && *dir) return dir;
+  std::error_code ec;
+  return fs::absolute(argv0, ec).parent_path().parent_path();
+}
+
+int run_compile(const std::vector<std::string>& args, const char* argv0) {
+  if (args.size() < 2 || args.size() > 3) return usage("compile", "BUILD_DIR CACHE_DIR [ENV_DIR]");
+  RealDisk disk;
+  Output out(std::cout, std::cerr);
+  try {
+    std::error_code ec;
+    CompileArgs c;
+    c.build_dir = fs::absolute(args[0]);
+    c.cache_dir = fs::absolute(args[1]);
+    c.env_dir = args.size() > 2 ? fs::absolute(args[2]) : fs::path();
+    c.buildpack_dir = buildpack_dir(argv0);
+    if (!fs::is_directory(c.build_dir, ec)) {
+      throw UserError("The build folder does not exist",
+                      "'" + c.build_dir.string() + "' is not a folder.",
+                      "Pass the app's folder as the first argument.");
+    }
+    fs::create_directories(c.cache_dir, ec);
+    c.vars = load_vars(disk, c.env_dir, environ);
+    std::string ca = var_or(c.vars, "CURL_CA_BUNDLE", var_or(c.vars, "SSL_CERT_FILE"));
+    CurlHttpClient http(CurlOptions{.ca_bundle = ca});
+    SteadyClock clock;
+    Services services{disk, http, clock, out};
+    compile(c, services);
+    return kSuccess;
+  } catch (const UserError& e) {
+    out.error(e);
+  } catch (const std::exception& e) {
+    out.error(UserError("The build failed unexpectedly", e.what(), kReportBugs));
+  }
+  return kFailure;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string phase = fs::path(argv[0]).filename().string();
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (phase != "detect" && phase != "compile" && phase != "release" && !args.empty()) {
+    phase = args.front();  // `mod_wsgi-heroku compile ...`
+    args.erase(args.begin());
+  }
+  if (phase == "detect") return run_detect(args);
+  if (phase == "compile") return run_compile(args, argv[0]);
+  if (phase == "release") return run_release(args);
+  std::cerr << "Usage: mod_wsgi-heroku detect|compile|release ARGS...\n"
+               "  (or run as bin/detect, bin/compile, bin/release)\n";
+  return kUsage;
+}

@@ -1,0 +1,18 @@
+// Which stacks this buildpack builds for.
+#pragma once
+
+#include <string>
+
+#include "disk.h"
+
+namespace whiskey {
+
+/// The stack of this machine when STACK is unset, from /etc/os-release
+/// ("debian-12"), or "" when it cannot be told.
+std::string local_stack(const Disk& disk, const fs::path& os_release = "/etc/os-release");
+
+/// Returns normally for a supported stack. Throws UserError for an
+/// end-of-life stack (saying which to move to) and for an unknown one.
+void check_stack(const std::string& stack);
+
+}  // namespace whiskey

@@ -1,0 +1,210 @@
+#include "unpack.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <sys/stat.h>
+
+#include <exception>
+#include <memory>
+#include <set>
+
+namespace whiskey {
+namespace {
+
+struct ReadDeleter {
+  void operator()(archive* a) const { archive_read_free(a); }
+};
+struct WriteDeleter {
+  void operator()(archive* a) const { archive_write_free(a); }
+};
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> parts;
+  while (!path.empty()) {
+    auto slash = path.find('/');
+    auto part = path.substr(0, slash);
+    if (!part.empty() && part != ".") parts.push_back(part);
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return parts;
+}
+
+/// The reader's side of the stream: libarchive pulls, exceptions are parked
+/// here while the C code unwinds, and rethrown after.
+struct Pull {
+  ByteStream* src;
+  std::exception_ptr error;
+};
+
+la_ssize_t pull(archive* a, void* data, const void** buffer) {
+  auto* p = static_cast<Pull*>(data);
+  try {
+    auto chunk = p->src->read();
+    *buffer = chunk.data();
+    return static_cast<la_ssize_t>(chunk.size());
+  } catch (...) {
+    p->error = std::current_exception();
+    archive_set_error(a, EIO, "the download failed");
+    return -1;
+  }
+}
+
+BundleError unsafe(const std::string& entry, const std::string& why) {
+  return BundleError(BundleError::Kind::kUnsafeEntry, "'" + entry + "' " + why, entry);
+}
+
+}  // namespace
+
+std::string bundle_relative_path(std::string_view archive_path) {
+  std::string entry(archive_path);
+  if (archive_path.empty()) throw unsafe(entry, "has an empty name");
+  if (archive_path.front() == '/') throw unsafe(entry, "is an absolute path");
+  auto parts = split_path(archive_path);
+  for (auto part : parts) {
+    if (part == "..") throw unsafe(entry, "climbs out of its folder with '..'");
+  }
+  if (parts.empty() || parts.front() != ".whiskey") throw unsafe(entry, "is not under .whiskey/");
+  std::string rel;
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    if (!rel.empty()) rel += '/';
+    rel += parts[i];
+  }
+  return rel;
+}
+
+bool symlink_stays_inside(std::string_view link, std::string_view target) {
+  if (target.empty() || target.front() == '/') return false;
+  auto where = split_path(link);
+  if (!where.empty()) where.pop_back();  // the link's own name
+  // ".." only as leading components: after a name, ".." would climb out of
+  // whatever that name resolves to, which may itself be a link.
+  bool descending = false;
+  for (auto part : split_path(target)) {
+    if (part == "..") {
+      if (descending || where.empty()) return false;
+      where.pop_back();
+    } else {
+      descending = true;
+    }
+  }
+  return true;
+}
+
+UnpackStats unpack_bundle(ByteStream& src, const std::filesystem::path& dest,
+                          const UnpackLimits& limits) {
+  // A canonical destination, so libarchive's symlink checks see no link in
+  // the prefix that is ours.
+  const std::filesystem::path root = std::filesystem::canonical(dest);
+  std::unique_ptr<archive, ReadDeleter> in(archive_read_new());
+  std::unique_ptr<archive, WriteDeleter> out(archive_write_disk_new());
+  if (!in || !out) throw std::runtime_error("cannot initialise libarchive");
+  archive_read_support_filter_gzip(in.get());
+  archive_read_support_filter_bzip2(in.get());
+  archive_read_support_filter_xz(in.get());
+  archive_read_support_filter_zstd(in.get());
+  archive_read_support_format_tar(in.get());
+  // Our own checks run first; these are libarchive's second line of defence.
+  // (NOABSOLUTEPATHS cannot be used: we hand it absolute paths under `root`.)
+  archive_write_disk_set_options(out.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
+                                                ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+                                                ARCHIVE_EXTRACT_SECURE_NODOTDOT);
+
+  Pull state{&src, nullptr};
+  auto check = [&](int r, BundleError::Kind kind, const std::string& what) {
+    if (r >= ARCHIVE_WARN) return;
+    if (state.error) std::rethrow_exception(state.error);
+    const char* msg = archive_error_string(in.get());
+    throw BundleError(kind, what + (msg ? std::string(": ") + msg : std::string()));
+  };
+  check(archive_read_open(in.get(), &state, nullptr, &pull, nullptr),
+        BundleError::Kind::kNotArchive, "cannot read the archive");
+
+  UnpackStats stats;
+  std::set<std::string> top;
+  for (bool first = true;; first = false) {
+    archive_entry* entry = nullptr;
+    int r = archive_read_next_header(in.get(), &entry);
+    if (r == ARCHIVE_EOF) break;
+    if (r < ARCHIVE_WARN && !state.error && first) {
+      const char* msg = archive_error_string(in.get());
+      throw BundleError(BundleError::Kind::kNotArchive,
+                        std::string("not a tar archive") + (msg ? std::string(": ") + msg : ""));
+    }
+    check(r, BundleError::Kind::kCorrupt, "the archive is damaged or cut short");
+
+    const char* raw = archive_entry_pathname(entry);
+    std::string name = raw ? raw : "";
+    std::string rel = bundle_relative_path(name);
+    if (++stats.entries > limits.max_entries) {
+      throw BundleError(BundleError::Kind::kTooLarge,
+                        "more than " + std::to_string(limits.max_entries) + " entries");
+    }
+
+    mode_t type = archive_entry_filetype(entry);
+    const char* hardlink = archive_entry_hardlink(entry);
+    if (hardlink) {
+      std::string target_rel = bundle_relative_path(hardlink);
+      if (target_rel.empty()) throw unsafe(name, "is a hard link to the .whiskey folder itself");
+      archive_entry_set_hardlink(entry, (root / target_rel).c_str());
+    } else if (type == AE_IFLNK) {
+      const char* target = archive_entry_symlink(entry);
+      if (!target || !symlink_stays_inside(rel, target)) {
+        throw unsafe(name, std::string("is a link that points outside .whiskey (to '") +
+                               (target ? target : "") + "')");
+      }
+    } else if (type != AE_IFREG && type != AE_IFDIR) {
+      throw unsafe(name,
+                   "is a device, FIFO or socket; a bundle holds only files, folders and "
+                   "links");
+    }
+    mode_t perm = archive_entry_perm(entry);
+    if (perm & (S_ISUID | S_ISGID)) throw unsafe(name, "has the setuid or setgid bit");
+    // Keep the tree removable and readable by its owner whatever the archive says.
+    archive_entry_set_perm(entry, (perm & 0777) | (type == AE_IFDIR ? 0700 : 0600));
+
+    if (rel.empty()) continue;  // .whiskey/ itself: dest already exists
+    top.insert(rel.substr(0, rel.find('/')));
+    if (type == AE_IFREG && !hardlink) {
+      auto size = archive_entry_size(entry);
+      if (size > 0) stats.bytes += static_cast<std::uint64_t>(size);
+      if (stats.bytes > limits.max_bytes) {
+        throw BundleError(BundleError::Kind::kTooLarge,
+                          "unpacks to more than " + std::to_string(limits.max_bytes) + " bytes",
+                          name);
+      }
+    }
+    archive_entry_set_pathname(entry, (root / rel).c_str());
+    if (archive_write_header(out.get(), entry) < ARCHIVE_WARN) {
+      const char* msg = archive_error_string(out.get());
+      throw unsafe(name, std::string("cannot be written") + (msg ? std::string(": ") + msg : ""));
+    }
+    const void* block = nullptr;
+    size_t size = 0;
+    la_int64_t offset = 0;
+    while (true) {
+      r = archive_read_data_block(in.get(), &block, &size, &offset);
+      if (r == ARCHIVE_EOF) break;
+      check(r, BundleError::Kind::kCorrupt, "the archive is damaged or cut short");
+      if (archive_write_data_block(out.get(), block, size, offset) < ARCHIVE_WARN) {
+        const char* msg = archive_error_string(out.get());
+        throw std::runtime_error("writing '" + rel + "': " + (msg ? msg : "unknown error"));
+      }
+    }
+    if (archive_write_finish_entry(out.get()) < ARCHIVE_WARN) {
+      const char* msg = archive_error_string(out.get());
+      throw std::runtime_error("writing '" + rel + "': " + (msg ? msg : "unknown error"));
+    }
+  }
+  if (archive_write_close(out.get()) < ARCHIVE_WARN) {
+    const char* msg = archive_error_string(out.get());
+    throw std::runtime_error(std::string("finishing the unpack: ") + (msg ? msg : "unknown error"));
+  }
+  if (top.empty()) {
+    throw BundleError(BundleError::Kind::kEmpty, "the archive has nothing under .whiskey/");
+  }
+  stats.top_level.assign(top.begin(), top.end());
+  return stats;
+}
+
+}  // namespace whiskey
