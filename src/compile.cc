@@ -6,6 +6,7 @@
 #include "bundle_source.h"
 #include "install.h"
 #include "profile.h"
+#include "relocate.h"
 #include "stack.h"
 
 namespace whiskey {
@@ -18,7 +19,7 @@ std::string rate(std::uint64_t bytes, double seconds) {
 
 std::string seconds_text(double s) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f s", s);
+  std::snprintf(buf, sizeof buf, s < 1 ? "%.2f s" : "%.1f s", s);
   return buf;
 }
 
@@ -49,6 +50,34 @@ std::string check_stack_step(const CompileArgs& args, Services& s) {
   return stack;
 }
 
+/// Rewrites the bundle's build prefix to where it is installed, in the
+/// staging tree, before it goes into place.
+PrepareFn relocate_into(Output& out, const RealDisk& disk) {
+  return [&out, &disk](const std::filesystem::path& staging, const std::filesystem::path& target) {
+    auto json = disk.read_file(staging / kBundleInfoPath);
+    if (!json) {
+      out.detail("The bundle has no " + std::string(kBundleInfoPath) + ": nothing to relocate");
+      return;
+    }
+    std::string to = std::filesystem::weakly_canonical(target).string();
+    try {
+      BundleInfo info = parse_bundle_info(*json);
+      RelocateStats stats = relocate_tree(staging, info, to);
+      out.detail("Relocated " + std::to_string(stats.text_files + stats.binary_files) + " files (" +
+                 std::to_string(stats.binary_files) + " binary) to " + to);
+    } catch (const std::length_error& e) {
+      throw UserError(
+          "The build folder's path is too long for the bundle",
+          "The bundle's files can name paths of limited length, and\n" + to + " is longer.",
+          "Build in a folder with a shorter path.", e.what());
+    } catch (const std::runtime_error& e) {
+      throw UserError("The Apache bundle cannot be relocated",
+                      "The bundle's description of itself is unusable.",
+                      "Rebuild the bundle with this buildpack's recipe (vendor/apache).", e.what());
+    }
+  };
+}
+
 void install_step(const Config& config, const std::string& stack, const CompileArgs& args,
                   Services& s) {
   BundleSource source = resolve_bundle(config);
@@ -61,7 +90,9 @@ void install_step(const Config& config, const std::string& stack, const CompileA
                   "is the one you published. Set its SHA-256 digest:\n"
                   "  heroku config:set WHISKEY_SHA256=$(sha256sum BUNDLE.tar.gz | cut -d' ' -f1)");
   }
-  InstallResult r = install_bundle(s.http, source, args.build_dir, s.clock, progress_lines(s.out));
+  RealDisk disk;
+  InstallResult r = install_bundle(s.http, source, args.build_dir, s.clock, progress_lines(s.out),
+                                   {}, relocate_into(s.out, disk));
   s.out.detail("Downloaded " + human_bytes(r.bytes) + " in " + seconds_text(r.seconds) + " (" +
                rate(r.bytes, r.seconds) + ")");
   s.out.detail(r.verified ? "Verified " + r.digest.str() : "Not verified: " + r.digest.str());

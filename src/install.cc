@@ -249,7 +249,8 @@ void swap_into_place(const fs::path& staging, const fs::path& target) {
 }  // namespace
 
 InstallResult install_bundle(HttpClient& http, const BundleSource& src, const fs::path& build_dir,
-                             Clock& clock, const ProgressFn& progress, const UnpackLimits& limits) {
+                             Clock& clock, const ProgressFn& progress, const UnpackLimits& limits,
+                             const PrepareFn& prepare) {
   const fs::path target = build_dir / ".whiskey";
   std::error_code ec;
   auto target_status = fs::symlink_status(target, ec);
@@ -299,6 +300,8 @@ InstallResult install_bundle(HttpClient& http, const BundleSource& src, const fs
     digest = hashed.finish();
     bytes = hashed.bytes();
     if (src.sha256 && *digest != *src.sha256) throw mismatch_error(*src.sha256, *digest, src, {});
+
+    if (prepare) prepare(staging.path(), target);
 
     // Carry the app's own .whiskey entries over, then swap.
     if (fs::is_directory(target_status)) {

@@ -25,6 +25,11 @@ struct Progress {
 };
 using ProgressFn = std::function<void(const Progress&)>;
 
+/// Runs on the verified tree in `staging` before it is swapped into place as
+/// `target`; a throw abandons the install as any other failure does.
+using PrepareFn =
+    std::function<void(const std::filesystem::path& staging, const std::filesystem::path& target)>;
+
 struct InstallResult {
   Sha256Digest digest;      ///< of every byte downloaded
   bool verified = false;    ///< digest compared with the expected one
@@ -36,10 +41,12 @@ struct InstallResult {
 
 /// Installs the bundle into `build_dir`/.whiskey. Entries the bundle brings
 /// replace those of the same name; the app's other .whiskey entries (user_vars,
-/// action_hooks, ...) are kept. Throws UserError on any failure, and then
-/// leaves `build_dir` as it was.
+/// action_hooks, ...) are kept. `prepare` runs on the verified tree before
+/// the swap. Throws UserError on any failure, and then leaves `build_dir` as
+/// it was.
 InstallResult install_bundle(HttpClient& http, const BundleSource& source,
                              const std::filesystem::path& build_dir, Clock& clock,
-                             const ProgressFn& progress = {}, const UnpackLimits& limits = {});
+                             const ProgressFn& progress = {}, const UnpackLimits& limits = {},
+                             const PrepareFn& prepare = {});
 
 }  // namespace whiskey

@@ -1,0 +1,54 @@
+// Relocation: the bundle is built under a long placeholder prefix, recorded
+// in .whiskey/apache/whiskey-bundle.json. Every file that names the prefix,
+// text or binary, is rewritten to name where the bundle really is.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace whiskey {
+
+/// What whiskey-bundle.json says about the bundle.
+struct BundleInfo {
+  int schema = 0;
+  std::string stack;
+  std::string arch;
+  std::string apache;
+  std::string prefix;                 ///< where the tree's files say it is now
+  std::size_t prefix_capacity = 0;    ///< the placeholder's length: room in binaries
+  std::vector<std::string> contents;  ///< the folders the bundle owns
+};
+
+/// Where the bundle describes itself, relative to .whiskey.
+inline constexpr const char* kBundleInfoPath = "apache/whiskey-bundle.json";
+
+/// Parses whiskey-bundle.json. Throws std::runtime_error saying what is
+/// missing or malformed.
+BundleInfo parse_bundle_info(std::string_view json);
+
+/// `data` with every occurrence of `from` replaced by `to`, or nullopt when
+/// `from` does not occur. Binary data (holding a NUL byte) is rewritten
+/// string by string: each NUL-terminated string keeps its size, padded with
+/// NULs, and may grow into the `slack` bytes each occurrence left when an
+/// earlier relocation shortened it. Throws std::length_error when `to` does
+/// not fit.
+std::optional<std::string> relocate_bytes(std::string_view data, std::string_view from,
+                                          std::string_view to, std::size_t slack = 0);
+
+struct RelocateStats {
+  std::size_t text_files = 0;
+  std::size_t binary_files = 0;
+};
+
+/// Rewrites `info.prefix` to `to` in the regular files of `root`/<contents>
+/// (links are left alone; whiskey-bundle.json is rewritten like any text
+/// file, so it then records `to`). Throws std::length_error when `to` is
+/// longer than the placeholder and std::runtime_error on I/O failures.
+RelocateStats relocate_tree(const std::filesystem::path& root, const BundleInfo& info,
+                            const std::string& to);
+
+}  // namespace whiskey
