@@ -108,6 +108,12 @@ std::string s3_object_url(const std::string& bucket, const std::string& key,
                           const std::string& region, const std::string& endpoint) {
   std::string k = key;
   while (!k.empty() && k.front() == '/') k.erase(0, 1);
+  if (auto slash = bucket.find('/'); slash != std::string::npos) {
+    std::string prefix = bucket.substr(slash + 1);
+    while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+    return s3_object_url(bucket.substr(0, slash), prefix.empty() ? k : prefix + "/" + k, region,
+                         endpoint);
+  }
   if (!endpoint.empty()) {
     std::string base = endpoint;
     while (!base.empty() && base.back() == '/') base.pop_back();
@@ -117,6 +123,32 @@ std::string s3_object_url(const std::string& bucket, const std::string& key,
     return "https://" + bucket + ".s3." + region + ".amazonaws.com/" + encode_key(k);
   }
   return "https://s3." + region + ".amazonaws.com/" + bucket + "/" + encode_key(k);
+}
+
+void check_url_policy(const std::string& url, const std::string& variable, bool allow_http) {
+  UrlParts parts;
+  try {
+    parts = parse_url(url);
+  } catch (const std::invalid_argument& e) {
+    throw UserError("Invalid " + variable,
+                    "'" + redact_url(url) + "' is not a URL the bundle can be fetched from.",
+                    "Give a full https:// URL.", e.what());
+  }
+  if (parts.scheme == "http") {
+    if (!is_loopback_host(parts.host) && !allow_http) {
+      throw UserError("The bundle would be fetched over plain http",
+                      "'" + redact_url(url) +
+                          "' is not encrypted, so the bundle could be\n"
+                          "tampered with on the way.",
+                      "Use an https:// URL. If you must use http (for example on a private\n"
+                      "network) and have set WHISKEY_SHA256, allow it:\n"
+                      "  heroku config:set WHISKEY_ALLOW_HTTP=1");
+    }
+  } else if (parts.scheme != "https") {
+    throw UserError("Unsupported URL scheme '" + parts.scheme + "'",
+                    "'" + redact_url(url) + "' cannot be fetched by this buildpack.",
+                    "Give an https:// URL for the bundle.");
+  }
 }
 
 BundleSource resolve_bundle(const Config& c) {
@@ -150,30 +182,8 @@ BundleSource resolve_bundle(const Config& c) {
                     kConfigureHelp);
   }
 
-  const char* variable = c.url.empty() ? "WHISKEY_S3_ENDPOINT" : "WHISKEY_URL";
-  UrlParts parts;
-  try {
-    parts = parse_url(src.url);
-  } catch (const std::invalid_argument& e) {
-    throw UserError(std::string("Invalid ") + variable,
-                    "'" + redact_url(src.url) + "' is not a URL the bundle can be fetched from.",
-                    "Give a full https:// URL.", e.what());
-  }
-  if (parts.scheme == "http") {
-    if (!is_loopback_host(parts.host) && !c.allow_http) {
-      throw UserError("The bundle would be fetched over plain http",
-                      "'" + redact_url(src.url) +
-                          "' is not encrypted, so the bundle could be\n"
-                          "tampered with on the way.",
-                      "Use an https:// URL. If you must use http (for example on a private\n"
-                      "network) and have set WHISKEY_SHA256, allow it:\n"
-                      "  heroku config:set WHISKEY_ALLOW_HTTP=1");
-    }
-  } else if (parts.scheme != "https") {
-    throw UserError("Unsupported URL scheme '" + parts.scheme + "'",
-                    "'" + redact_url(src.url) + "' cannot be fetched by this buildpack.",
-                    "Give an https:// URL for the bundle.");
-  }
+  check_url_policy(src.url, c.url.empty() ? "WHISKEY_S3_ENDPOINT" : "WHISKEY_URL", c.allow_http);
+  UrlParts parts = parse_url(src.url);
   src.name = file_name(parts.path);
   if (src.name.empty()) src.name = "bundle";
   src.described = c.url.empty() && c.s3_endpoint.empty()

@@ -26,11 +26,16 @@ BundleSource resolve_bundle(const Config& config);
 
 /// The S3 URL of an object: path-style under `endpoint` when one is given,
 /// else AWS's virtual-hosted style (path-style for bucket names with dots).
+/// `bucket` may carry a prefix ("my-bucket/bundles"): the key is under it.
 std::string s3_object_url(const std::string& bucket, const std::string& key,
                           const std::string& region, const std::string& endpoint);
 
 /// The URL without credentials or query string, for logs and messages.
 std::string redact_url(std::string_view url);
+
+/// Checks the transport policy for `url`, read from `variable`: https, or
+/// http to a loopback host or with `allow_http`. Throws UserError.
+void check_url_policy(const std::string& url, const std::string& variable, bool allow_http);
 
 /// Whether `host` is a loopback name or address (localhost, 127.0.0.0/8, ::1).
 bool is_loopback_host(std::string_view host);

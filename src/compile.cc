@@ -5,8 +5,10 @@
 #include "app.h"
 #include "bundle_source.h"
 #include "install.h"
+#include "manifest.h"
 #include "profile.h"
 #include "relocate.h"
+#include "resolve.h"
 #include "stack.h"
 
 namespace whiskey {
@@ -43,25 +45,50 @@ ProgressFn progress_lines(Output& out) {
   };
 }
 
-std::string check_stack_step(const CompileArgs& args, Services& s) {
+Target check_stack_step(const CompileArgs& args, Services& s) {
   std::string stack = var_or(args.vars, "STACK");
   if (stack.empty()) stack = local_stack(s.disk);
   check_stack(stack);
-  return stack;
+  return Target{stack, machine_arch()};
 }
 
 /// Rewrites the bundle's build prefix to where it is installed, in the
 /// staging tree, before it goes into place.
-PrepareFn relocate_into(Output& out, const RealDisk& disk) {
-  return [&out, &disk](const std::filesystem::path& staging, const std::filesystem::path& target) {
+/// Checks that the bundle is built for `target`, then rewrites its build
+/// prefix to where it is installed, in the staging tree before it goes into
+/// place.
+PrepareFn relocate_into(Output& out, const Target& target) {
+  return [&out, target](const std::filesystem::path& staging, const std::filesystem::path& dest) {
+    RealDisk disk;
     auto json = disk.read_file(staging / kBundleInfoPath);
     if (!json) {
       out.detail("The bundle has no " + std::string(kBundleInfoPath) + ": nothing to relocate");
       return;
     }
-    std::string to = std::filesystem::weakly_canonical(target).string();
+    std::string to = std::filesystem::weakly_canonical(dest).string();
+    BundleInfo info;
     try {
-      BundleInfo info = parse_bundle_info(*json);
+      info = parse_bundle_info(*json);
+    } catch (const std::runtime_error& e) {
+      throw UserError("The Apache bundle cannot be relocated",
+                      "The bundle's description of itself is unusable.",
+                      "Rebuild the bundle with this buildpack's recipe (vendor/apache).", e.what());
+    }
+    if (info.arch != target.arch) {
+      throw UserError("The Apache bundle is for another architecture",
+                      "The bundle holds Apache " + info.apache + " for " + info.stack + "/" +
+                          info.arch + ", and this build runs on " + target.arch + ".",
+                      "Publish a bundle built for " + target.stack + "/" + target.arch + ".");
+    }
+    if (info.stack != target.stack) {
+      out.warning("The Apache bundle was built for another stack",
+                  "The bundle holds Apache " + info.apache + " built for " + info.stack +
+                      ", and this app builds\non " + target.stack +
+                      ". It may not find the system libraries it was built against.\n"
+                      "Publish a bundle built for " +
+                      target.stack + ".");
+    }
+    try {
       RelocateStats stats = relocate_tree(staging, info, to);
       out.detail("Relocated " + std::to_string(stats.text_files + stats.binary_files) + " files (" +
                  std::to_string(stats.binary_files) + " binary) to " + to);
@@ -70,29 +97,28 @@ PrepareFn relocate_into(Output& out, const RealDisk& disk) {
           "The build folder's path is too long for the bundle",
           "The bundle's files can name paths of limited length, and\n" + to + " is longer.",
           "Build in a folder with a shorter path.", e.what());
-    } catch (const std::runtime_error& e) {
-      throw UserError("The Apache bundle cannot be relocated",
-                      "The bundle's description of itself is unusable.",
-                      "Rebuild the bundle with this buildpack's recipe (vendor/apache).", e.what());
     }
   };
 }
 
-void install_step(const Config& config, const std::string& stack, const CompileArgs& args,
+void install_step(const Config& config, const Target& target, const CompileArgs& args,
                   Services& s) {
-  BundleSource source = resolve_bundle(config);
+  Resolved resolved = resolve(config, target, s.http);
+  const BundleSource& source = resolved.source;
   s.out.step("Installing Apache from " + source.name);
-  s.out.detail("Stack: " + stack);
-  s.out.detail("Source: " + source.described);
-  if (!source.sha256) {
+  s.out.detail("Stack: " + target.stack + " (" + target.arch + ")");
+  s.out.detail("Source: " + source.described + ", chosen by " + resolved.how);
+  for (std::size_t i = 0; i + 1 < resolved.warnings.size(); i += 2) {
+    s.out.warning(resolved.warnings[i], resolved.warnings[i + 1]);
+  }
+  if (!source.sha256 && resolved.warnings.empty()) {
     s.out.warning("The Apache bundle will not be verified",
                   "WHISKEY_SHA256 is not set, so nothing checks that the bundle downloaded\n"
                   "is the one you published. Set its SHA-256 digest:\n"
                   "  heroku config:set WHISKEY_SHA256=$(sha256sum BUNDLE.tar.gz | cut -d' ' -f1)");
   }
-  RealDisk disk;
   InstallResult r = install_bundle(s.http, source, args.build_dir, s.clock, progress_lines(s.out),
-                                   {}, relocate_into(s.out, disk));
+                                   {}, relocate_into(s.out, target));
   s.out.detail("Downloaded " + human_bytes(r.bytes) + " in " + seconds_text(r.seconds) + " (" +
                rate(r.bytes, r.seconds) + ")");
   s.out.detail(r.verified ? "Verified " + r.digest.str() : "Not verified: " + r.digest.str());
@@ -138,8 +164,8 @@ void web_process_step(const CompileArgs& args, Services& s) {
 
 void compile(const CompileArgs& args, Services& services) {
   Config config = parse_config(args.vars);
-  std::string stack = check_stack_step(args, services);
-  install_step(config, stack, args, services);
+  Target target = check_stack_step(args, services);
+  install_step(config, target, args, services);
   environment_step(args, services);
   web_process_step(args, services);
 }

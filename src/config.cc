@@ -58,6 +58,7 @@ Config parse_config(const Vars& vars) {
   c.package = trim(var_or(vars, "WHISKEY_PACKAGE"));
   c.region = trim(var_or(vars, "WHISKEY_REGION", "us-east-1"));
   c.s3_endpoint = trim(var_or(vars, "WHISKEY_S3_ENDPOINT"));
+  c.apache_version = trim(var_or(vars, "WHISKEY_APACHE_VERSION"));
   c.allow_http = parse_flag(vars, "WHISKEY_ALLOW_HTTP");
   c.stack = trim(var_or(vars, "STACK"));
   std::string sha = trim(var_or(vars, "WHISKEY_SHA256"));

@@ -26,6 +26,7 @@ struct Config {
   std::string package;                 ///< WHISKEY_PACKAGE
   std::string region = "us-east-1";    ///< WHISKEY_REGION
   std::string s3_endpoint;             ///< WHISKEY_S3_ENDPOINT
+  std::string apache_version;          ///< WHISKEY_APACHE_VERSION
   bool allow_http = false;             ///< WHISKEY_ALLOW_HTTP=1
   std::string stack;                   ///< STACK (empty when unset)
 };

@@ -130,20 +130,23 @@ std::string describe_body(const std::string& body, const std::string& content_ty
   return {};
 }
 
-UserError status_error(const HttpStatusError& e, const BundleSource& src) {
+}  // namespace
+
+UserError http_status_error(const HttpStatusError& e, const std::string& what,
+                            const std::string& described) {
   auto ct = e.headers.count("content-type") ? e.headers.at("content-type") : std::string();
   std::string said = describe_body(e.body, ct);
-  std::string happened = "The request for " + src.described + "\nwas answered " +
+  std::string happened = "The request for " + described + "\nwas answered " +
                          describe_status(e.status) + "." + (said.empty() ? "" : "\n" + said);
   if (e.status == 404) {
-    return UserError("The Apache bundle was not found", happened,
+    return UserError("The " + what + " was not found", happened,
                      "Check that WHISKEY_PACKAGE (or WHISKEY_URL) names a bundle that is "
                      "published,\nand that WHISKEY_BUCKET and WHISKEY_REGION name its bucket.");
   }
   if (e.status == 403 || e.status == 401) {
-    return UserError("Access to the Apache bundle was denied", happened,
+    return UserError("Access to the " + what + " was denied", happened,
                      "The bucket or the object is private, or a signed URL has expired.\n"
-                     "Make the bundle readable by everyone, for example:\n"
+                     "Make it readable by everyone, for example:\n"
                      "  aws s3api put-object-acl --acl public-read --bucket BUCKET --key KEY\n"
                      "or set WHISKEY_URL to a freshly signed URL.");
   }
@@ -162,18 +165,23 @@ UserError status_error(const HttpStatusError& e, const BundleSource& src) {
     return UserError("The bundle's server failed", happened,
                      "This is usually temporary: build again in a few minutes.");
   }
-  return UserError("The Apache bundle could not be downloaded", happened,
+  return UserError("The " + what + " could not be downloaded", happened,
                    "Check WHISKEY_URL, or WHISKEY_BUCKET and WHISKEY_PACKAGE.");
 }
 
-UserError transport_error(const TransportError& e, const BundleSource& src) {
-  std::string happened = "Downloading " + src.described + " failed";
+UserError http_transport_error(const TransportError& e, const std::string& what,
+                               const std::string& described) {
+  std::string happened = "Downloading " + described + " failed";
   if (e.received > 0) happened += " after " + human_bytes(e.received);
   happened += ".";
-  return UserError("The Apache bundle could not be downloaded", happened,
+  return UserError("The " + what + " could not be downloaded", happened,
                    "Check that the URL is right and its server reachable, then build again.",
                    e.what());
 }
+
+namespace {
+
+constexpr const char* kBundle = "Apache bundle";
 
 UserError bundle_error(const BundleError& e, const BundleSource& src, const std::string& head) {
   switch (e.kind) {
@@ -272,9 +280,9 @@ InstallResult install_bundle(HttpClient& http, const BundleSource& src, const fs
     try {
       body = http.get(src.url);
     } catch (const HttpStatusError& e) {
-      throw status_error(e, src);
+      throw http_status_error(e, kBundle, src.described);
     } catch (const TransportError& e) {
-      throw transport_error(e, src);
+      throw http_transport_error(e, kBundle, src.described);
     }
 
     HashingStream hashed(*body, clock, progress);
@@ -282,7 +290,7 @@ InstallResult install_bundle(HttpClient& http, const BundleSource& src, const fs
       unpacked = unpack_bundle(hashed, staging.path(), limits);
       hashed.drain();
     } catch (const TransportError& e) {
-      throw transport_error(e, src);
+      throw http_transport_error(e, kBundle, src.described);
     } catch (const BundleError& e) {
       // A wrong digest explains a broken archive better than the breakage:
       // read the rest and compare before blaming the archive.

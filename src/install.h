@@ -12,6 +12,7 @@
 #include "bundle_source.h"
 #include "clock.h"
 #include "digest.h"
+#include "errors.h"
 #include "http.h"
 #include "unpack.h"
 
@@ -48,5 +49,13 @@ InstallResult install_bundle(HttpClient& http, const BundleSource& source,
                              const std::filesystem::path& build_dir, Clock& clock,
                              const ProgressFn& progress = {}, const UnpackLimits& limits = {},
                              const PrepareFn& prepare = {});
+
+/// The user-facing error for a GET of `what` ("Apache bundle", "bundle
+/// manifest") that was answered with a non-2xx status, or that failed.
+/// `described` says where it was, safe to print.
+UserError http_status_error(const HttpStatusError& e, const std::string& what,
+                            const std::string& described);
+UserError http_transport_error(const TransportError& e, const std::string& what,
+                               const std::string& described);
 
 }  // namespace whiskey

@@ -160,6 +160,10 @@ say "Pruning, stripping and setting \$ORIGIN rpaths"
 for d in manual man icons htdocs cgi-bin error; do rm -rf "${prefix:?}/apache/$d"; done
 rm -rf "$prefix/apr/share" "$prefix/apr-util/share"
 find "$prefix" -name '*.a' -delete
+# The config scripts name the build's source folders, which only matter when
+# they run from a build tree: keep no path of the build machine.
+sed -i -E 's/^(APR_SOURCE_DIR|APR_BUILD_DIR)=.*/\1=""/' "$prefix/apr/bin/apr-1-config"
+sed -i -E 's/^(APU_SOURCE_DIR|APU_BUILD_DIR)=.*/\1=""/' "$prefix/apr-util/bin/apu-1-config"
 
 libdirs=("$prefix/apr/lib" "$prefix/apr-util/lib" "$prefix/apache/lib")
 elf_count=0

@@ -1,0 +1,182 @@
+#include "manifest.h"
+
+#include <sys/utsname.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+namespace whiskey {
+namespace {
+
+using nlohmann::json;
+
+ManifestEntry parse_entry(const json& j, std::size_t index) {
+  std::string where = "bundles[" + std::to_string(index) + "]";
+  if (!j.is_object()) throw std::runtime_error(where + " is not an object");
+  auto text = [&](const char* key) {
+    if (!j.contains(key) || !j.at(key).is_string() || j.at(key).get<std::string>().empty()) {
+      throw std::runtime_error(where + " has no \"" + key + "\" text");
+    }
+    return j.at(key).get<std::string>();
+  };
+  ManifestEntry e{.key = text("key"),
+                  .stack = text("stack"),
+                  .arch = text("arch"),
+                  .apache = text("apache"),
+                  .size = 0,
+                  .sha256 = Sha256Digest::parse(std::string(64, '0')),
+                  .published_at = {}};
+  if (!j.contains("size") || !j.at("size").is_number_unsigned()) {
+    throw std::runtime_error(where + " (" + e.key + ") has no \"size\" in bytes");
+  }
+  e.size = j.at("size").get<std::uint64_t>();
+  try {
+    e.sha256 = Sha256Digest::parse(text("sha256"));
+  } catch (const std::invalid_argument& err) {
+    throw std::runtime_error(where + " (" + e.key + ") has a malformed \"sha256\": " + err.what());
+  }
+  if (j.contains("published_at") && j.at("published_at").is_string()) {
+    e.published_at = j.at("published_at").get<std::string>();
+  }
+  if (e.key.front() == '/' || e.key.find("..") != std::string::npos) {
+    throw std::runtime_error(where + " has a key that leaves the manifest's folder: " + e.key);
+  }
+  return e;
+}
+
+json entry_json(const ManifestEntry& e, const json* previous) {
+  json j = previous ? *previous : json::object();
+  j["key"] = e.key;
+  j["stack"] = e.stack;
+  j["arch"] = e.arch;
+  j["apache"] = e.apache;
+  j["size"] = e.size;
+  j["sha256"] = e.sha256.hex();
+  if (!e.published_at.empty()) j["published_at"] = e.published_at;
+  return j;
+}
+
+}  // namespace
+
+int compare_versions(std::string_view a, std::string_view b) {
+  while (!a.empty() || !b.empty()) {
+    auto take = [](std::string_view& s) {
+      auto dot = s.find('.');
+      auto part = s.substr(0, dot);
+      s = dot == std::string_view::npos ? std::string_view() : s.substr(dot + 1);
+      return part;
+    };
+    auto pa = take(a), pb = take(b);
+    bool na = !pa.empty() && std::all_of(pa.begin(), pa.end(), ::isdigit);
+    bool nb = !pb.empty() && std::all_of(pb.begin(), pb.end(), ::isdigit);
+    if (na && nb) {
+      auto ia = std::stoull(std::string(pa)), ib = std::stoull(std::string(pb));
+      if (ia != ib) return ia < ib ? -1 : 1;
+    } else if (int c = pa.compare(pb); c != 0) {
+      return c < 0 ? -1 : 1;
+    }
+  }
+  return 0;
+}
+
+Manifest parse_manifest(std::string_view text) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw std::runtime_error(std::string("not valid JSON: ") + e.what());
+  }
+  if (!j.is_object()) throw std::runtime_error("not a JSON object");
+  if (!j.contains("schema") || !j.at("schema").is_number_integer()) {
+    throw std::runtime_error("no \"schema\" version number");
+  }
+  Manifest m;
+  m.schema = j.at("schema").get<int>();
+  if (m.schema != kManifestSchema) {
+    throw std::runtime_error("schema " + std::to_string(m.schema) +
+                             " is not one this buildpack reads (it reads schema " +
+                             std::to_string(kManifestSchema) + ")");
+  }
+  if (!j.contains("bundles") || !j.at("bundles").is_array()) {
+    throw std::runtime_error("no \"bundles\" list");
+  }
+  const auto& bundles = j.at("bundles");
+  for (std::size_t i = 0; i < bundles.size(); ++i) m.bundles.push_back(parse_entry(bundles[i], i));
+  return m;
+}
+
+std::string serialize_manifest(const Manifest& m, std::string_view previous) {
+  json old = json::object();
+  if (!previous.empty()) old = json::parse(previous, nullptr, false);
+  if (!old.is_object()) old = json::object();
+  json out = old;
+  out["schema"] = m.schema;
+  json bundles = json::array();
+  for (const auto& e : m.bundles) {
+    const json* before = nullptr;
+    if (old.contains("bundles") && old["bundles"].is_array()) {
+      for (const auto& b : old["bundles"]) {
+        if (b.is_object() && b.value("key", "") == e.key) before = &b;
+      }
+    }
+    bundles.push_back(entry_json(e, before));
+  }
+  out["bundles"] = bundles;
+  return out.dump(2) + "\n";
+}
+
+void upsert(Manifest& m, ManifestEntry entry) {
+  auto same = std::find_if(m.bundles.begin(), m.bundles.end(),
+                           [&](const ManifestEntry& e) { return e.key == entry.key; });
+  if (same != m.bundles.end()) {
+    *same = std::move(entry);
+  } else {
+    m.bundles.push_back(std::move(entry));
+  }
+  std::stable_sort(m.bundles.begin(), m.bundles.end(), [](const auto& a, const auto& b) {
+    if (a.stack != b.stack) return a.stack < b.stack;
+    if (a.arch != b.arch) return a.arch < b.arch;
+    return compare_versions(a.apache, b.apache) < 0;
+  });
+}
+
+std::optional<ManifestEntry> select_bundle(const Manifest& m, const std::string& stack,
+                                          const std::string& arch,
+                                          const std::string& apache_version) {
+  std::optional<ManifestEntry> best;
+  for (const auto& e : m.bundles) {
+    if (e.stack != stack || e.arch != arch) continue;
+    if (!apache_version.empty() && e.apache != apache_version) continue;
+    if (!best || compare_versions(e.apache, best->apache) > 0) best = e;
+  }
+  return best;
+}
+
+std::optional<ManifestEntry> find_key(const Manifest& m, const std::string& key) {
+  for (const auto& e : m.bundles) {
+    if (e.key == key) return e;
+  }
+  return std::nullopt;
+}
+
+std::string describe_offer(const Manifest& m) {
+  if (m.bundles.empty()) return "no bundles at all";
+  std::string out;
+  for (const auto& e : m.bundles) {
+    if (!out.empty()) out += "\n";
+    out += e.stack + "/" + e.arch + " Apache " + e.apache + ": " + e.key;
+  }
+  return out;
+}
+
+std::string machine_arch() {
+  utsname u{};
+  if (::uname(&u) != 0) return "unknown";
+  std::string m = u.machine;
+  if (m == "x86_64") return "amd64";
+  if (m == "aarch64") return "arm64";
+  return m;
+}
+
+}  // namespace whiskey

@@ -1,0 +1,120 @@
+#include "resolve.h"
+
+#include "errors.h"
+#include "install.h"
+#include "manifest.h"
+
+namespace whiskey {
+namespace {
+
+constexpr std::size_t kManifestLimit = 4 << 20;
+
+std::string publish_help(const Target& t) {
+  return "Build and publish a bundle for " + t.stack + "/" + t.arch +
+         " with this buildpack's recipe:\n"
+         "  vendor/apache/build.sh --stack " +
+         t.stack +
+         " --out dist\n"
+         "  mod_wsgi-heroku publish dist/whiskey-" +
+         t.stack + "-" + t.arch +
+         "-apache-<version>.tar.gz --bucket BUCKET\n"
+         "or name a bundle and its digest with WHISKEY_PACKAGE and WHISKEY_SHA256.";
+}
+
+/// The manifest's text, or nullopt when the bucket has none (404).
+std::optional<std::string> fetch_manifest(HttpClient& http, const std::string& url,
+                                          const std::string& described) {
+  std::string text;
+  try {
+    auto body = http.get(url);
+    for (auto chunk = body->read(); !chunk.empty(); chunk = body->read()) {
+      text.append(chunk.data(), chunk.size());
+      if (text.size() > kManifestLimit) {
+        throw UserError("The bundle manifest is too large",
+                        described + " is over " + std::to_string(kManifestLimit >> 20) + " MiB.",
+                        "Check that it is the manifest the publisher wrote.");
+      }
+    }
+  } catch (const HttpStatusError& e) {
+    if (e.status == 404) return std::nullopt;
+    throw http_status_error(e, "bundle manifest", described);
+  } catch (const TransportError& e) {
+    throw http_transport_error(e, "bundle manifest", described);
+  }
+  return text;
+}
+
+}  // namespace
+
+Resolved resolve(const Config& c, const Target& target, HttpClient& http) {
+  // Everything named outright needs no manifest.
+  if (!c.url.empty() || c.bucket.empty() || (!c.package.empty() && c.sha256)) {
+    Resolved r{resolve_bundle(c), {}, {}};
+    r.how = c.url.empty() ? "WHISKEY_PACKAGE" : "WHISKEY_URL";
+    return r;
+  }
+
+  std::string url = s3_object_url(c.bucket, kManifestName, c.region, c.s3_endpoint);
+  check_url_policy(url, c.s3_endpoint.empty() ? "WHISKEY_BUCKET" : "WHISKEY_S3_ENDPOINT",
+                   c.allow_http);
+  std::string described = redact_url(url);
+  auto text = fetch_manifest(http, url, described);
+
+  if (!text) {
+    if (!c.package.empty()) {
+      Resolved r{resolve_bundle(c), "WHISKEY_PACKAGE", {}};
+      r.warnings = {"The bucket has no manifest.json",
+                    "Nothing says what " + c.package +
+                        "'s digest should be, so it is installed\nunverified. Publish it with "
+                        "the publisher, which writes the manifest, or set\nWHISKEY_SHA256."};
+      return r;
+    }
+    throw UserError("The bucket has no bundle manifest",
+                    "WHISKEY_BUCKET names " + c.bucket + ", and " + described +
+                        "\nwas not found, so there is no list of bundles to choose from.",
+                    publish_help(target));
+  }
+
+  Manifest manifest;
+  try {
+    manifest = parse_manifest(*text);
+  } catch (const std::exception& e) {
+    throw UserError("The bucket's manifest.json is malformed",
+                    described + " cannot be read as a bundle manifest.",
+                    "Publish a bundle again with the publisher to rewrite it.", e.what());
+  }
+
+  std::optional<ManifestEntry> entry;
+  if (!c.package.empty()) {
+    entry = find_key(manifest, c.package);
+    if (!entry) {
+      throw UserError("WHISKEY_PACKAGE is not in the bucket's manifest",
+                      c.package + " is not listed in " + described + ".\nThe manifest offers:\n" +
+                          describe_offer(manifest),
+                      "Set WHISKEY_PACKAGE to one of those keys, or unset it to use the newest\n"
+                      "bundle for " +
+                          target.stack + ".");
+    }
+  } else {
+    entry = select_bundle(manifest, target.stack, target.arch, c.apache_version);
+    if (!entry) {
+      std::string wanted = target.stack + "/" + target.arch +
+                           (c.apache_version.empty() ? "" : " Apache " + c.apache_version);
+      throw UserError("No bundle for " + wanted + " in the bucket",
+                      "The manifest at " + described + " offers:\n" + describe_offer(manifest),
+                      publish_help(target));
+    }
+  }
+
+  Config named = c;
+  named.package = entry->key;
+  named.sha256 = entry->sha256;
+  Resolved r{resolve_bundle(named), {}, {}};
+  r.how = c.package.empty()
+              ? "the newest for " + target.stack + "/" + target.arch + " in manifest.json"
+              : "manifest.json";
+  if (!c.package.empty() && c.package != entry->key) r.how += " (" + entry->key + ")";
+  return r;
+}
+
+}  // namespace whiskey

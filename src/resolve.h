@@ -1,0 +1,37 @@
+// Resolving which bundle to install: from WHISKEY_URL, or from a bucket,
+// where manifest.json names the bundles published for each stack and arch
+// and their digests.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bundle_source.h"
+#include "config.h"
+#include "http.h"
+
+namespace whiskey {
+
+struct Target {
+  std::string stack;
+  std::string arch;
+};
+
+struct Resolved {
+  BundleSource source;
+  std::string how;                    ///< how it was chosen, for the log
+  std::vector<std::string> warnings;  ///< headline + body pairs to show
+};
+
+/// The bundle to install for `target`:
+/// - WHISKEY_URL (with WHISKEY_SHA256): that URL;
+/// - WHISKEY_BUCKET + WHISKEY_PACKAGE + WHISKEY_SHA256: that object;
+/// - WHISKEY_BUCKET + WHISKEY_PACKAGE: that object, its digest from the
+///   bucket's manifest.json (without a manifest: unverified, with a warning);
+/// - WHISKEY_BUCKET alone: the newest bundle for the stack and arch in the
+///   manifest (or WHISKEY_APACHE_VERSION's).
+/// Throws UserError when nothing fits, saying what the manifest offers and
+/// what to publish.
+Resolved resolve(const Config& config, const Target& target, HttpClient& http);
+
+}  // namespace whiskey
