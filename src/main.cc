@@ -12,6 +12,7 @@
 #include "curl_http.h"
 #include "detect.h"
 #include "errors.h"
+#include "publish.h"
 
 extern char** environ;
 
@@ -84,6 +85,28 @@ int run_compile(const std::vector<std::string>& args, const char* argv0) {
   return kFailure;
 }
 
+int run_publish(const std::vector<std::string>& args) {
+  Output out(std::cout, std::cerr);
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+    std::cout << "Usage: mod_wsgi-heroku publish BUNDLE [--bucket B] [--region R] "
+                 "[--endpoint URL] [--key K]\n"
+                 "Uploads a bundle made by vendor/apache/build.sh and adds it to the bucket's\n"
+                 "manifest.json. Reads WHISKEY_BUCKET, WHISKEY_REGION, WHISKEY_S3_ENDPOINT,\n"
+                 "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.\n";
+    return kSuccess;
+  }
+  try {
+    RealDisk disk;
+    publish(parse_publish_args(args, load_vars(disk, {}, environ)), out);
+    return kSuccess;
+  } catch (const UserError& e) {
+    out.error(e);
+  } catch (const std::exception& e) {
+    out.error(UserError("Publishing failed unexpectedly", e.what(), kReportBugs));
+  }
+  return kFailure;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -96,7 +119,8 @@ int main(int argc, char** argv) {
   if (phase == "detect") return run_detect(args);
   if (phase == "compile") return run_compile(args, argv[0]);
   if (phase == "release") return run_release(args);
-  std::cerr << "Usage: mod_wsgi-heroku detect|compile|release ARGS...\n"
+  if (phase == "publish") return run_publish(args);
+  std::cerr << "Usage: mod_wsgi-heroku detect|compile|release|publish ARGS...\n"
                "  (or run as bin/detect, bin/compile, bin/release)\n";
   return kUsage;
 }

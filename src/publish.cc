@@ -1,0 +1,287 @@
+#include "publish.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+#include "bundle_source.h"
+#include "errors.h"
+#include "unpack.h"
+
+namespace whiskey {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr int kManifestAttempts = 5;
+
+struct ReadDeleter {
+  void operator()(archive* a) const { archive_read_free(a); }
+};
+
+std::string now_utc() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+Sha256Digest file_digest(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in)
+    throw UserError("Cannot read the bundle", "'" + file.string() + "' cannot be opened.",
+                    "Check the path.");
+  Sha256 h;
+  std::string buf(1 << 20, '\0');
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    h.update({buf.data(), static_cast<std::size_t>(in.gcount())});
+  }
+  return h.finish();
+}
+
+UserError s3_failure(const std::string& doing, const S3Response& r, const S3Target& target) {
+  std::string todo = "Check the bucket's name and region, and that the credentials may write it.";
+  if (r.status == 403) {
+    todo =
+        "Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for\n"
+        "temporary credentials), and that they may read and write the bucket.";
+  } else if (r.status == 404) {
+    todo = "Check that the bucket '" + target.bucket + "' exists in " + target.region + ".";
+  } else if (r.status == 301) {
+    todo = "Set WHISKEY_REGION to the bucket's region.";
+  }
+  return UserError("Publishing failed", doing + " was answered " + s3_error_text(r) + ".", todo);
+}
+
+/// The manifest as it is now, and its ETag ("" when there is none yet).
+std::pair<std::optional<std::string>, std::string> read_manifest(S3Client& s3, const S3Target& t) {
+  std::string text;
+  auto r = s3.get(kManifestName, [&](std::span<const char> c) { text.append(c.data(), c.size()); });
+  if (r.status == 404) return {std::nullopt, ""};
+  if (!r.ok()) throw s3_failure("Reading " + std::string(kManifestName), r, t);
+  std::string etag = r.headers.count("etag") ? r.headers.at("etag") : std::string();
+  return {text, etag};
+}
+
+/// The keys of `written` that the manifest in the bucket no longer lists.
+std::vector<std::string> lost_entries(S3Client& s3, const S3Target& t, const Manifest& written) {
+  auto [text, etag] = read_manifest(s3, t);
+  std::vector<std::string> lost;
+  Manifest now;
+  if (text) now = parse_manifest(*text);
+  for (const auto& e : written.bundles) {
+    if (!find_key(now, e.key)) lost.push_back(e.key);
+  }
+  return lost;
+}
+
+}  // namespace
+
+PublishArgs parse_publish_args(const std::vector<std::string>& argv, const Vars& vars) {
+  PublishArgs a;
+  a.target.bucket = var_or(vars, "WHISKEY_BUCKET");
+  a.target.region = var_or(vars, "WHISKEY_REGION", "us-east-1");
+  a.target.endpoint = var_or(vars, "WHISKEY_S3_ENDPOINT");
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    auto value = [&](const char* flag) {
+      if (i + 1 >= argv.size()) {
+        throw UserError(std::string(flag) + " needs a value", "",
+                        "See: mod_wsgi-heroku publish --help");
+      }
+      return argv[++i];
+    };
+    if (argv[i] == "--bucket") {
+      a.target.bucket = value("--bucket");
+    } else if (argv[i] == "--region") {
+      a.target.region = value("--region");
+    } else if (argv[i] == "--endpoint") {
+      a.target.endpoint = value("--endpoint");
+    } else if (argv[i] == "--key") {
+      a.key = value("--key");
+    } else if (!argv[i].empty() && argv[i][0] == '-') {
+      throw UserError("Unknown option " + argv[i], "",
+                      "Usage: mod_wsgi-heroku publish BUNDLE [--bucket B] [--region R] "
+                      "[--endpoint URL] [--key K]");
+    } else if (a.bundle.empty()) {
+      a.bundle = argv[i];
+    } else {
+      throw UserError("Publish one bundle at a time",
+                      "Both " + a.bundle.string() + " and " + argv[i] + " were given.",
+                      "Run the publisher once for each bundle.");
+    }
+  }
+  if (a.bundle.empty()) {
+    throw UserError("No bundle to publish", "",
+                    "Usage: mod_wsgi-heroku publish BUNDLE [--bucket B] [--region R] "
+                    "[--endpoint URL] [--key K]");
+  }
+  if (a.target.bucket.empty()) {
+    throw UserError("No bucket to publish to", "Neither --bucket nor WHISKEY_BUCKET is set.",
+                    "Name the bucket: --bucket my-bucket (or WHISKEY_BUCKET=my-bucket).");
+  }
+  a.credentials.access_key_id = var_or(vars, "AWS_ACCESS_KEY_ID");
+  a.credentials.secret_access_key = var_or(vars, "AWS_SECRET_ACCESS_KEY");
+  a.credentials.session_token = var_or(vars, "AWS_SESSION_TOKEN");
+  if (a.credentials.access_key_id.empty() || a.credentials.secret_access_key.empty()) {
+    throw UserError("No AWS credentials",
+                    "Publishing writes to the bucket, and AWS_ACCESS_KEY_ID and\n"
+                    "AWS_SECRET_ACCESS_KEY are not both set.",
+                    "Export them (and AWS_SESSION_TOKEN for temporary credentials), for example\n"
+                    "  docker run -e AWS_ACCESS_KEY_ID -e AWS_SECRET_ACCESS_KEY ...");
+  }
+  if (a.key.empty()) a.key = a.bundle.filename().string();
+  return a;
+}
+
+BundleInfo read_bundle_info(const fs::path& bundle) {
+  auto not_bundle = [&](const std::string& why) {
+    return UserError("Not an Apache bundle", "'" + bundle.string() + "' " + why + ".",
+                     "Publish a bundle made by vendor/apache/build.sh.");
+  };
+  std::unique_ptr<archive, ReadDeleter> a(archive_read_new());
+  archive_read_support_filter_gzip(a.get());
+  archive_read_support_filter_zstd(a.get());
+  archive_read_support_filter_xz(a.get());
+  archive_read_support_format_tar(a.get());
+  if (archive_read_open_filename(a.get(), bundle.c_str(), 1 << 16) != ARCHIVE_OK) {
+    throw not_bundle(std::string("cannot be read: ") + archive_error_string(a.get()));
+  }
+  archive_entry* entry = nullptr;
+  int r;
+  while ((r = archive_read_next_header(a.get(), &entry)) == ARCHIVE_OK) {
+    std::string rel;
+    try {
+      rel = bundle_relative_path(archive_entry_pathname(entry));
+    } catch (const BundleError& e) {
+      throw not_bundle(std::string("holds an entry that compile would refuse: ") + e.what());
+    }
+    if (rel != kBundleInfoPath) continue;
+    std::string json;
+    char buf[8192];
+    for (la_ssize_t n; (n = archive_read_data(a.get(), buf, sizeof buf)) > 0;) json.append(buf, n);
+    try {
+      return parse_bundle_info(json);
+    } catch (const std::runtime_error& e) {
+      throw not_bundle(e.what());
+    }
+  }
+  if (r != ARCHIVE_EOF)
+    throw not_bundle(std::string("is damaged: ") + archive_error_string(a.get()));
+  throw not_bundle(std::string("has no .whiskey/") + kBundleInfoPath);
+}
+
+void publish_to_bucket(const PublishArgs& args, Output& out);
+
+void publish(const PublishArgs& args, Output& out) {
+  try {
+    publish_to_bucket(args, out);
+  } catch (const TransportError& e) {
+    throw UserError("Cannot reach the bucket",
+                    "The request to the storage service failed; the manifest was not changed.",
+                    "Check --endpoint (WHISKEY_S3_ENDPOINT), the network, and try again.",
+                    e.what());
+  }
+}
+
+void publish_to_bucket(const PublishArgs& args, Output& out) {
+  out.step("Publishing " + args.bundle.filename().string());
+  BundleInfo info = read_bundle_info(args.bundle);
+  auto size = fs::file_size(args.bundle);
+  Sha256Digest digest = file_digest(args.bundle);
+  out.detail("Apache " + info.apache + " for " + info.stack + "/" + info.arch + ", " +
+             human_bytes(size) + ", " + digest.str());
+
+  S3Client s3(args.target, args.credentials);
+  std::string where = redact_url(s3.url(args.key));
+  out.detail("Uploading to " + where);
+  auto put = s3.put_file(args.bundle, args.key, digest.hex(), "application/gzip");
+  if (!put.ok()) throw s3_failure("Uploading " + args.key, put, args.target);
+
+  // Read it back: what apps will download is what was built.
+  Sha256 back;
+  std::uint64_t back_size = 0;
+  auto got = s3.get(args.key, [&](std::span<const char> c) {
+    back.update(c);
+    back_size += c.size();
+  });
+  if (!got.ok()) throw s3_failure("Reading back " + args.key, got, args.target);
+  Sha256Digest back_digest = back.finish();
+  if (back_digest != digest || back_size != size) {
+    throw UserError("The uploaded bundle does not match the file",
+                    "Reading " + where + " back gave " + std::to_string(back_size) +
+                        " bytes with " + back_digest.str() + ",\nnot " + std::to_string(size) +
+                        " bytes with " + digest.str() + ". The manifest was not changed.",
+                    "Publish again; if it persists, check the bucket's settings (encryption,\n"
+                    "transformations) and the endpoint.");
+  }
+  out.detail("Verified the upload by reading it back");
+
+  ManifestEntry entry{.key = args.key,
+                      .stack = info.stack,
+                      .arch = info.arch,
+                      .apache = info.apache,
+                      .size = size,
+                      .sha256 = digest,
+                      .published_at = now_utc()};
+  for (int attempt = 1;; ++attempt) {
+    auto [text, etag] = read_manifest(s3, args.target);
+    Manifest manifest;
+    if (text) {
+      try {
+        manifest = parse_manifest(*text);
+      } catch (const std::exception& e) {
+        throw UserError(
+            "The bucket's manifest.json is malformed",
+            "Adding to it could lose the bundles it lists, so it was left alone.",
+            "Fix or remove " + redact_url(s3.url(kManifestName)) + ", then publish again.",
+            e.what());
+      }
+    }
+    std::size_t before = manifest.bundles.size();
+    upsert(manifest, entry);
+    std::map<std::string, std::string> condition;
+    if (etag.empty()) {
+      condition["If-None-Match"] = "*";
+    } else {
+      condition["If-Match"] = etag;
+    }
+    auto r = s3.put(kManifestName, serialize_manifest(manifest, text ? *text : ""),
+                    "application/json", condition);
+    if (r.ok() && !lost_entries(s3, args.target, manifest).empty() && attempt < kManifestAttempts) {
+      // A server that ignores conditional writes let another publisher's
+      // write land in between: merge again.
+      out.detail("Another publisher's update crossed ours; merging again");
+      continue;
+    }
+    if (r.ok()) {
+      out.detail("Updated " + std::string(kManifestName) + ": " +
+                 (manifest.bundles.size() > before ? "added " : "replaced ") + args.key + " (" +
+                 std::to_string(manifest.bundles.size()) + " listed)");
+      break;
+    }
+    if ((r.status == 412 || r.status == 409) && attempt < kManifestAttempts) {
+      out.detail("The manifest changed while it was updated; trying again");
+      std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
+      continue;
+    }
+    throw s3_failure("Writing " + std::string(kManifestName), r, args.target);
+  }
+
+  out.step("Apps on " + info.stack + " can use it");
+  std::string vars = "heroku config:set WHISKEY_BUCKET=" + args.target.bucket;
+  if (args.target.region != "us-east-1") vars += " WHISKEY_REGION=" + args.target.region;
+  if (!args.target.endpoint.empty()) vars += " WHISKEY_S3_ENDPOINT=" + args.target.endpoint;
+  out.detail("The newest bundle for the app's stack, verified by the manifest:");
+  out.detail("  " + vars);
+  out.detail("Or pinned to this one:");
+  out.detail("  " + vars + " WHISKEY_PACKAGE=" + args.key + " WHISKEY_SHA256=" + digest.hex());
+}
+
+}  // namespace whiskey

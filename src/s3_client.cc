@@ -1,0 +1,198 @@
+#include "s3_client.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+
+#include "bundle_source.h"
+#include "digest.h"
+#include "http.h"
+
+namespace whiskey {
+namespace {
+
+constexpr std::size_t kBodyLimit = 64 * 1024;
+
+struct EasyDeleter {
+  void operator()(CURL* h) const { curl_easy_cleanup(h); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+
+struct Transfer {
+  S3Response response;
+  const std::function<void(std::span<const char>)>* sink = nullptr;
+  CURL* handle = nullptr;
+};
+
+size_t on_body(char* data, size_t size, size_t n, void* p) {
+  auto* t = static_cast<Transfer*>(p);
+  size_t len = size * n;
+  long status = 0;
+  curl_easy_getinfo(t->handle, CURLINFO_RESPONSE_CODE, &status);
+  if (status >= 200 && status < 300 && t->sink && *t->sink) {
+    (*t->sink)({data, len});
+  } else if (t->response.body.size() < kBodyLimit) {
+    t->response.body.append(data, std::min(len, kBodyLimit - t->response.body.size()));
+  }
+  return len;
+}
+
+size_t on_header(char* data, size_t size, size_t n, void* p) {
+  auto* t = static_cast<Transfer*>(p);
+  std::string line(data, size * n);
+  if (line.rfind("HTTP/", 0) == 0) {
+    t->response.headers.clear();
+  } else if (auto colon = line.find(':'); colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::string value = line.substr(colon + 1);
+    auto first = value.find_first_not_of(" \t");
+    auto last = value.find_last_not_of(" \t\r\n");
+    t->response.headers[name] =
+        first == std::string::npos ? "" : value.substr(first, last - first + 1);
+  }
+  return size * n;
+}
+
+std::string sha256_hex(const std::string& bytes) {
+  Sha256 h;
+  h.update({bytes.data(), bytes.size()});
+  return h.finish().hex();
+}
+
+}  // namespace
+
+S3Client::S3Client(S3Target target, S3Credentials credentials)
+    : target_(std::move(target)), credentials_(std::move(credentials)) {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+std::string S3Client::url(const std::string& key) const {
+  return s3_object_url(target_.bucket, key, target_.region, target_.endpoint);
+}
+
+namespace {
+
+/// Performs one signed request. `setup` sets the method and the body.
+S3Response perform(const S3Target& target, const S3Credentials& creds, const std::string& url,
+                   const std::map<std::string, std::string>& headers,
+                   const std::function<void(CURL*)>& setup,
+                   const std::function<void(std::span<const char>)>* sink) {
+  std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
+  if (!easy) throw std::runtime_error("cannot initialise libcurl");
+  CURL* h = easy.get();
+  Transfer t;
+  t.sink = sink;
+  t.handle = h;
+  auto errbuf = std::make_unique<char[]>(CURL_ERROR_SIZE);
+  errbuf[0] = '\0';
+  std::string sigv4 = "aws:amz:" + target.region + ":s3";
+  std::string userpwd = creds.access_key_id + ":" + creds.secret_access_key;
+
+  std::unique_ptr<curl_slist, SlistDeleter> list;
+  auto add = [&](const std::string& header) {
+    curl_slist* next = curl_slist_append(list.get(), header.c_str());
+    if (!next) throw std::runtime_error("out of memory");
+    list.release();
+    list.reset(next);
+  };
+  for (const auto& [name, value] : headers) add(name + ": " + value);
+  if (!creds.session_token.empty()) add("x-amz-security-token: " + creds.session_token);
+
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf.get());
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 30L);
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_USERAGENT, "mod_wsgi-heroku publish");
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
+  if (!creds.access_key_id.empty()) {
+    curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4.c_str());
+    curl_easy_setopt(h, CURLOPT_USERPWD, userpwd.c_str());
+  }
+  if (list) curl_easy_setopt(h, CURLOPT_HTTPHEADER, list.get());
+  setup(h);
+  CURLcode rc = curl_easy_perform(h);
+  if (rc != CURLE_OK) {
+    throw TransportError(
+        redact_url(url) + ": " + (errbuf[0] ? std::string(errbuf.get()) : curl_easy_strerror(rc)),
+        static_cast<int>(rc), 0);
+  }
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &t.response.status);
+  return std::move(t.response);
+}
+
+}  // namespace
+
+S3Response S3Client::get(const std::string& key,
+                         const std::function<void(std::span<const char>)>& sink) {
+  std::map<std::string, std::string> headers{{"x-amz-content-sha256", sha256_hex("")}};
+  return perform(
+      target_, credentials_, url(key), headers,
+      [](CURL* h) { curl_easy_setopt(h, CURLOPT_HTTPGET, 1L); }, &sink);
+}
+
+S3Response S3Client::put(const std::string& key, const std::string& body,
+                         const std::string& content_type,
+                         const std::map<std::string, std::string>& extra) {
+  auto headers = extra;
+  headers["Content-Type"] = content_type;
+  headers["x-amz-content-sha256"] = sha256_hex(body);
+  return perform(
+      target_, credentials_, url(key), headers,
+      [&body](CURL* h) {
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data());
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+      },
+      nullptr);
+}
+
+S3Response S3Client::put_file(const std::filesystem::path& file, const std::string& key,
+                              const std::string& sha256_hex_value,
+                              const std::string& content_type) {
+  std::unique_ptr<std::FILE, FileCloser> in(std::fopen(file.c_str(), "rb"));
+  if (!in) throw std::runtime_error("cannot open '" + file.string() + "'");
+  auto size = static_cast<curl_off_t>(std::filesystem::file_size(file));
+  std::map<std::string, std::string> headers{{"Content-Type", content_type},
+                                             {"x-amz-content-sha256", sha256_hex_value}};
+  return perform(
+      target_, credentials_, url(key), headers,
+      [&](CURL* h) {
+        curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(h, CURLOPT_READDATA, in.get());
+        curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, size);
+      },
+      nullptr);
+}
+
+std::string s3_error_text(const S3Response& r) {
+  auto field = [&](const std::string& tag) -> std::string {
+    auto open = r.body.find("<" + tag + ">");
+    if (open == std::string::npos) return {};
+    open += tag.size() + 2;
+    auto close = r.body.find("</" + tag + ">", open);
+    return close == std::string::npos ? std::string() : r.body.substr(open, close - open);
+  };
+  std::string code = field("Code"), message = field("Message");
+  std::string text = "HTTP " + std::to_string(r.status);
+  if (!code.empty()) text += " " + code;
+  if (!message.empty()) text += ": " + message;
+  return text;
+}
+
+}  // namespace whiskey
