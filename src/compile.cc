@@ -162,6 +162,24 @@ void web_process_step(const CompileArgs& args, Services& s) {
 
 }  // namespace
 
+CurlOptions download_options(const Vars& vars) {
+  CurlOptions options;
+  options.ca_bundle = var_or(vars, "CURL_CA_BUNDLE", var_or(vars, "SSL_CERT_FILE"));
+  std::string key = var_or(vars, "AWS_ACCESS_KEY_ID");
+  std::string secret = var_or(vars, "AWS_SECRET_ACCESS_KEY");
+  std::string bucket = var_or(vars, "WHISKEY_BUCKET");
+  if (!key.empty() && !secret.empty() && !bucket.empty()) {
+    std::string region = var_or(vars, "WHISKEY_REGION", "us-east-1");
+    options.aws = AwsSigning{
+        .url_prefix = s3_object_url(bucket, "", region, var_or(vars, "WHISKEY_S3_ENDPOINT")),
+        .region = region,
+        .access_key_id = key,
+        .secret_access_key = secret,
+        .session_token = var_or(vars, "AWS_SESSION_TOKEN")};
+  }
+  return options;
+}
+
 void compile(const CompileArgs& args, Services& services) {
   Config config = parse_config(args.vars);
   Target target = check_stack_step(args, services);

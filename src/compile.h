@@ -5,6 +5,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "curl_http.h"
 #include "disk.h"
 #include "http.h"
 #include "output.h"
@@ -25,6 +26,12 @@ struct Services {
   Clock& clock;
   Output& out;
 };
+
+/// How downloads are made for this config: the CA file from CURL_CA_BUNDLE
+/// or SSL_CERT_FILE, and, when AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
+/// are set with WHISKEY_BUCKET, SigV4 signing of the requests to that bucket
+/// (and only to it).
+CurlOptions download_options(const Vars& vars);
 
 /// Runs the build. Throws UserError on any failure the user can act on.
 void compile(const CompileArgs& args, Services& services);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <mutex>
+#include <vector>
 
 namespace whiskey {
 namespace {
@@ -22,6 +23,13 @@ struct EasyDeleter {
 struct MultiDeleter {
   void operator()(CURLM* h) const { curl_multi_cleanup(h); }
 };
+struct SlistDeleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+
+/// The SHA-256 of an empty body: the signed payload hash of a GET.
+constexpr const char* kEmptyPayloadSha256 =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 /// One GET in flight. Immovable: libcurl holds pointers to it and to its
 /// error buffer.
@@ -38,6 +46,8 @@ class CurlStream : public ByteStream {
   std::optional<std::uint64_t> content_length() const override { return content_length_; }
 
  private:
+  /// Signs the request with the configured AWS credentials.
+  void sign(const AwsSigning& aws);
   static size_t on_body(char* data, size_t size, size_t n, void* self);
   static size_t on_header(char* data, size_t size, size_t n, void* self);
   /// Runs the transfer once; returns false when it has ended.
@@ -48,6 +58,9 @@ class CurlStream : public ByteStream {
   std::unique_ptr<CURLM, MultiDeleter> multi_;
   std::unique_ptr<CURL, EasyDeleter> easy_;
   std::unique_ptr<char[]> errbuf_ = std::make_unique<char[]>(CURL_ERROR_SIZE);
+  std::unique_ptr<curl_slist, SlistDeleter> headers_out_;
+  std::string sigv4_;
+  std::string userpwd_;
   std::string pending_;  // received, not yet handed out
   std::string current_;  // handed out by the last read()
   std::string error_body_;
@@ -85,9 +98,27 @@ CurlStream::CurlStream(const std::string& url, const CurlOptions& options)
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, options.low_speed_time_s);
   curl_easy_setopt(h, CURLOPT_USERAGENT, options.user_agent.c_str());
   curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L * 1024);
+  if (options.aws && url.rfind(options.aws->url_prefix, 0) == 0) sign(*options.aws);
   if (curl_multi_add_handle(multi_.get(), h) != CURLM_OK) {
     throw TransportError("cannot start the transfer (libcurl)", 0, 0);
   }
+}
+
+void CurlStream::sign(const AwsSigning& aws) {
+  CURL* h = easy_.get();
+  sigv4_ = "aws:amz:" + aws.region + ":s3";
+  userpwd_ = aws.access_key_id + ":" + aws.secret_access_key;
+  curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4_.c_str());
+  curl_easy_setopt(h, CURLOPT_USERPWD, userpwd_.c_str());
+  std::vector<std::string> lines = {std::string("x-amz-content-sha256: ") + kEmptyPayloadSha256};
+  if (!aws.session_token.empty()) lines.push_back("x-amz-security-token: " + aws.session_token);
+  for (const auto& line : lines) {
+    curl_slist* next = curl_slist_append(headers_out_.get(), line.c_str());
+    if (!next) throw TransportError("out of memory", 0, 0);
+    headers_out_.release();
+    headers_out_.reset(next);
+  }
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers_out_.get());
 }
 
 CurlStream::~CurlStream() {

@@ -71,8 +71,7 @@ int run_compile(const std::vector<std::string>& args, const char* argv0) {
     }
     fs::create_directories(c.cache_dir, ec);
     c.vars = load_vars(disk, c.env_dir, environ);
-    std::string ca = var_or(c.vars, "CURL_CA_BUNDLE", var_or(c.vars, "SSL_CERT_FILE"));
-    CurlHttpClient http(CurlOptions{.ca_bundle = ca});
+    CurlHttpClient http(download_options(c.vars));
     SteadyClock clock;
     Services services{disk, http, clock, out};
     compile(c, services);

@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <exception>
 #include <memory>
 #include <set>
@@ -117,8 +118,14 @@ UnpackStats unpack_bundle(ByteStream& src, const std::filesystem::path& dest,
     const char* msg = archive_error_string(in.get());
     throw BundleError(kind, what + (msg ? std::string(": ") + msg : std::string()));
   };
-  check(archive_read_open(in.get(), &state, nullptr, &pull, nullptr),
-        BundleError::Kind::kNotArchive, "cannot read the archive");
+  // Opening already decompresses the first block, so a compressed stream cut
+  // short fails here too: only an unrecognised format (libarchive's
+  // ARCHIVE_ERRNO_FILE_FORMAT, EILSEQ on Linux) means "not an archive".
+  int opened = archive_read_open(in.get(), &state, nullptr, &pull, nullptr);
+  check(opened,
+        archive_errno(in.get()) == EILSEQ ? BundleError::Kind::kNotArchive
+                                          : BundleError::Kind::kCorrupt,
+        "cannot read the archive");
 
   UnpackStats stats;
   std::set<std::string> top;

@@ -1,0 +1,332 @@
+#include "unpack.h"
+
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+
+#include "fakes.h"
+#include "tarball.h"
+
+using namespace whiskey;
+using namespace whiskey::testing;
+using Catch::Matchers::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+
+using Kind = BundleError::Kind;
+
+const std::string kHttpd = "#!/bin/sh\necho httpd\n";
+const std::string kLib = noise(3000, 7);
+
+/// A small bundle with the usual shapes: folders, an executable, a library
+/// and its versioned link, a hard link and a link climbing out of bin/.
+std::vector<TarEntry> good_entries() {
+  return {
+      Dir(".whiskey/"),
+      Dir(".whiskey/apache/"),
+      Dir(".whiskey/apache/bin/"),
+      File(".whiskey/apache/bin/httpd", kHttpd, 0755),
+      Hardlink(".whiskey/apache/bin/httpd.hard", ".whiskey/apache/bin/httpd"),
+      Dir(".whiskey/apache/lib/", 0555),
+      File(".whiskey/apache/lib/libapr-1.so.0.7.0", kLib),
+      Symlink(".whiskey/apache/lib/libapr-1.so.0", "libapr-1.so.0.7.0"),
+      Symlink(".whiskey/apache/bin/libapr.so", "../lib/libapr-1.so.0.7.0"),
+      File(".whiskey/bin/mod_wsgi-heroku-start", "#!/bin/sh\n", 0700),
+      File(".whiskey/VERSION", "2.4.68\n", 0444),
+  };
+}
+
+BundleError unpack_error(const std::string& bytes, const fs::path& dest,
+                         const UnpackLimits& limits = {}) {
+  StringStream in(bytes);
+  return expect_throw<BundleError>([&] { unpack_bundle(in, dest, limits); });
+}
+
+BundleError unsafe_error(const std::vector<TarEntry>& entries, const fs::path& dest) {
+  auto e = unpack_error(make_tar_gz(entries), dest);
+  CHECK(e.kind == Kind::kUnsafeEntry);
+  return e;
+}
+
+void check_good_tree(const fs::path& d) {
+  CHECK(read_text(d / "apache/bin/httpd") == kHttpd);
+  CHECK((fs::status(d / "apache/bin/httpd").permissions() & fs::perms::all) == fs::perms(0755));
+  CHECK(fs::equivalent(d / "apache/bin/httpd.hard", d / "apache/bin/httpd"));
+  CHECK(read_text(d / "apache/lib/libapr-1.so.0.7.0") == kLib);
+  CHECK(fs::read_symlink(d / "apache/lib/libapr-1.so.0") == "libapr-1.so.0.7.0");
+  CHECK(read_text(d / "apache/lib/libapr-1.so.0") == kLib);
+  CHECK(fs::read_symlink(d / "apache/bin/libapr.so") == "../lib/libapr-1.so.0.7.0");
+  CHECK(read_text(d / "apache/bin/libapr.so") == kLib);
+  CHECK(read_text(d / "bin/mod_wsgi-heroku-start") == "#!/bin/sh\n");
+  CHECK(read_text(d / "VERSION") == "2.4.68\n");
+  // The owner can always read and remove what was unpacked.
+  CHECK((fs::status(d / "VERSION").permissions() & fs::perms::all) == fs::perms(0644));
+  CHECK((fs::status(d / "apache/lib").permissions() & fs::perms::all) == fs::perms(0755));
+  CHECK_FALSE(fs::exists(d / ".whiskey"));
+}
+
+}  // namespace
+
+TEST_CASE("bundle_relative_path", "[unpack]") {
+  CHECK(bundle_relative_path(".whiskey") == "");
+  CHECK(bundle_relative_path(".whiskey/") == "");
+  CHECK(bundle_relative_path("./.whiskey/") == "");
+  CHECK(bundle_relative_path(".whiskey/apache/bin/httpd") == "apache/bin/httpd");
+  CHECK(bundle_relative_path("./.whiskey/apache/") == "apache");
+  CHECK(bundle_relative_path(".whiskey//apache/./bin//httpd") == "apache/bin/httpd");
+  CHECK(bundle_relative_path(".whiskey/..data") == "..data");
+  CHECK(bundle_relative_path(".whiskey/a..b/c") == "a..b/c");
+
+  struct Bad {
+    const char* path;
+    const char* message;
+  };
+  for (auto [path, message] : {
+           Bad{"", "'' has an empty name"},
+           Bad{"/.whiskey/x", "'/.whiskey/x' is an absolute path"},
+           Bad{"/etc/passwd", "'/etc/passwd' is an absolute path"},
+           Bad{".whiskey/../x", "'.whiskey/../x' climbs out of its folder with '..'"},
+           Bad{".whiskey/d/..", "'.whiskey/d/..' climbs out of its folder with '..'"},
+           Bad{".whiskey/d/../e", "'.whiskey/d/../e' climbs out of its folder with '..'"},
+           Bad{"../.whiskey/x", "'../.whiskey/x' climbs out of its folder with '..'"},
+           Bad{"app.py", "'app.py' is not under .whiskey/"},
+           Bad{".whiskeyx/bin", "'.whiskeyx/bin' is not under .whiskey/"},
+           Bad{"x/.whiskey/bin", "'x/.whiskey/bin' is not under .whiskey/"},
+           Bad{".", "'.' is not under .whiskey/"},
+           Bad{"./", "'./' is not under .whiskey/"},
+       }) {
+    INFO(path);
+    auto e = expect_throw<BundleError>([&] { bundle_relative_path(path); });
+    CHECK(e.kind == Kind::kUnsafeEntry);
+    CHECK(std::string(e.what()) == message);
+    CHECK(e.entry == path);
+  }
+}
+
+TEST_CASE("symlink_stays_inside", "[unpack]") {
+  // Beside the link, below it, and up no further than .whiskey.
+  CHECK(symlink_stays_inside("apache/lib/libapr.so", "libapr-1.so.0"));
+  CHECK(symlink_stays_inside("apache/lib/libapr.so", "./libapr-1.so.0"));
+  CHECK(symlink_stays_inside("apache/lib/x", "sub/dir/y"));
+  CHECK(symlink_stays_inside("apache/bin/apxs", "../lib/x"));
+  CHECK(symlink_stays_inside("a/b/c/link", "../../../top"));
+  CHECK(symlink_stays_inside("a/b/link", "../.."));
+  CHECK(symlink_stays_inside("a/link", ".."));
+  CHECK(symlink_stays_inside("top", "bin/httpd"));
+
+  // Above .whiskey, absolute, empty, or ".." after a name.
+  CHECK_FALSE(symlink_stays_inside("top", "../x"));
+  CHECK_FALSE(symlink_stays_inside("top", ".."));
+  CHECK_FALSE(symlink_stays_inside("a/link", "../../x"));
+  CHECK_FALSE(symlink_stays_inside("a/b/link", "../../../etc/passwd"));
+  CHECK_FALSE(symlink_stays_inside("a/link", "/etc/passwd"));
+  CHECK_FALSE(symlink_stays_inside("a/link", "/"));
+  CHECK_FALSE(symlink_stays_inside("a/link", ""));
+  CHECK_FALSE(symlink_stays_inside("a/b/link", "d/.."));
+  CHECK_FALSE(symlink_stays_inside("a/b/link", "d/../x"));
+  CHECK_FALSE(symlink_stays_inside("a/b/link", "../d/../x"));
+  CHECK_FALSE(symlink_stays_inside("a/b/link", "./../x/.."));
+}
+
+TEST_CASE("unpack_bundle: a good tree", "[unpack]") {
+  TempDir dir;
+  StringStream in(make_tar_gz(good_entries()));
+  UnpackStats stats = unpack_bundle(in, dir.path());
+
+  CHECK(stats.entries == good_entries().size());
+  CHECK(stats.bytes == kHttpd.size() + kLib.size() + 10 + 7);
+  CHECK(stats.top_level == std::vector<std::string>{"VERSION", "apache", "bin"});
+  check_good_tree(dir.path());
+}
+
+TEST_CASE("unpack_bundle: the stream in tiny 7-byte chunks", "[unpack]") {
+  TempDir dir;
+  std::string bytes = make_tar_gz(good_entries());
+  StringStream in(bytes, 7);
+  UnpackStats stats = unpack_bundle(in, dir.path());
+  CHECK(stats.entries == good_entries().size());
+  CHECK(stats.top_level == std::vector<std::string>{"VERSION", "apache", "bin"});
+  check_good_tree(dir.path());
+}
+
+TEST_CASE("unpack_bundle: a tree without the .whiskey/ entry itself", "[unpack]") {
+  TempDir dir;
+  StringStream in(make_tar_gz({File(".whiskey/bin/run", "x", 0755), File("./.whiskey/y", "yy")}));
+  UnpackStats stats = unpack_bundle(in, dir.path());
+  CHECK(stats.entries == 2);
+  CHECK(stats.bytes == 3);
+  CHECK(stats.top_level == std::vector<std::string>{"bin", "y"});
+  CHECK(read_text(dir / "bin/run") == "x");
+  CHECK(read_text(dir / "y") == "yy");
+}
+
+TEST_CASE("unpack_bundle: unsafe entries", "[unpack]") {
+  TempDir dir;
+  TempDir outside;
+  const std::string out = outside.path().string();
+
+  SECTION("a '..' entry") {
+    auto e = unsafe_error({Dir(".whiskey/"), File(".whiskey/../escaped", "x")}, dir.path());
+    CHECK(e.entry == ".whiskey/../escaped");
+    CHECK_THAT(e.what(), Contains("climbs out of its folder"));
+  }
+  SECTION("an absolute entry") {
+    auto e = unsafe_error({File(out + "/abs", "x")}, dir.path());
+    CHECK(e.entry == out + "/abs");
+    CHECK_THAT(e.what(), Contains("is an absolute path"));
+  }
+  SECTION("an entry outside .whiskey") {
+    auto e = unsafe_error({File(".whiskey/ok", "x"), File("app.py", "print()")}, dir.path());
+    CHECK(e.entry == "app.py");
+    CHECK_THAT(e.what(), Contains("is not under .whiskey/"));
+    CHECK_FALSE(fs::exists(dir / "app.py"));
+  }
+  SECTION("a symlink out by '..'") {
+    auto e = unsafe_error({Symlink(".whiskey/apache/up", "../../etc")}, dir.path());
+    CHECK(e.entry == ".whiskey/apache/up");
+    CHECK(std::string(e.what()) ==
+          "'.whiskey/apache/up' is a link that points outside .whiskey (to '../../etc')");
+  }
+  SECTION("a symlink out by an absolute target") {
+    auto e = unsafe_error({Symlink(".whiskey/etc", out)}, dir.path());
+    CHECK_THAT(e.what(), Contains("is a link that points outside .whiskey"));
+  }
+  SECTION("a symlink then a file through it") {
+    // Refused at the link, so nothing can be written through it.
+    unsafe_error({Symlink(".whiskey/evil", out), File(".whiskey/evil/planted", "x")}, dir.path());
+  }
+  SECTION("a hard link out") {
+    write_text(outside / "secret", "s");
+    auto abs = unsafe_error({Hardlink(".whiskey/h", out + "/secret")}, dir.path());
+    CHECK(abs.entry == out + "/secret");
+    CHECK_THAT(abs.what(), Contains("is an absolute path"));
+    auto up = unsafe_error({Hardlink(".whiskey/h", ".whiskey/../../secret")}, dir.path());
+    CHECK_THAT(up.what(), Contains("climbs out"));
+    auto other = unsafe_error({Hardlink(".whiskey/h", "app/secret")}, dir.path());
+    CHECK_THAT(other.what(), Contains("is not under .whiskey/"));
+    auto self = unsafe_error({Hardlink(".whiskey/h", ".whiskey/")}, dir.path());
+    CHECK(std::string(self.what()) == "'.whiskey/h' is a hard link to the .whiskey folder itself");
+    CHECK_FALSE(fs::exists(dir / "h"));
+  }
+  SECTION("a fifo") {
+    auto e = unsafe_error({Dir(".whiskey/"), Fifo(".whiskey/pipe")}, dir.path());
+    CHECK(e.entry == ".whiskey/pipe");
+    CHECK_THAT(e.what(), Contains("is a device, FIFO or socket"));
+    CHECK_FALSE(fs::exists(fs::symlink_status(dir / "pipe")));
+  }
+  SECTION("setuid and setgid") {
+    auto e = unsafe_error({File(".whiskey/bin/su", "x", 04755)}, dir.path());
+    CHECK(std::string(e.what()) == "'.whiskey/bin/su' has the setuid or setgid bit");
+    unsafe_error({Dir(".whiskey/shared", 02775)}, dir.path());
+    CHECK_FALSE(fs::exists(dir / "bin/su"));
+  }
+  // Nothing was written outside.
+  CHECK(names_starting_with(outside.path(), "").size() <= 1);
+  CHECK(read_text(outside / "secret") == (fs::exists(outside / "secret") ? "s" : "<missing>"));
+  CHECK_FALSE(fs::exists(dir.path().parent_path() / "escaped"));
+}
+
+TEST_CASE("unpack_bundle: broken and empty archives", "[unpack]") {
+  TempDir dir;
+  SECTION("truncated") {
+    std::string bytes = make_tar_gz({File(".whiskey/big", noise(64 * 1024))});
+    auto e = unpack_error(bytes.substr(0, bytes.size() * 2 / 3), dir.path());
+    CHECK(e.kind == Kind::kCorrupt);
+    CHECK_THAT(e.what(), Contains("truncated"));
+  }
+  SECTION("truncated early, while the reader opens the archive") {
+    std::string bytes = make_tar_gz({File(".whiskey/big", noise(64 * 1024))});
+    auto e = unpack_error(bytes.substr(0, 30), dir.path());
+    CHECK(e.kind == Kind::kCorrupt);
+    CHECK_THAT(e.what(), Contains("cannot read the archive"));
+  }
+  SECTION("truncated late, in a large archive") {
+    std::string bytes = make_tar_gz(
+        {File(".whiskey/a", noise(256 * 1024, 2)), File(".whiskey/b", noise(256 * 1024, 3))});
+    auto e = unpack_error(bytes.substr(0, bytes.size() - 8), dir.path());
+    CHECK(e.kind == Kind::kCorrupt);
+    CHECK_THAT(e.what(), Contains("the archive is damaged or cut short"));
+  }
+  SECTION("too short to be compressed") {
+    std::string bytes = make_tar_gz({File(".whiskey/big", "x")});
+    CHECK(unpack_error(bytes.substr(0, 5), dir.path()).kind == Kind::kNotArchive);
+  }
+  SECTION("not an archive") {
+    auto e = unpack_error("<html><body>Welcome to nginx!</body></html>\n", dir.path());
+    CHECK(e.kind == Kind::kNotArchive);
+    CHECK_THAT(e.what(), Contains("cannot read the archive"));
+    CHECK(e.kind == unpack_error(noise(5000), dir.path()).kind);
+  }
+  SECTION("empty archive") {
+    auto e = unpack_error(make_tar_gz({}), dir.path());
+    CHECK(e.kind == Kind::kEmpty);
+    CHECK(std::string(e.what()) == "the archive has nothing under .whiskey/");
+  }
+  SECTION("only the .whiskey folder") {
+    CHECK(unpack_error(make_tar_gz({Dir(".whiskey/")}), dir.path()).kind == Kind::kEmpty);
+  }
+  SECTION("no bytes at all") {
+    CHECK(unpack_error("", dir.path()).kind == Kind::kNotArchive);
+  }
+  SECTION("over max_bytes") {
+    UnpackLimits limits;
+    limits.max_bytes = 1000;
+    auto e = unpack_error(make_tar_gz({File(".whiskey/a", std::string(600, 'a')),
+                                       File(".whiskey/b", std::string(600, 'b'))}),
+                          dir.path(), limits);
+    CHECK(e.kind == Kind::kTooLarge);
+    CHECK(e.entry == ".whiskey/b");
+    CHECK(std::string(e.what()) == "unpacks to more than 1000 bytes");
+    CHECK_FALSE(fs::exists(dir / "b"));
+  }
+  SECTION("exactly max_bytes is fine") {
+    UnpackLimits limits;
+    limits.max_bytes = 1200;
+    StringStream in(make_tar_gz(
+        {File(".whiskey/a", std::string(600, 'a')), File(".whiskey/b", std::string(600, 'b'))}));
+    CHECK(unpack_bundle(in, dir.path(), limits).bytes == 1200);
+  }
+  SECTION("over max_entries") {
+    UnpackLimits limits;
+    limits.max_entries = 3;
+    auto e = unpack_error(make_tar_gz({Dir(".whiskey/"), File(".whiskey/1", ""),
+                                       File(".whiskey/2", ""), File(".whiskey/3", "")}),
+                          dir.path(), limits);
+    CHECK(e.kind == Kind::kTooLarge);
+    CHECK(std::string(e.what()) == "more than 3 entries");
+  }
+}
+
+TEST_CASE("unpack_bundle: a TransportError comes out as itself", "[unpack]") {
+  const std::string bytes = make_tar_gz(good_entries());
+  REQUIRE(bytes.size() > 200);
+
+  SECTION("at a few points") {
+    for (std::uint64_t cut : {std::uint64_t{0}, std::uint64_t{10}, std::uint64_t{bytes.size() / 2},
+                              std::uint64_t{bytes.size() - 30}}) {
+      INFO("cut after " << cut << " of " << bytes.size() << " bytes");
+      TempDir dir;
+      StringStream in(bytes, 64, cut);
+      auto e = expect_throw<TransportError>([&] { unpack_bundle(in, dir.path()); });
+      CHECK(std::string(e.what()) == "Recv failure: Connection reset by peer");
+      CHECK(e.code == 56);
+      CHECK(e.received == cut);
+    }
+  }
+  SECTION("at every point: never swallowed, never a BundleError") {
+    for (std::uint64_t cut = 0; cut < bytes.size(); cut += 29) {
+      INFO("cut after " << cut << " of " << bytes.size() << " bytes");
+      TempDir dir;
+      StringStream in(bytes, 13, cut);
+      try {
+        unpack_bundle(in, dir.path());
+        // Success is right only when the reader never reached the cut.
+        CHECK_FALSE(in.failed());
+      } catch (const TransportError& e) {
+        CHECK(in.failed());
+        CHECK(e.received == cut);
+      }
+    }
+  }
+}
