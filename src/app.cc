@@ -8,7 +8,18 @@ namespace {
 /// The project named by manage.py's DJANGO_SETTINGS_MODULE ("mysite" for
 /// "mysite.settings"), or "".
 std::string settings_project(std::string_view manage_py) {
-  auto key = manage_py.find("DJANGO_SETTINGS_MODULE");
+  // The first mention outside a comment line.
+  std::size_t key = std::string_view::npos;
+  for (std::size_t at = 0;
+       (at = manage_py.find("DJANGO_SETTINGS_MODULE", at)) != std::string_view::npos; at += 22) {
+    auto line_start = manage_py.rfind('\n', at);
+    line_start = line_start == std::string_view::npos ? 0 : line_start + 1;
+    auto first = manage_py.find_first_not_of(" \t", line_start);
+    if (manage_py[first] != '#') {
+      key = at;
+      break;
+    }
+  }
   if (key == std::string_view::npos) return {};
   auto rest = manage_py.substr(key + 22);
   // The value is the next quoted string after the key: ("...", "mysite.settings")

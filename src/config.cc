@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 
@@ -17,9 +18,11 @@ std::string trim(std::string s) {
 }
 
 bool parse_flag(const Vars& vars, const std::string& name) {
-  std::string v = var_or(vars, name);
-  if (v.empty() || v == "0" || v == "false" || v == "no") return false;
-  if (v == "1" || v == "true" || v == "yes") return true;
+  std::string v = trim(var_or(vars, name));
+  std::transform(v.begin(), v.end(), v.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (v.empty() || v == "0" || v == "false" || v == "no" || v == "off") return false;
+  if (v == "1" || v == "true" || v == "yes" || v == "on") return true;
   throw UserError("Invalid " + name + " value",
                   name + " is set to '" + v + "', which is neither on nor off.",
                   "Set it to 1 to turn it on, or unset it:\n  heroku config:unset " + name);
@@ -56,7 +59,8 @@ Config parse_config(const Vars& vars) {
   c.url = trim(var_or(vars, "WHISKEY_URL"));
   c.bucket = trim(var_or(vars, "WHISKEY_BUCKET"));
   c.package = trim(var_or(vars, "WHISKEY_PACKAGE"));
-  c.region = trim(var_or(vars, "WHISKEY_REGION", "us-east-1"));
+  c.region = trim(var_or(vars, "WHISKEY_REGION"));
+  if (c.region.empty()) c.region = "us-east-1";
   c.s3_endpoint = trim(var_or(vars, "WHISKEY_S3_ENDPOINT"));
   c.apache_version = trim(var_or(vars, "WHISKEY_APACHE_VERSION"));
   c.allow_http = parse_flag(vars, "WHISKEY_ALLOW_HTTP");

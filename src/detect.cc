@@ -10,14 +10,26 @@ bool name_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
 }
 
-/// Calls `fn` on each line of `text` that is not a comment line.
+/// `line` without a trailing comment: '#' at the start or after white space
+/// (a '#' inside a URL, as in "...#egg=name", is not a comment).
+std::string_view strip_comment(std::string_view line) {
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if (line[i] == '#' && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) {
+      return line.substr(0, i);
+    }
+  }
+  return line;
+}
+
+/// Calls `fn` on each line of `text`, without its comment, that has
+/// anything left.
 template <typename Fn>
 bool any_line(std::string_view text, Fn fn) {
   while (!text.empty()) {
     auto nl = text.find('\n');
-    auto line = text.substr(0, nl);
+    auto line = strip_comment(text.substr(0, nl));
     auto first = line.find_first_not_of(" \t");
-    if (first != std::string_view::npos && line[first] != '#' && fn(line)) return true;
+    if (first != std::string_view::npos && fn(line)) return true;
     if (nl == std::string_view::npos) break;
     text.remove_prefix(nl + 1);
   }

@@ -19,7 +19,8 @@ std::optional<std::string> detect_app(const Disk& disk, const std::filesystem::p
 
 /// Whether `text` (a dependency file) names the mod_wsgi distribution:
 /// mod_wsgi, mod-wsgi or mod.wsgi in any case, as a whole name, outside
-/// comment lines. mod_wsgi-standalone and mod_wsgi-httpd are other projects.
+/// comments ('#' at a line's start or after white space). mod_wsgi-standalone and mod_wsgi-httpd
+/// are other projects.
 bool names_mod_wsgi(std::string_view text);
 
 /// Whether a Procfile runs mod_wsgi-heroku-start or mod_wsgi-express.

@@ -142,8 +142,8 @@ void upsert(Manifest& m, ManifestEntry entry) {
 }
 
 std::optional<ManifestEntry> select_bundle(const Manifest& m, const std::string& stack,
-                                          const std::string& arch,
-                                          const std::string& apache_version) {
+                                           const std::string& arch,
+                                           const std::string& apache_version) {
   std::optional<ManifestEntry> best;
   for (const auto& e : m.bundles) {
     if (e.stack != stack || e.arch != arch) continue;

@@ -59,8 +59,8 @@ void upsert(Manifest& manifest, ManifestEntry entry);
 /// The newest bundle for `stack` and `arch`, or the one of `apache_version`
 /// when given; nullopt when there is none.
 std::optional<ManifestEntry> select_bundle(const Manifest& manifest, const std::string& stack,
-                                          const std::string& arch,
-                                          const std::string& apache_version = {});
+                                           const std::string& arch,
+                                           const std::string& apache_version = {});
 
 /// The entry whose key is `key`.
 std::optional<ManifestEntry> find_key(const Manifest& manifest, const std::string& key);

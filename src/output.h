@@ -30,7 +30,7 @@ class Output {
   std::ostream& err_;
 };
 
-/// "12.3 MiB", "512 KiB", "87 B".
+/// "12.3 MiB", "512.0 KiB", "87 B": one decimal from KiB up.
 std::string human_bytes(unsigned long long bytes);
 
 }  // namespace whiskey

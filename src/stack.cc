@@ -46,6 +46,9 @@ std::string local_stack(const Disk& disk, const fs::path& os_release) {
     if (line.rfind("VERSION_ID=", 0) == 0) version = unquote(line.substr(11));
   }
   if (id.empty() || version.empty()) return {};
+  // Heroku's stacks are Ubuntu releases.
+  if (id == "ubuntu" && version == "22.04") return "heroku-22";
+  if (id == "ubuntu" && version == "24.04") return "heroku-24";
   return id + "-" + version;
 }
 

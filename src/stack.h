@@ -7,7 +7,8 @@
 
 namespace whiskey {
 
-/// The stack of this machine when STACK is unset, from /etc/os-release
+/// The stack of this machine when STACK is unset, from /etc/os-release:
+/// "heroku-22"/"heroku-24" on Ubuntu 22.04/24.04, else "<id>-<version>"
 /// ("debian-12"), or "" when it cannot be told.
 std::string local_stack(const Disk& disk, const fs::path& os_release = "/etc/os-release");
 

@@ -52,6 +52,12 @@ TEST_CASE("find_entry: the Django project manage.py names", "[app]") {
     disk.add_file("/app/manage.py", "os.environ['DJANGO_SETTINGS_MODULE'] = \"zeta.settings\"");
     CHECK(find_entry(disk, kApp) == "zeta/wsgi.py");
   }
+  SECTION("a commented-out setting is passed over") {
+    disk.add_file("/app/manage.py",
+                  "# os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'alpha.settings')\n"
+                  "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'zeta.settings')\n");
+    CHECK(find_entry(disk, kApp) == "zeta/wsgi.py");
+  }
   SECTION("a project that does not exist: the first one") {
     disk.add_file("/app/manage.py",
                   "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'gone.settings')");

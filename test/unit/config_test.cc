@@ -149,16 +149,21 @@ TEST_CASE("parse_config: WHISKEY_REGION must look like a region", "[config]") {
   CHECK(parse_config({{"WHISKEY_REGION", ""}}).region == "us-east-1");
 }
 
+TEST_CASE("parse_config: a blank WHISKEY_REGION means the default", "[config]") {
+  CHECK(parse_config({{"WHISKEY_REGION", "   "}}).region == "us-east-1");
+  CHECK(parse_config({{"WHISKEY_REGION", " eu-west-1\n"}}).region == "eu-west-1");
+}
+
 TEST_CASE("parse_config: WHISKEY_ALLOW_HTTP is a flag", "[config]") {
-  for (const char* on : {"1", "true", "yes"}) {
+  for (const char* on : {"1", "true", "yes", "on", "TRUE", " 1\n"}) {
     INFO(on);
     CHECK(parse_config({{"WHISKEY_ALLOW_HTTP", on}}).allow_http);
   }
-  for (const char* off : {"", "0", "false", "no"}) {
+  for (const char* off : {"", "0", "false", "no", "off", "No"}) {
     INFO(off);
     CHECK_FALSE(parse_config({{"WHISKEY_ALLOW_HTTP", off}}).allow_http);
   }
-  for (const char* bad : {"maybe", "2", "on"}) {
+  for (const char* bad : {"maybe", "2", "onn"}) {
     INFO(bad);
     auto e = expect_throw<UserError>([&] { parse_config({{"WHISKEY_ALLOW_HTTP", bad}}); });
     CHECK(e.headline() == "Invalid WHISKEY_ALLOW_HTTP value");

@@ -26,6 +26,11 @@ TEST_CASE("names_mod_wsgi: the ways a dependency file names mod_wsgi", "[detect]
   }
 }
 
+TEST_CASE("names_mod_wsgi: a '#' inside a URL is not a comment", "[detect]") {
+  CHECK(names_mod_wsgi("git+https://example.com/repo.git#egg=mod_wsgi"));
+  CHECK(names_mod_wsgi("mod_wsgi==5.0.2  # Apache under Heroku"));
+}
+
 TEST_CASE("names_mod_wsgi: other projects, comments and other servers", "[detect]") {
   for (const char* text : {
            "",
@@ -41,6 +46,8 @@ TEST_CASE("names_mod_wsgi: other projects, comments and other servers", "[detect
            "\t#mod_wsgi",
            "gunicorn",
            "gunicorn==22.0\nflask\n# mod_wsgi was here\n",
+           "gunicorn  # was mod_wsgi",
+           "flask\t# mod-wsgi later",
            "modwsgi",
            "mod wsgi",
            "mod__wsgi",

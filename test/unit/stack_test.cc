@@ -54,7 +54,11 @@ TEST_CASE("local_stack: from os-release, quoted and unquoted", "[stack]") {
 
   disk.add_file("/other/os-release",
                 "NAME=\"Ubuntu\"\nID_LIKE=debian\nID=ubuntu\nVERSION_ID='24.04'\nID_LIKE=x");
-  CHECK(local_stack(disk, "/other/os-release") == "ubuntu-24.04");
+  CHECK(local_stack(disk, "/other/os-release") == "heroku-24");  // Heroku's stacks are Ubuntu
+  disk.add_file("/jammy/os-release", "ID=ubuntu\nVERSION_ID=\"22.04\"\n");
+  CHECK(local_stack(disk, "/jammy/os-release") == "heroku-22");
+  disk.add_file("/noble-next/os-release", "ID=ubuntu\nVERSION_ID=\"26.04\"\n");
+  CHECK(local_stack(disk, "/noble-next/os-release") == "ubuntu-26.04");
 
   disk.add_file("/quoted/os-release", "ID=\"debian\"\nVERSION_ID=12");
   CHECK(local_stack(disk, "/quoted/os-release") == "debian-12");
