@@ -144,9 +144,20 @@ UserError http_status_error(const HttpStatusError& e, const std::string& what,
                      "published,\nand that WHISKEY_BUCKET and WHISKEY_REGION name its bucket.");
   }
   if (e.status == 403 || e.status == 401) {
+    std::string code = xml_field(e.body, "Code");
+    if (code == "SignatureDoesNotMatch" || code == "InvalidAccessKeyId" || code == "InvalidToken" ||
+        code == "ExpiredToken") {
+      return UserError("Access to the " + what + " was denied", happened,
+                       "The bucket refused the AWS credentials in the config vars. Check\n"
+                       "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for\n"
+                       "temporary credentials):\n"
+                       "  heroku config:set AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=...");
+    }
     return UserError("Access to the " + what + " was denied", happened,
                      "The bucket or the object is private, or a signed URL has expired.\n"
-                     "Make it readable by everyone, for example:\n"
+                     "Give the build credentials that may read it:\n"
+                     "  heroku config:set AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=...\n"
+                     "or make it readable by everyone, for example:\n"
                      "  aws s3api put-object-acl --acl public-read --bucket BUCKET --key KEY\n"
                      "or set WHISKEY_URL to a freshly signed URL.");
   }

@@ -11,9 +11,10 @@
 #
 # Usage: vendor/apache/build.sh [--out DIR] [--stack NAME] [--jobs N]
 # Environment:
-#   WHISKEY_SOURCES      upstream (default: download from the Apache archive)
-#                        or debian (the same pristine archives from Debian's
-#                        source packages)
+#   WHISKEY_SOURCES      upstream (default: download from the Apache archive),
+#                        debian (the same pristine archives from Debian's
+#                        source packages), or local (only what is already in
+#                        WHISKEY_SOURCES_DIR; nothing is downloaded)
 #   WHISKEY_SOURCES_DIR  where sources are kept between builds (default: OUT/sources)
 #   STACK                the stack named in the bundle (default: this system's,
 #                        e.g. heroku-24 in heroku/heroku:24-build, debian-12 here)
@@ -91,6 +92,12 @@ fetch_debian() {
 fetch() {
   local name=$1 file sha url
   file=$(pin "$name" 3) sha=$(pin "$name" 4) url=$(pin "$name" 5)
+  if [ "${WHISKEY_SOURCES:-upstream}" = local ]; then
+    [ -f "$sources_dir/$file" ] || die "WHISKEY_SOURCES=local, and $sources_dir has no $file"
+    verify "$sources_dir/$file" "$sha"
+    detail "$file (sha256 verified)"
+    return
+  fi
   if [ -f "$sources_dir/$file" ] && [ "$(sha256sum "$sources_dir/$file" | cut -d' ' -f1)" = "$sha" ]; then
     detail "$file (kept from an earlier build)"
     return
@@ -99,7 +106,7 @@ fetch() {
   case ${WHISKEY_SOURCES:-upstream} in
     upstream) curl -fsSL --retry 3 --connect-timeout 10 -o "$sources_dir/$file" "$url" || die "downloading $url failed" ;;
     debian) fetch_debian "$name" ;;
-    *) die "WHISKEY_SOURCES must be upstream or debian, not '${WHISKEY_SOURCES}'" ;;
+    *) die "WHISKEY_SOURCES must be upstream, debian or local, not '${WHISKEY_SOURCES}'" ;;
   esac
   verify "$sources_dir/$file" "$sha"
   detail "$file (sha256 verified)"

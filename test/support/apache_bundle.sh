@@ -1,0 +1,33 @@
+# shellcheck shell=bash
+#
+# The real Apache bundle for the tests, built by vendor/apache/build.sh from
+# the pinned sources (taken from Debian's source packages on machines without
+# the Apache archive). It is kept in build/apache-bundle between runs and
+# built again when the recipe or its pins change; a fresh clone builds it
+# from scratch.
+#
+#   . "${BUILDPACK_HOME}/test/support/apache_bundle.sh"
+#   apache_bundle          # sets APACHE_BUNDLE (the .tar.gz) and APACHE_BUNDLE_SHA256
+
+APACHE_BUNDLE_DIR="${BUILDPACK_HOME}/build/apache-bundle"
+
+apache_bundle() {
+  local recipe="${BUILDPACK_HOME}/vendor/apache" stamp want
+  want=$(cat "$recipe/build.sh" "$recipe/sources.txt" | sha256sum | cut -d' ' -f1)
+  stamp="$APACHE_BUNDLE_DIR/.recipe-sha256"
+  APACHE_BUNDLE=$(ls "$APACHE_BUNDLE_DIR"/whiskey-debian-12-*-apache-*.tar.gz 2>/dev/null | head -n 1)
+  if [ -z "$APACHE_BUNDLE" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "Building the Apache bundle (a few minutes; kept in build/apache-bundle)" >&2
+    rm -f "$APACHE_BUNDLE_DIR"/whiskey-*.tar.gz*
+    WHISKEY_SOURCES=${WHISKEY_SOURCES:-debian} \
+      WHISKEY_SOURCES_DIR="${BUILDPACK_HOME}/build/apache-sources" \
+      "$recipe/build.sh" --stack debian-12 --out "$APACHE_BUNDLE_DIR" >"$APACHE_BUNDLE_DIR.log" 2>&1 || {
+      tail -n 30 "$APACHE_BUNDLE_DIR.log" >&2
+      return 1
+    }
+    echo "$want" >"$stamp"
+    APACHE_BUNDLE=$(ls "$APACHE_BUNDLE_DIR"/whiskey-debian-12-*-apache-*.tar.gz | head -n 1)
+  fi
+  APACHE_BUNDLE_SHA256=$(sha256sum "$APACHE_BUNDLE" | cut -d' ' -f1)
+  export APACHE_BUNDLE APACHE_BUNDLE_SHA256
+}
