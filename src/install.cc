@@ -197,7 +197,8 @@ constexpr const char* kBundle = "Apache bundle";
 UserError bundle_error(const BundleError& e, const BundleSource& src, const std::string& head) {
   switch (e.kind) {
     case BundleError::Kind::kNotArchive: {
-      std::string said = describe_body(head, {});
+      std::string said =
+          head.empty() ? "The download is empty (0 bytes)." : describe_body(head, {});
       return UserError("The download is not an Apache bundle",
                        src.described + " is not a tar archive." + (said.empty() ? "" : "\n" + said),
                        "Check that the URL names a bundle made by this buildpack's recipe\n"

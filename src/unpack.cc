@@ -57,15 +57,26 @@ BundleError unsafe(const std::string& entry, const std::string& why) {
 
 }  // namespace
 
+namespace {
+
+/// Why `path` cannot be an entry under .whiskey/, or "" when it can.
+std::string unsafe_path_reason(std::string_view path) {
+  if (path.empty()) return "has an empty name";
+  if (path.front() == '/') return "is an absolute path";
+  auto parts = split_path(path);
+  for (auto part : parts) {
+    if (part == "..") return "climbs out of its folder with '..'";
+  }
+  if (parts.empty() || parts.front() != ".whiskey") return "is not under .whiskey/";
+  return {};
+}
+
+}  // namespace
+
 std::string bundle_relative_path(std::string_view archive_path) {
   std::string entry(archive_path);
-  if (archive_path.empty()) throw unsafe(entry, "has an empty name");
-  if (archive_path.front() == '/') throw unsafe(entry, "is an absolute path");
+  if (auto reason = unsafe_path_reason(archive_path); !reason.empty()) throw unsafe(entry, reason);
   auto parts = split_path(archive_path);
-  for (auto part : parts) {
-    if (part == "..") throw unsafe(entry, "climbs out of its folder with '..'");
-  }
-  if (parts.empty() || parts.front() != ".whiskey") throw unsafe(entry, "is not under .whiskey/");
   std::string rel;
   for (std::size_t i = 1; i < parts.size(); ++i) {
     if (!rel.empty()) rel += '/';
@@ -151,6 +162,9 @@ UnpackStats unpack_bundle(ByteStream& src, const std::filesystem::path& dest,
     mode_t type = archive_entry_filetype(entry);
     const char* hardlink = archive_entry_hardlink(entry);
     if (hardlink) {
+      if (auto reason = unsafe_path_reason(hardlink); !reason.empty()) {
+        throw unsafe(name, "is a hard link to '" + std::string(hardlink) + "', which " + reason);
+      }
       std::string target_rel = bundle_relative_path(hardlink);
       if (target_rel.empty()) throw unsafe(name, "is a hard link to the .whiskey folder itself");
       archive_entry_set_hardlink(entry, (root / target_rel).c_str());

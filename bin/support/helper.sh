@@ -35,6 +35,13 @@ whiskey_compile_helper() {
   if command -v cmake >/dev/null 2>&1; then
     local generator=()
     command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
+    # A build folder copied along with the buildpack still names the folder
+    # it was configured in: configure this one afresh.
+    if [ -f "$out/CMakeCache.txt" ] &&
+      [ "$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$out/CMakeCache.txt")" != "$bp" ]; then
+      rm -rf "$out/CMakeCache.txt" "$out/CMakeFiles" "$out/build.ninja" "$out/Makefile" \
+        "$out/cmake_install.cmake" "$out/.ninja_deps" "$out/.ninja_log"
+    fi
     if [ ! -f "$out/CMakeCache.txt" ]; then
       cmake -S "$bp" -B "$out" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo || return 1
     fi

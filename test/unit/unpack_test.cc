@@ -199,8 +199,9 @@ TEST_CASE("unpack_bundle: unsafe entries", "[unpack]") {
   SECTION("a hard link out") {
     write_text(outside / "secret", "s");
     auto abs = unsafe_error({Hardlink(".whiskey/h", out + "/secret")}, dir.path());
-    CHECK(abs.entry == out + "/secret");
-    CHECK_THAT(abs.what(), Contains("is an absolute path"));
+    CHECK(abs.entry == ".whiskey/h");
+    CHECK(std::string(abs.what()) ==
+          "'.whiskey/h' is a hard link to '" + out + "/secret', which is an absolute path");
     auto up = unsafe_error({Hardlink(".whiskey/h", ".whiskey/../../secret")}, dir.path());
     CHECK_THAT(up.what(), Contains("climbs out"));
     auto other = unsafe_error({Hardlink(".whiskey/h", "app/secret")}, dir.path());

@@ -9,7 +9,10 @@
 # whiskey-bundle.json. The buildpack rewrites that prefix, in text and binary
 # files alike, to wherever the bundle is unpacked.
 #
-# Usage: vendor/apache/build.sh [--out DIR] [--stack NAME] [--jobs N]
+# Usage: vendor/apache/build.sh [--out DIR] [--stack NAME] [--jobs N] [--seed-layout]
+#   --seed-layout  for comparison only: build as the original 2014 recipe did
+#                  (static libraries kept, nothing stripped, no rpaths); the
+#                  bundle's name ends in -seed-layout.tar.gz
 # Environment:
 #   WHISKEY_SOURCES      upstream (default: download from the Apache archive),
 #                        debian (the same pristine archives from Debian's
@@ -24,12 +27,14 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=$PWD/dist
 stack=${STACK:-}
 jobs=$(nproc 2>/dev/null || echo 2)
+seed_layout=false
 
 while [ $# -gt 0 ]; do
   case $1 in
     --out) out=$2; shift 2 ;;
     --stack) stack=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
+    --seed-layout) seed_layout=true; shift ;;
     -h|--help) sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//;/^set -e/d'; exit 0 ;;
     *) echo "build.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -114,6 +119,11 @@ fetch() {
 
 apache_version=$(pin httpd 2)
 bundle="whiskey-$stack-$arch-apache-$apache_version.tar.gz"
+static=--disable-static
+if $seed_layout; then
+  bundle="whiskey-$stack-$arch-apache-$apache_version-seed-layout.tar.gz"
+  static=--enable-static
+fi
 say "Building $bundle"
 say "Fetching sources ($(echo "${WHISKEY_SOURCES:-upstream}"))"
 for name in apr apr-util httpd; do fetch "$name"; done
@@ -142,12 +152,12 @@ run() { "$@" >>"$log" 2>&1 || die "$* failed; see $log"; }
 
 say "Building APR $(pin apr 2)"
 (cd "$work/src/apr-$(pin apr 2)" &&
-  run ./configure --prefix="$prefix/apr" --disable-static &&
+  run ./configure --prefix="$prefix/apr" "$static" &&
   run make -j"$jobs" && run make install)
 
 say "Building APR-util $(pin apr-util 2)"
 (cd "$work/src/apr-util-$(pin apr-util 2)" &&
-  run ./configure --prefix="$prefix/apr-util" --with-apr="$prefix/apr" --disable-static \
+  run ./configure --prefix="$prefix/apr-util" --with-apr="$prefix/apr" "$static" \
     --with-expat=/usr --with-crypto --with-openssl --without-ldap --without-pgsql \
     --without-mysql --without-sqlite2 --without-sqlite3 --without-oracle --without-freetds \
     --without-odbc --without-berkeley-db --without-gdbm --without-ndbm &&
@@ -159,14 +169,14 @@ say "Building httpd $apache_version"
     --with-apr-util="$prefix/apr-util" --with-pcre="$(command -v pcre2-config)" \
     --with-mpm=event --enable-mpms-shared=all --enable-so --enable-rewrite \
     --enable-mods-shared=all --enable-ssl --enable-http2 --enable-proxy --enable-proxy-http \
-    --enable-deflate --enable-headers --enable-cgi --enable-cgid --disable-static &&
+    --enable-deflate --enable-headers --enable-cgi --enable-cgid "$static" &&
   run make -j"$jobs" && run make install)
 
 # --- Prune, strip, rpath ---------------------------------------------------
 say "Pruning, stripping and setting \$ORIGIN rpaths"
 for d in manual man icons htdocs cgi-bin error; do rm -rf "${prefix:?}/apache/$d"; done
 rm -rf "$prefix/apr/share" "$prefix/apr-util/share"
-find "$prefix" -name '*.a' -delete
+$seed_layout || find "$prefix" -name '*.a' -delete
 # The config scripts name the build's source folders, which only matter when
 # they run from a build tree: keep no path of the build machine.
 sed -i -E 's/^(APR_SOURCE_DIR|APR_BUILD_DIR)=.*/\1=""/' "$prefix/apr/bin/apr-1-config"
@@ -177,6 +187,7 @@ elf_count=0
 while IFS= read -r -d '' f; do
   # ELF files only: executables, libraries, modules.
   [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = "177ELF" ] || continue
+  $seed_layout && continue
   strip --strip-unneeded "$f"
   dir=$(dirname "$f")
   rpath=""

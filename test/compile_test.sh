@@ -1,0 +1,229 @@
+#!/bin/sh
+# shellcheck shell=sh source-path=SCRIPTDIR/..
+#
+# bin/compile's configuration and the failures it reports before any bundle
+# is downloaded. No server is needed: nothing here reaches the network, and
+# the downloads that are tried go to closed ports on this machine.
+#
+# Every failure exits non-zero with a " !     Error: " block on stderr,
+# leaves BUILD_DIR without .whiskey or a staging folder, and never shows a
+# credential or a signed query string. The URLs below carry one of each.
+
+# shellcheck source=test/lib/test_utils.sh
+. "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
+# shellcheck source=test/support/helpers.sh
+. "${BUILDPACK_HOME}/test/support/helpers.sh"
+
+PASSWORD="pa55word-not-for-logs"
+SIGNATURE="5e3d-signature-not-for-logs"
+DIGEST="dea46f94a9a9c7bd5f62375b07aaaeaa6d4eb49eebc06b0cb0b379f41eabd3a3"
+
+afterSetUp() {
+  useFixture requirements_mod_wsgi
+}
+
+# A URL with a password and a signed query string, on HOST with SCHEME.
+secretUrl() {
+  echo "$1://deploy:${PASSWORD}@$2/bundles/whiskey.tar.gz?X-Amz-Signature=${SIGNATURE}"
+}
+
+# assertFailedWith HEADLINE: the build failed with HEADLINE, and showed no
+# secret.
+assertFailedWith() {
+  assertBuildFailed "$1"
+  assertNotOutput "${PASSWORD}"
+  assertNotOutput "${SIGNATURE}"
+}
+
+testNoBundleConfigured() {
+  compile
+  assertFailedWith "No Apache bundle is configured"
+  assertStderr "WHISKEY_BUCKET=my-bucket"
+  assertNotCaptured "Installing Apache"
+}
+
+testPackageWithoutBucket() {
+  setConfig WHISKEY_PACKAGE whiskey-heroku-24-amd64-apache-2.4.68.tar.gz
+  compile
+  assertFailedWith "WHISKEY_BUCKET is not set"
+  assertStderr "WHISKEY_PACKAGE names 'whiskey-heroku-24-amd64-apache-2.4.68.tar.gz'"
+}
+
+testBucketAloneAsksForItsManifest() {
+  # Without WHISKEY_PACKAGE the bucket's manifest.json names the bundle.
+  port=$(closedPort)
+  setConfig WHISKEY_BUCKET my-bundles
+  setConfig WHISKEY_S3_ENDPOINT "http://127.0.0.1:${port}"
+  compile
+  assertFailedWith "The bundle manifest could not be downloaded"
+  assertStderr "Downloading http://127.0.0.1:${port}/my-bundles/manifest.json failed."
+}
+
+testPlainHttpEndpointIsRefusedBeforeTheManifest() {
+  setConfig WHISKEY_BUCKET my-bundles
+  setConfig WHISKEY_S3_ENDPOINT "http://s3.example.invalid"
+  compile
+  assertFailedWith "The bundle would be fetched over plain http"
+  assertStderr "'http://s3.example.invalid/my-bundles/manifest.json' is not encrypted"
+}
+
+testUrlAndBucketBothSet() {
+  setConfig WHISKEY_URL "$(secretUrl https bundles.example.invalid)"
+  setConfig WHISKEY_BUCKET my-bundles
+  setConfig WHISKEY_PACKAGE whiskey-heroku-24-amd64-apache-2.4.68.tar.gz
+  compile
+  assertFailedWith "Both WHISKEY_URL and WHISKEY_BUCKET/WHISKEY_PACKAGE are set"
+}
+
+testMalformedSha256() {
+  setConfig WHISKEY_URL "$(secretUrl https bundles.example.invalid)"
+  setConfig WHISKEY_SHA256 "not-a-digest"
+  compile
+  assertFailedWith "Invalid WHISKEY_SHA256 value"
+  assertStderr "expected 64 hexadecimal digits, got 12 characters"
+}
+
+testSha256WithANonHexDigit() {
+  setConfig WHISKEY_URL "$(secretUrl https bundles.example.invalid)"
+  setConfig WHISKEY_SHA256 "sha256:$(echo "${DIGEST}" | sed 's/.$/g/')"
+  compile
+  assertFailedWith "Invalid WHISKEY_SHA256 value"
+  assertStderr "'g' is not a hexadecimal digit"
+}
+
+testPlainHttpToAnotherHostIsRefusedBeforeAnyRequest() {
+  # .invalid never resolves: a request would fail with a download error,
+  # not with this one.
+  setConfig WHISKEY_URL "$(secretUrl http bundles.example.invalid)"
+  setConfig WHISKEY_SHA256 "${DIGEST}"
+  compile
+  assertFailedWith "The bundle would be fetched over plain http"
+  assertNotCaptured "Installing Apache"
+  assertStderr "'http://bundles.example.invalid/bundles/whiskey.tar.gz?…' is not encrypted"
+}
+
+testPlainHttpRefusalSaysHowToAllowIt() {
+  setConfig WHISKEY_URL "$(secretUrl http bundles.example.invalid)"
+  compile
+  assertFailedWith "The bundle would be fetched over plain http"
+  assertStderr "heroku config:set WHISKEY_ALLOW_HTTP=1"
+}
+
+testPlainHttpToAnotherHostIsTriedWhenAllowed() {
+  # 0.0.0.0 is not a loopback name, yet connects to this machine: the
+  # closed port answers at once.
+  port=$(closedPort)
+  setConfig WHISKEY_URL "http://0.0.0.0:${port}/whiskey.tar.gz"
+  setConfig WHISKEY_SHA256 "${DIGEST}"
+  setConfig WHISKEY_ALLOW_HTTP 1
+  compile
+  assertFailedWith "The Apache bundle could not be downloaded"
+  assertCaptured "Installing Apache from whiskey.tar.gz"
+}
+
+testPlainHttpToLoopbackIsAllowed() {
+  port=$(closedPort)
+  setConfig WHISKEY_URL "http://localhost:${port}/whiskey.tar.gz"
+  compile
+  assertFailedWith "The Apache bundle could not be downloaded"
+  assertCaptured "Installing Apache from whiskey.tar.gz"
+}
+
+testInvalidAllowHttpValue() {
+  setConfig WHISKEY_URL "$(secretUrl http bundles.example.invalid)"
+  setConfig WHISKEY_ALLOW_HTTP maybe
+  compile
+  assertFailedWith "Invalid WHISKEY_ALLOW_HTTP value"
+}
+
+testFtpIsRefused() {
+  setConfig WHISKEY_URL "$(secretUrl ftp bundles.example.invalid)"
+  setConfig WHISKEY_SHA256 "${DIGEST}"
+  compile
+  assertFailedWith "Unsupported URL scheme 'ftp'"
+  assertStderr "'ftp://bundles.example.invalid/bundles/whiskey.tar.gz?…' cannot be fetched"
+  assertNotCaptured "Installing Apache"
+}
+
+testTextThatIsNotAUrlIsRefused() {
+  setConfig WHISKEY_URL "bundles.example.invalid/whiskey.tar.gz"
+  compile
+  assertFailedWith "Invalid WHISKEY_URL"
+}
+
+testEndOfLifeStackHeroku20() {
+  setConfig STACK heroku-20
+  setConfig WHISKEY_URL "$(secretUrl https bundles.example.invalid)"
+  compile
+  assertFailedWith "The heroku-20 stack is no longer supported"
+  assertStderr "heroku stack:set heroku-24"
+  assertNotCaptured "Installing Apache"
+}
+
+testEndOfLifeStackCedar14() {
+  setConfig STACK cedar-14
+  setConfig WHISKEY_URL "$(secretUrl https bundles.example.invalid)"
+  compile
+  assertFailedWith "The cedar-14 stack is no longer supported"
+}
+
+testUnknownStack() {
+  setConfig STACK heroku-99
+  setConfig WHISKEY_URL "$(secretUrl https bundles.example.invalid)"
+  compile
+  assertFailedWith "The stack 'heroku-99' is not recognised"
+  assertStderr "heroku-22 and heroku-24"
+}
+
+testEnvDirWinsOverTheEnvironment() {
+  port=$(closedPort)
+  setConfig STACK heroku-24
+  setConfig WHISKEY_URL "http://127.0.0.1:${port}/from-env-dir.tar.gz"
+  STACK=cedar-14
+  WHISKEY_URL="$(secretUrl ftp from-the-environment.invalid)"
+  export WHISKEY_URL
+  compile
+  STACK=heroku-24
+  unset WHISKEY_URL
+  assertFailedWith "The Apache bundle could not be downloaded"
+  assertCaptured "Installing Apache from from-env-dir.tar.gz"
+  assertNotOutput "from-the-environment"
+}
+
+testTheEnvironmentIsUsedWhenEnvDirLacksAVariable() {
+  port=$(closedPort)
+  setConfig WHISKEY_PACKAGE whiskey-heroku-24-amd64-apache-2.4.68.tar.gz
+  setConfig WHISKEY_SHA256 "${DIGEST}"
+  setConfig WHISKEY_S3_ENDPOINT "http://127.0.0.1:${port}"
+  WHISKEY_BUCKET=bucket-from-the-environment
+  export WHISKEY_BUCKET
+  compile
+  unset WHISKEY_BUCKET
+  # The bucket comes from the environment, the key from ENV_DIR: the object
+  # is tried (on a closed port), no configuration error is reported.
+  assertFailedWith "The Apache bundle could not be downloaded"
+  assertCaptured "Source: http://127.0.0.1:${port}/bucket-from-the-environment/whiskey-heroku-24-amd64-apache-2.4.68.tar.gz"
+}
+
+testConnectionRefusedIsADownloadError() {
+  port=$(closedPort)
+  setConfig WHISKEY_URL "http://127.0.0.1:${port}/whiskey.tar.gz?X-Amz-Signature=${SIGNATURE}"
+  setConfig WHISKEY_SHA256 "${DIGEST}"
+  compile
+  assertFailedWith "The Apache bundle could not be downloaded"
+  assertStderr "Downloading http://127.0.0.1:${port}/whiskey.tar.gz?… failed."
+}
+
+testMissingBuildDir() {
+  capture "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}/does-not-exist" "${CACHE_DIR}" "${ENV_DIR}"
+  assertBuildFailed "The build folder does not exist"
+}
+
+testWhiskeyThatIsAFileIsRefused() {
+  echo "not a folder" >"${BUILD_DIR}/.whiskey"
+  port=$(closedPort)
+  setConfig WHISKEY_URL "http://127.0.0.1:${port}/whiskey.tar.gz"
+  compile
+  assertBuildRefused ".whiskey is not a folder"
+  assertEquals "the app's .whiskey file" "not a folder" "$(cat "${BUILD_DIR}/.whiskey")"
+}
