@@ -7,6 +7,8 @@
 #include <mutex>
 #include <vector>
 
+#include "curl_handles.h"
+
 namespace whiskey {
 namespace {
 
@@ -16,16 +18,6 @@ void global_init() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
-
-struct EasyDeleter {
-  void operator()(CURL* h) const { curl_easy_cleanup(h); }
-};
-struct MultiDeleter {
-  void operator()(CURLM* h) const { curl_multi_cleanup(h); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
 
 /// The SHA-256 of an empty body: the signed payload hash of a GET.
 constexpr const char* kEmptyPayloadSha256 =
@@ -55,10 +47,10 @@ class CurlStream : public ByteStream {
   void fail_if_transfer_failed();
 
   std::string url_;
-  std::unique_ptr<CURLM, MultiDeleter> multi_;
-  std::unique_ptr<CURL, EasyDeleter> easy_;
+  CurlMulti multi_;
+  CurlEasy easy_;
   std::unique_ptr<char[]> errbuf_ = std::make_unique<char[]>(CURL_ERROR_SIZE);
-  std::unique_ptr<curl_slist, SlistDeleter> headers_out_;
+  CurlSlist headers_out_;
   std::string sigv4_;
   std::string userpwd_;
   std::string pending_;  // received, not yet handed out
@@ -112,12 +104,7 @@ void CurlStream::sign(const AwsSigning& aws) {
   curl_easy_setopt(h, CURLOPT_USERPWD, userpwd_.c_str());
   std::vector<std::string> lines = {std::string("x-amz-content-sha256: ") + kEmptyPayloadSha256};
   if (!aws.session_token.empty()) lines.push_back("x-amz-security-token: " + aws.session_token);
-  for (const auto& line : lines) {
-    curl_slist* next = curl_slist_append(headers_out_.get(), line.c_str());
-    if (!next) throw TransportError("out of memory", 0, 0);
-    headers_out_.release();
-    headers_out_.reset(next);
-  }
+  for (const auto& line : lines) append_header(headers_out_, line);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers_out_.get());
 }
 
@@ -126,20 +113,7 @@ CurlStream::~CurlStream() {
 }
 
 size_t CurlStream::on_header(char* data, size_t size, size_t n, void* p) {
-  auto* self = static_cast<CurlStream*>(p);
-  std::string line(data, size * n);
-  if (line.rfind("HTTP/", 0) == 0) {
-    self->headers_.clear();  // a new response (after a redirect)
-  } else if (auto colon = line.find(':'); colon != std::string::npos) {
-    std::string name = line.substr(0, colon);
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    std::string value = line.substr(colon + 1);
-    auto first = value.find_first_not_of(" \t");
-    auto last = value.find_last_not_of(" \t\r\n");
-    value = first == std::string::npos ? "" : value.substr(first, last - first + 1);
-    self->headers_[name] = value;
-  }
+  record_header_line({data, size * n}, static_cast<CurlStream*>(p)->headers_);
   return size * n;
 }
 

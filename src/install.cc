@@ -11,6 +11,7 @@
 #include <cstring>
 #include <system_error>
 
+#include "curl_handles.h"
 #include "errors.h"
 #include "output.h"
 
@@ -101,16 +102,6 @@ std::string describe_status(long status) {
     default:
       return std::to_string(status);
   }
-}
-
-/// The text of `<tag>...</tag>` in an S3 XML error, or "".
-std::string xml_field(const std::string& body, const std::string& tag) {
-  auto open = body.find("<" + tag + ">");
-  if (open == std::string::npos) return {};
-  open += tag.size() + 2;
-  auto close = body.find("</" + tag + ">", open);
-  if (close == std::string::npos) return {};
-  return body.substr(open, std::min<std::size_t>(close - open, 200));
 }
 
 /// What the body of a failed response says about itself, in a sentence.

@@ -3,6 +3,7 @@
 #include <sys/utsname.h>
 
 #include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -60,22 +61,25 @@ json entry_json(const ManifestEntry& e, const json* previous) {
 }  // namespace
 
 int compare_versions(std::string_view a, std::string_view b) {
+  auto take = [](std::string_view& s) {
+    auto dot = s.find('.');
+    auto part = s.substr(0, dot);
+    s = dot == std::string_view::npos ? std::string_view() : s.substr(dot + 1);
+    return part;
+  };
+  auto numeric = [](std::string_view p) {
+    return !p.empty() &&
+           std::all_of(p.begin(), p.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+  };
   while (!a.empty() || !b.empty()) {
-    auto take = [](std::string_view& s) {
-      auto dot = s.find('.');
-      auto part = s.substr(0, dot);
-      s = dot == std::string_view::npos ? std::string_view() : s.substr(dot + 1);
-      return part;
-    };
     auto pa = take(a), pb = take(b);
-    bool na = !pa.empty() && std::all_of(pa.begin(), pa.end(), ::isdigit);
-    bool nb = !pb.empty() && std::all_of(pb.begin(), pb.end(), ::isdigit);
-    if (na && nb) {
-      auto ia = std::stoull(std::string(pa)), ib = std::stoull(std::string(pb));
-      if (ia != ib) return ia < ib ? -1 : 1;
-    } else if (int c = pa.compare(pb); c != 0) {
-      return c < 0 ? -1 : 1;
+    if (numeric(pa) && numeric(pb)) {
+      // Compared as digit strings, so a number of any length is fine.
+      pa.remove_prefix(std::min(pa.find_first_not_of('0'), pa.size()));
+      pb.remove_prefix(std::min(pb.find_first_not_of('0'), pb.size()));
+      if (pa.size() != pb.size()) return pa.size() < pb.size() ? -1 : 1;
     }
+    if (int c = pa.compare(pb); c != 0) return c < 0 ? -1 : 1;
   }
   return 0;
 }

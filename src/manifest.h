@@ -65,7 +65,8 @@ std::optional<ManifestEntry> select_bundle(const Manifest& manifest, const std::
 /// The entry whose key is `key`.
 std::optional<ManifestEntry> find_key(const Manifest& manifest, const std::string& key);
 
-/// "heroku-24/amd64 2.4.68, heroku-22/amd64 2.4.68": what the manifest offers.
+/// What the manifest offers, a line per bundle:
+/// "heroku-24/amd64 Apache 2.4.68: whiskey-heroku-24-amd64-apache-2.4.68.tar.gz".
 std::string describe_offer(const Manifest& manifest);
 
 /// Compares dotted versions numerically ("2.4.10" > "2.4.9"); <0, 0, >0.

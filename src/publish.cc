@@ -153,7 +153,9 @@ BundleInfo read_bundle_info(const fs::path& bundle) {
   if (archive_read_open_filename(a.get(), bundle.c_str(), 1 << 16) != ARCHIVE_OK) {
     throw not_bundle(std::string("cannot be read: ") + archive_error_string(a.get()));
   }
+  // Every entry is checked, as compile will; the description is read on the way.
   archive_entry* entry = nullptr;
+  std::optional<std::string> json;
   int r;
   while ((r = archive_read_next_header(a.get(), &entry)) == ARCHIVE_OK) {
     std::string rel;
@@ -163,18 +165,20 @@ BundleInfo read_bundle_info(const fs::path& bundle) {
       throw not_bundle(std::string("holds an entry that compile would refuse: ") + e.what());
     }
     if (rel != kBundleInfoPath) continue;
-    std::string json;
+    json.emplace();
     char buf[8192];
-    for (la_ssize_t n; (n = archive_read_data(a.get(), buf, sizeof buf)) > 0;) json.append(buf, n);
-    try {
-      return parse_bundle_info(json);
-    } catch (const std::runtime_error& e) {
-      throw not_bundle(e.what());
-    }
+    la_ssize_t n;
+    while ((n = archive_read_data(a.get(), buf, sizeof buf)) > 0) json->append(buf, n);
+    if (n < 0) throw not_bundle(std::string("is damaged: ") + archive_error_string(a.get()));
   }
   if (r != ARCHIVE_EOF)
     throw not_bundle(std::string("is damaged: ") + archive_error_string(a.get()));
-  throw not_bundle(std::string("has no .whiskey/") + kBundleInfoPath);
+  if (!json) throw not_bundle(std::string("has no .whiskey/") + kBundleInfoPath);
+  try {
+    return parse_bundle_info(*json);
+  } catch (const std::runtime_error& e) {
+    throw not_bundle(e.what());
+  }
 }
 
 void publish_to_bucket(const PublishArgs& args, Output& out);

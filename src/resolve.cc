@@ -110,8 +110,9 @@ Resolved resolve(const Config& c, const Target& target, HttpClient& http) {
   named.package = entry->key;
   named.sha256 = entry->sha256;
   Resolved r{resolve_bundle(named), {}, {}};
+  std::string chosen = c.apache_version.empty() ? "the newest" : "Apache " + c.apache_version;
   r.how = c.package.empty()
-              ? "the newest for " + target.stack + "/" + target.arch + " in manifest.json"
+              ? chosen + " for " + target.stack + "/" + target.arch + " in manifest.json"
               : "manifest.json";
   if (!c.package.empty() && c.package != entry->key) r.how += " (" + entry->key + ")";
   return r;

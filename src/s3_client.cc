@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "bundle_source.h"
+#include "curl_handles.h"
 #include "digest.h"
 #include "http.h"
 
@@ -16,12 +17,6 @@ namespace {
 
 constexpr std::size_t kBodyLimit = 64 * 1024;
 
-struct EasyDeleter {
-  void operator()(CURL* h) const { curl_easy_cleanup(h); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
 struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
@@ -46,20 +41,7 @@ size_t on_body(char* data, size_t size, size_t n, void* p) {
 }
 
 size_t on_header(char* data, size_t size, size_t n, void* p) {
-  auto* t = static_cast<Transfer*>(p);
-  std::string line(data, size * n);
-  if (line.rfind("HTTP/", 0) == 0) {
-    t->response.headers.clear();
-  } else if (auto colon = line.find(':'); colon != std::string::npos) {
-    std::string name = line.substr(0, colon);
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    std::string value = line.substr(colon + 1);
-    auto first = value.find_first_not_of(" \t");
-    auto last = value.find_last_not_of(" \t\r\n");
-    t->response.headers[name] =
-        first == std::string::npos ? "" : value.substr(first, last - first + 1);
-  }
+  record_header_line({data, size * n}, static_cast<Transfer*>(p)->response.headers);
   return size * n;
 }
 
@@ -87,7 +69,7 @@ S3Response perform(const S3Target& target, const S3Credentials& creds, const std
                    const std::map<std::string, std::string>& headers,
                    const std::function<void(CURL*)>& setup,
                    const std::function<void(std::span<const char>)>* sink) {
-  std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
+  CurlEasy easy(curl_easy_init());
   if (!easy) throw std::runtime_error("cannot initialise libcurl");
   CURL* h = easy.get();
   Transfer t;
@@ -98,15 +80,10 @@ S3Response perform(const S3Target& target, const S3Credentials& creds, const std
   std::string sigv4 = "aws:amz:" + target.region + ":s3";
   std::string userpwd = creds.access_key_id + ":" + creds.secret_access_key;
 
-  std::unique_ptr<curl_slist, SlistDeleter> list;
-  auto add = [&](const std::string& header) {
-    curl_slist* next = curl_slist_append(list.get(), header.c_str());
-    if (!next) throw std::runtime_error("out of memory");
-    list.release();
-    list.reset(next);
-  };
-  for (const auto& [name, value] : headers) add(name + ": " + value);
-  if (!creds.session_token.empty()) add("x-amz-security-token: " + creds.session_token);
+  CurlSlist list;
+  for (const auto& [name, value] : headers) append_header(list, name + ": " + value);
+  if (!creds.session_token.empty())
+    append_header(list, "x-amz-security-token: " + creds.session_token);
 
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf.get());
@@ -181,14 +158,7 @@ S3Response S3Client::put_file(const std::filesystem::path& file, const std::stri
 }
 
 std::string s3_error_text(const S3Response& r) {
-  auto field = [&](const std::string& tag) -> std::string {
-    auto open = r.body.find("<" + tag + ">");
-    if (open == std::string::npos) return {};
-    open += tag.size() + 2;
-    auto close = r.body.find("</" + tag + ">", open);
-    return close == std::string::npos ? std::string() : r.body.substr(open, close - open);
-  };
-  std::string code = field("Code"), message = field("Message");
+  std::string code = xml_field(r.body, "Code"), message = xml_field(r.body, "Message");
   std::string text = "HTTP " + std::to_string(r.status);
   if (!code.empty()) text += " " + code;
   if (!message.empty()) text += ": " + message;

@@ -1,0 +1,46 @@
+// What the libcurl users share: owners for curl's C handles, and the
+// reading of response header lines.
+#pragma once
+
+#include <curl/curl.h>
+
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace whiskey {
+
+struct CurlEasyDeleter {
+  void operator()(CURL* h) const { curl_easy_cleanup(h); }
+};
+struct CurlMultiDeleter {
+  void operator()(CURLM* h) const { curl_multi_cleanup(h); }
+};
+struct CurlSlistDeleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
+using CurlMulti = std::unique_ptr<CURLM, CurlMultiDeleter>;
+using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
+
+/// Appends a header line to `list`, keeping ownership. Throws
+/// std::bad_alloc when curl cannot.
+inline void append_header(CurlSlist& list, const std::string& line) {
+  curl_slist* next = curl_slist_append(list.get(), line.c_str());
+  if (!next) throw std::bad_alloc();
+  (void)list.release();
+  list.reset(next);
+}
+
+/// Records one header line of a response into `headers` (lower-case
+/// names); a status line starts a new response (after a redirect), so it
+/// clears them.
+void record_header_line(std::string_view line, std::map<std::string, std::string>& headers);
+
+/// The text of `<tag>...</tag>` in an S3 XML error body, or "" (at most 200
+/// characters: bodies are the server's, not ours).
+std::string xml_field(std::string_view body, std::string_view tag);
+
+}  // namespace whiskey
