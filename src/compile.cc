@@ -1,17 +1,22 @@
 #include "compile.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "app.h"
 #include "bundle_source.h"
 #include "install.h"
+#include "launch.h"
 #include "manifest.h"
+#include "mod_wsgi_build.h"
 #include "profile.h"
 #include "relocate.h"
 #include "resolve.h"
 #include "stack.h"
 
 namespace whiskey {
+namespace fs = std::filesystem;
 namespace {
 
 std::string rate(std::uint64_t bytes, double seconds) {
@@ -101,8 +106,9 @@ PrepareFn relocate_into(Output& out, const Target& target) {
   };
 }
 
-void install_step(const Config& config, const Target& target, const CompileArgs& args,
-                  Services& s) {
+/// Returns the installed bundle's digest.
+std::string install_step(const Config& config, const Target& target, const CompileArgs& args,
+                         Services& s) {
   Resolved resolved = resolve(config, target, s.http);
   const BundleSource& source = resolved.source;
   s.out.step("Installing Apache from " + source.name);
@@ -126,6 +132,35 @@ void install_step(const Config& config, const Target& target, const CompileArgs&
                std::to_string(r.unpacked.entries) + " entries, " + human_bytes(r.unpacked.bytes) +
                ")");
   if (!r.kept.empty()) s.out.detail("Kept the app's own " + join(r.kept, ".whiskey/"));
+  return r.digest.hex();
+}
+
+void launcher_step(const CompileArgs& args, Services& s) {
+  s.out.step("Installing mod_wsgi-heroku-start");
+  auto binary = s.disk.read_file(args.launcher, 64 << 20);
+  if (!binary || binary->empty()) {
+    throw UserError("The buildpack is incomplete",
+                    "Its launcher, " + args.launcher.string() + ", is missing.", kReportBugs);
+  }
+  fs::path bin = args.build_dir / ".whiskey/bin";
+  s.disk.write_file(bin / "mod_wsgi-heroku-start", *binary, true);
+  s.disk.make_symlink("mod_wsgi-heroku-start", bin / "mod_wsgi-heroku-shell");
+  s.out.detail("Installed .whiskey/bin/mod_wsgi-heroku-start and mod_wsgi-heroku-shell");
+}
+
+void build_hook_step(const CompileArgs& args, Services& s) {
+  fs::path hook = args.build_dir / ".whiskey/action_hooks/build";
+  if (::access(hook.c_str(), X_OK) != 0 || !s.disk.is_file(hook)) return;
+  s.out.step("Running .whiskey/action_hooks/build");
+  auto env = whiskey_variables(args.build_dir);
+  int status = s.runner.run(
+      {"sh", "-c", "cd \"$1\" && exec \"$2\"", "sh", args.build_dir.string(), hook.string()}, env);
+  if (status != 0) {
+    throw UserError(
+        "The build action hook failed",
+        ".whiskey/action_hooks/build exited with status " + std::to_string(status) + ".",
+        "Fix the hook (its output is above), then build again.");
+  }
 }
 
 void environment_step(const CompileArgs& args, Services& s) {
@@ -183,9 +218,16 @@ CurlOptions download_options(const Vars& vars) {
 void compile(const CompileArgs& args, Services& services) {
   Config config = parse_config(args.vars);
   Target target = check_stack_step(args, services);
-  install_step(config, target, args, services);
+  std::string digest = install_step(config, target, args, services);
+  launcher_step(args, services);
+  build_mod_wsgi({.build_dir = args.build_dir,
+                  .cache_dir = args.cache_dir,
+                  .version = var_or(args.vars, "MOD_WSGI_VERSION", kDefaultModWsgiVersion),
+                  .bundle_digest = digest},
+                 services.disk, services.runner, services.out, services.clock);
   environment_step(args, services);
   web_process_step(args, services);
+  build_hook_step(args, services);
 }
 
 }  // namespace whiskey

@@ -9,6 +9,7 @@
 #include "disk.h"
 #include "http.h"
 #include "output.h"
+#include "process.h"
 
 namespace whiskey {
 
@@ -17,6 +18,7 @@ struct CompileArgs {
   std::filesystem::path cache_dir;
   std::filesystem::path env_dir;
   std::filesystem::path buildpack_dir;  ///< where `export` is written
+  std::filesystem::path launcher;       ///< the mod_wsgi-heroku-start executable to install
   Vars vars;                            ///< config vars and environment, merged
 };
 
@@ -25,6 +27,7 @@ struct Services {
   HttpClient& http;
   Clock& clock;
   Output& out;
+  Runner& runner;
 };
 
 /// How downloads are made for this config: the CA file from CURL_CA_BUNDLE

@@ -79,6 +79,13 @@ void RealDisk::write_file(const fs::path& path, const std::string& contents, boo
   }
 }
 
+void RealDisk::make_symlink(const std::string& target, const fs::path& link) {
+  std::error_code ec;
+  fs::remove(link, ec);
+  fs::create_directories(link.parent_path(), ec);
+  fs::create_symlink(target, link);
+}
+
 void MemoryDisk::add_file(const fs::path& path, std::string contents, bool executable) {
   files_[path] = std::move(contents);
   if (executable) executables_.insert(path);
@@ -122,6 +129,11 @@ void MemoryDisk::write_file(const fs::path& path, const std::string& contents, b
   add_file(path, contents, executable);
   if (!executable) executables_.erase(path);
   written_.push_back(path);
+}
+
+void MemoryDisk::make_symlink(const std::string& target, const fs::path& link) {
+  symlinks_[link] = target;
+  written_.push_back(link);
 }
 
 }  // namespace whiskey

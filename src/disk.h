@@ -29,6 +29,8 @@ class Disk {
   /// parent directories. Throws std::runtime_error naming the path on failure.
   virtual void write_file(const fs::path& path, const std::string& contents,
                           bool executable = false) = 0;
+  /// Makes `link` a symbolic link to `target`, replacing what was there.
+  virtual void make_symlink(const std::string& target, const fs::path& link) = 0;
 };
 
 class RealDisk : public Disk {
@@ -40,6 +42,7 @@ class RealDisk : public Disk {
   std::vector<std::string> list_directory(const fs::path& path) const override;
   void write_file(const fs::path& path, const std::string& contents,
                   bool executable = false) override;
+  void make_symlink(const std::string& target, const fs::path& link) override;
 };
 
 /// An in-memory disk for tests: files by path; directories are implied by
@@ -56,6 +59,9 @@ class MemoryDisk : public Disk {
   std::vector<std::string> list_directory(const fs::path& path) const override;
   void write_file(const fs::path& path, const std::string& contents,
                   bool executable = false) override;
+  void make_symlink(const std::string& target, const fs::path& link) override;
+  /// Links made through make_symlink: link -> target.
+  const std::map<fs::path, std::string>& symlinks() const { return symlinks_; }
 
   /// Files written through write_file, in order, for assertions.
   const std::vector<fs::path>& written() const { return written_; }
@@ -66,6 +72,7 @@ class MemoryDisk : public Disk {
   std::set<fs::path> directories_;
   std::set<fs::path> executables_;
   std::vector<fs::path> written_;
+  std::map<fs::path, std::string> symlinks_;
 };
 
 }  // namespace whiskey

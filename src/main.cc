@@ -64,6 +64,7 @@ int run_compile(const std::vector<std::string>& args, const char* argv0) {
     c.cache_dir = fs::absolute(args[1]);
     c.env_dir = args.size() > 2 ? fs::absolute(args[2]) : fs::path();
     c.buildpack_dir = buildpack_dir(argv0);
+    c.launcher = fs::read_symlink("/proc/self/exe", ec).parent_path() / "mod_wsgi-heroku-start";
     if (!fs::is_directory(c.build_dir, ec)) {
       throw UserError("The build folder does not exist",
                       "'" + c.build_dir.string() + "' is not a folder.",
@@ -73,7 +74,8 @@ int run_compile(const std::vector<std::string>& args, const char* argv0) {
     c.vars = load_vars(disk, c.env_dir, environ);
     CurlHttpClient http(download_options(c.vars));
     SteadyClock clock;
-    Services services{disk, http, clock, out};
+    RealRunner runner;
+    Services services{disk, http, clock, out, runner};
     compile(c, services);
     return kSuccess;
   } catch (const UserError& e) {

@@ -187,7 +187,7 @@ testBundleMovesAgainWithinItsPlaceholder() {
   # A second build into a longer path than the first reuses the padding.
   local longer="$BUILD_DIR/a-much-longer-folder-name-for-the-second-build"
   mkdir -p "$longer"
-  cp "${FIXTURES_DIR}/demo_flask_app/wsgi.py" "$longer/"
+  cp "${FIXTURES_DIR}/demo_flask_app/wsgi.py" "${FIXTURES_DIR}/demo_flask_app/requirements.txt" "$longer/"
   capture "${BUILDPACK_HOME}/bin/compile" "$longer" "$CACHE_DIR" "$ENV_DIR"
   assertCapturedSuccess
   capture env -u LD_LIBRARY_PATH "$longer/.whiskey/apache/bin/httpd" -v

@@ -338,6 +338,7 @@ testTheAppsOwnWhiskeyFilesAreKept() {
 
 testABundleReplacesTheOneInstalledBefore() {
   useFixture whiskey_folder_only
+  echo "mod_wsgi" >"${BUILD_DIR}/requirements.txt"
   mkdir -p "${BUILD_DIR}/.whiskey/apache/bin"
   echo "an old build" >"${BUILD_DIR}/.whiskey/apache/stale.txt"
   useGoodBundle

@@ -23,11 +23,15 @@ whiskey_fail() {
   exit 1
 }
 
-# Whether any source is newer than the helper at $1.
+# Whether the helper at $1 or the launcher beside it is missing, or any
+# source is newer than either.
 whiskey_stale() {
-  local helper=$1 bp=$2
-  [ -x "$helper" ] || return 0
-  [ -n "$(find "$bp/src" "$bp/CMakeLists.txt" -newer "$helper" -print -quit 2>/dev/null)" ]
+  local helper=$1 bp=$2 bin
+  for bin in "$helper" "$(dirname "$helper")/mod_wsgi-heroku-start"; do
+    [ -x "$bin" ] || return 0
+    [ -z "$(find "$bp/src" "$bp/CMakeLists.txt" -newer "$bin" -print -quit 2>/dev/null)" ] || return 0
+  done
+  return 1
 }
 
 whiskey_compile_helper() {
@@ -45,12 +49,17 @@ whiskey_compile_helper() {
     if [ ! -f "$out/CMakeCache.txt" ]; then
       cmake -S "$bp" -B "$out" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo || return 1
     fi
-    cmake --build "$out" --target mod_wsgi-heroku -j "$(nproc 2>/dev/null || echo 2)"
+    cmake --build "$out" --target mod_wsgi-heroku mod_wsgi-heroku-start -j "$(nproc 2>/dev/null || echo 2)"
   else
-    local cxx=${CXX:-c++}
+    local cxx=${CXX:-c++} flags=(-std=c++20 -O2 -Wall -Wextra -I"$bp/src") sources=() f
+    for f in "$bp"/src/*.cc; do
+      [ "$(basename "$f")" = launcher_main.cc ] || sources+=("$f")
+    done
     # shellcheck disable=SC2046
-    "$cxx" -std=c++20 -O2 -Wall -Wextra -I"$bp/src" "$bp"/src/*.cc -o "$out/mod_wsgi-heroku.tmp" \
+    "$cxx" "${flags[@]}" "${sources[@]}" -o "$out/mod_wsgi-heroku.tmp" \
       $(pkg-config --cflags --libs libcurl libarchive libcrypto zlib) &&
+      "$cxx" "${flags[@]}" "$bp/src/launcher_main.cc" "$bp/src/launch.cc" "$bp/src/relocate.cc" \
+        "$bp/src/disk.cc" "$bp/src/process.cc" -s -o "$out/mod_wsgi-heroku-start" &&
       mv "$out/mod_wsgi-heroku.tmp" "$out/mod_wsgi-heroku"
   fi
 }

@@ -13,6 +13,7 @@
 using namespace whiskey;
 using namespace whiskey::testing;
 using Catch::Matchers::Contains;
+using Catch::Matchers::EndsWith;
 namespace fs = std::filesystem;
 
 namespace {
@@ -54,6 +55,7 @@ struct Build {
   FakeClock clock;
   FakeHttpClient http{&clock};
   RealDisk disk;
+  FakeRunner runner;
   std::ostringstream out;
   std::ostringstream err;
   Output output{out, err};
@@ -63,6 +65,9 @@ struct Build {
   Build() {
     fs::create_directories(app);
     fs::create_directories(buildpack);
+    write_text(root / "mod_wsgi-heroku-start", "the launcher\n");
+    // The Python buildpack after this one builds mod_wsgi from it.
+    write_text(app / "requirements.txt", "mod_wsgi\n");
     // One chunk that takes two seconds.
     http.add(kUrl, {.body = bundle(), .chunk = 1 << 20, .seconds_per_chunk = 2.0});
   }
@@ -72,8 +77,9 @@ struct Build {
                      .cache_dir = root / "cache",
                      .env_dir = root / "env",
                      .buildpack_dir = buildpack,
+                     .launcher = root / "mod_wsgi-heroku-start",
                      .vars = vars};
-    Services services{disk, http, clock, output};
+    Services services{disk, http, clock, output, runner};
     compile(args, services);
   }
 
@@ -101,6 +107,11 @@ std::string install_lines(bool verified) {
 }
 
 const std::string kEnvironmentLines =
+    "-----> Installing mod_wsgi-heroku-start\n"
+    "       Installed .whiskey/bin/mod_wsgi-heroku-start and mod_wsgi-heroku-shell\n"
+    "-----> Building mod_wsgi against this Apache\n"
+    "       requirements.txt names mod_wsgi: the Python buildpack after this one builds it,\n"
+    "       with APXS from this buildpack's export\n"
     "-----> Setting up the environment\n"
     "       Wrote .profile.d/whiskey.sh, and export for the buildpacks after this one\n";
 
@@ -283,4 +294,120 @@ TEST_CASE("compile: failures throw before anything is written", "[compile]") {
   CHECK(b.err.str().empty());
   CHECK(snapshot_tree(b.app) == before);
   CHECK_FALSE(fs::exists(b.buildpack / "export"));
+}
+
+TEST_CASE("compile: installs the launcher and the shell beside it", "[compile]") {
+  Build b;
+  write_text(b.app / "wsgi.py", "");
+  b.run();
+  fs::path bin = b.app / ".whiskey/bin";
+  CHECK(read_text(bin / "mod_wsgi-heroku-start") == "the launcher\n");
+  CHECK((fs::status(bin / "mod_wsgi-heroku-start").permissions() & fs::perms::owner_exec) !=
+        fs::perms::none);
+  CHECK(fs::read_symlink(bin / "mod_wsgi-heroku-shell") == "mod_wsgi-heroku-start");
+}
+
+TEST_CASE("compile: without Python or a dependency naming mod_wsgi, says how to order",
+          "[compile]") {
+  Build b;
+  fs::remove(b.app / "requirements.txt");
+  write_text(b.app / "wsgi.py", "");
+  auto e = b.run_failing();
+  CHECK(e.headline() == "No Python to build mod_wsgi with");
+  CHECK_THAT(e.what_to_do(), Contains("heroku buildpacks:add --index 1 heroku/python"));
+  CHECK(b.runner.calls.empty());
+}
+
+TEST_CASE("compile: with heroku/python first, builds mod_wsgi once, then reuses the wheel",
+          "[compile]") {
+  Build b;
+  fs::remove(b.app / "requirements.txt");
+  write_text(b.app / "wsgi.py", "");
+  write_text(b.app / ".heroku/python/bin/python3", "");
+  std::string python = (b.app / ".heroku/python/bin/python3").string();
+  b.runner.answers = {
+      {"apxs_config", {.status = 1, .output = "No module named 'mod_wsgi'\n"}},
+      {"platform.python_version", {.output = "3.12.7  x86_64\n"}},
+      {"pip wheel",
+       {.effect =
+            [](const std::vector<std::string>& argv) {
+              auto dir = std::find(argv.begin(), argv.end(), "--wheel-dir");
+              write_text(fs::path(*(dir + 1)) / "mod_wsgi-6.1.1-cp312-cp312-linux_x86_64.whl", "w");
+            }}},
+  };
+
+  b.run();
+
+  CHECK_THAT(b.out.str(), Contains("-----> Building mod_wsgi against this Apache\n"
+                                   "       Python 3.12.7 at .heroku/python, mod_wsgi 6.1.1\n"
+                                   "       Built the mod_wsgi wheel in "));
+  CHECK_THAT(b.out.str(), Contains("; kept in the build cache\n"
+                                   "       Installed mod_wsgi 6.1.1 into .heroku/python\n"));
+  auto pip_wheel = std::find_if(b.runner.calls.begin(), b.runner.calls.end(),
+                                [](const auto& c) { return c.size() > 3 && c[3] == "wheel"; });
+  REQUIRE(pip_wheel != b.runner.calls.end());
+  CHECK(pip_wheel->front() == python);
+  CHECK(pip_wheel->back() == "mod_wsgi==6.1.1");
+  auto env = b.runner.envs[static_cast<std::size_t>(pip_wheel - b.runner.calls.begin())];
+  CHECK(env.at("APXS") == (b.app / ".whiskey/apache/bin/apxs").string());
+  CHECK(b.runner.calls.back()[3] == "install");
+  CHECK_THAT(b.runner.calls.back().back(), EndsWith("mod_wsgi-6.1.1-cp312-cp312-linux_x86_64.whl"));
+
+  // The next build (a new build folder, the same cache) builds nothing.
+  Build again;
+  fs::remove(again.app / "requirements.txt");
+  write_text(again.app / "wsgi.py", "");
+  write_text(again.app / ".heroku/python/bin/python3", "");
+  again.runner.answers = b.runner.answers;
+  fs::copy(b.root / "cache", again.root / "cache", fs::copy_options::recursive);
+  again.run();
+  CHECK_THAT(again.out.str(), Contains("       Reusing the mod_wsgi wheel from the build cache\n"
+                                       "       Installed mod_wsgi 6.1.1 into .heroku/python\n"));
+  CHECK(std::none_of(again.runner.calls.begin(), again.runner.calls.end(),
+                     [](const auto& c) { return c.size() > 3 && c[3] == "wheel"; }));
+}
+
+TEST_CASE("compile: MOD_WSGI_VERSION, and a failed build shows pip's output", "[compile]") {
+  Build b;
+  fs::remove(b.app / "requirements.txt");
+  write_text(b.app / "wsgi.py", "");
+  write_text(b.app / ".heroku/python/bin/python3", "");
+  b.vars["MOD_WSGI_VERSION"] = "5.0.2";
+  b.runner.answers = {
+      {"apxs_config", {.status = 1}},
+      {"pip wheel", {.status = 1, .output = "error: command 'gcc' failed\n"}},
+  };
+  auto e = b.run_failing();
+  CHECK(e.headline() == "mod_wsgi 5.0.2 could not be built");
+  CHECK_THAT(e.details(), Contains("error: command 'gcc' failed"));
+  CHECK(names_starting_with(b.root / "cache/mod_wsgi-wheels", "").empty());
+}
+
+TEST_CASE("compile: mod_wsgi already built against a .whiskey Apache is kept", "[compile]") {
+  Build b;
+  fs::remove(b.app / "requirements.txt");
+  write_text(b.app / "wsgi.py", "");
+  write_text(b.app / ".heroku/python/bin/python3", "");
+  b.runner.answers = {{"apxs_config", {.output = "/tmp/build_1/.whiskey/apache/bin/httpd\n"}}};
+  b.run();
+  CHECK_THAT(
+      b.out.str(),
+      Contains("mod_wsgi is already installed in .heroku/python, built against this Apache"));
+  CHECK(b.runner.calls.size() == 1);
+}
+
+TEST_CASE("compile: runs the app's executable build hook last", "[compile]") {
+  Build b;
+  write_text(b.app / "wsgi.py", "");
+  write_text(b.app / ".whiskey/action_hooks/build", "#!/bin/sh\n");
+  fs::permissions(b.app / ".whiskey/action_hooks/build", fs::perms(0755));
+  b.run();
+  CHECK_THAT(b.out.str(), EndsWith("-----> Running .whiskey/action_hooks/build\n"));
+  REQUIRE_FALSE(b.runner.calls.empty());
+  CHECK(b.runner.calls.back().back() == (b.app / ".whiskey/action_hooks/build").string());
+  CHECK(b.runner.envs.back().at("WHISKEY_HOMEDIR") == b.app.string());
+
+  b.runner.answers = {{"action_hooks/build", {.status = 3}}};
+  auto e = b.run_failing();
+  CHECK(e.headline() == "The build action hook failed");
 }

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -22,6 +23,7 @@
 
 #include "clock.h"
 #include "http.h"
+#include "process.h"
 
 namespace whiskey::testing {
 
@@ -213,6 +215,36 @@ class FakeHttpClient : public HttpClient {
  private:
   FakeClock* clock_;
   std::map<std::string, FakeResponse> responses_;
+};
+
+/// A Runner that runs nothing: it records each command line and answers
+/// from `answers` (the first whose key occurs in the joined command line),
+/// else exit 0 with no output.
+class FakeRunner : public Runner {
+ public:
+  struct Answer {
+    int status = 0;
+    std::string output;
+    std::function<void(const std::vector<std::string>&)> effect = {};  ///< e.g. files it makes
+  };
+  std::vector<std::vector<std::string>> calls;
+  std::vector<std::map<std::string, std::string>> envs;
+  std::vector<std::pair<std::string, Answer>> answers;
+
+  int run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
+          std::string* output = nullptr) override {
+    calls.push_back(argv);
+    envs.push_back(env);
+    std::string line;
+    for (const auto& a : argv) line += (line.empty() ? "" : " ") + a;
+    for (const auto& [key, answer] : answers) {
+      if (line.find(key) == std::string::npos) continue;
+      if (output) *output += answer.output;
+      if (answer.effect) answer.effect(argv);
+      return answer.status;
+    }
+    return 0;
+  }
 };
 
 }  // namespace whiskey::testing

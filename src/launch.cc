@@ -1,0 +1,210 @@
+#include "launch.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <string_view>
+
+namespace whiskey {
+namespace fs = std::filesystem;
+namespace {
+
+// mod_wsgi-express options that take no value (mod_wsgi 4 to 6).
+constexpr std::array kFlags = {
+    "--http2",
+    "--ssl-environment",
+    "--https-only",
+    "--allow-localhost",
+    "--enable-sendfile",
+    "--disable-reloading",
+    "--reload-on-changes",
+    "--directory-listing",
+    "--error-override",
+    "--compress-responses",
+    "--server-metrics",
+    "--enable-telemetry",
+    "--free-threading",
+    "--server-status",
+    "--access-log",
+    "--startup-log",
+    "--verbose-debugging",
+    "--log-to-terminal",
+    "--chunked-request",
+    "--with-php5",
+    "--with-cgi",
+    "--orphan-interpreter",
+    "--embedded-mode",
+    "--enable-docs",
+    "--debug-mode",
+    "--enable-debugger",
+    "--debugger-startup",
+    "--enable-coverage",
+    "--enable-profiler",
+    "--enable-recorder",
+    "--enable-gdb",
+    "--rotate-logs",
+    "--setup-only",
+    "--isatty",
+    "--with-newrelic",
+    "--with-newrelic-agent",
+    "--with-newrelic-platform",
+};
+
+bool is_flag(std::string_view arg) {
+  return std::find(kFlags.begin(), kFlags.end(), arg) != kFlags.end();
+}
+
+std::string trim_newlines(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+/// A positive whole number from `env`, or nullopt when unset or empty.
+std::optional<int> positive(const Env& env, const std::string& name) {
+  auto it = env.find(name);
+  if (it == env.end() || it->second.empty()) return std::nullopt;
+  const std::string& v = it->second;
+  bool digits = std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); });
+  if (!digits || v.size() > 6 || std::stoi(v) < 1) {
+    throw LaunchError(name + " is '" + v + "': set it to a whole number of at least 1");
+  }
+  return std::stoi(v);
+}
+
+}  // namespace
+
+Env whiskey_variables(const fs::path& home) {
+  return {{"WHISKEY_RUNTIME", "heroku"},
+          {"WHISKEY_HOMEDIR", home.string()},
+          {"WHISKEY_BINDIR", (home / ".whiskey/bin").string()},
+          {"WHISKEY_ENVDIR", (home / ".whiskey/user_vars").string()}};
+}
+
+Env read_user_vars(const Disk& disk, const fs::path& home) {
+  Env vars;
+  fs::path dir = home / ".whiskey/user_vars";
+  for (const auto& name : disk.list_directory(dir)) {
+    if (name.empty() || name[0] == '.') continue;
+    if (auto value = disk.read_file(dir / name)) vars[name] = trim_newlines(*value);
+  }
+  return vars;
+}
+
+std::optional<std::uint64_t> memory_limit(const Disk& disk, const fs::path& root) {
+  auto number = [](const std::optional<std::string>& text) -> std::optional<std::uint64_t> {
+    if (!text) return std::nullopt;
+    std::string v = trim_newlines(*text);
+    if (v.empty() ||
+        !std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); })) {
+      return std::nullopt;  // "max": no limit
+    }
+    auto bytes = std::stoull(v);
+    // cgroup v1 reports "no limit" as a huge page-rounded number.
+    if (bytes >= (1ull << 60)) return std::nullopt;
+    return bytes;
+  };
+  if (auto v2 = number(disk.read_file(root / "memory.max"))) return v2;
+  return number(disk.read_file(root / "memory/memory.limit_in_bytes"));
+}
+
+Sizing size_server(const Env& env, std::optional<std::uint64_t> memory, int cpus) {
+  Sizing s;
+  auto processes = positive(env, "MOD_WSGI_PROCESSES");
+  auto threads = positive(env, "MOD_WSGI_THREADS");
+  auto concurrency = positive(env, "WEB_CONCURRENCY");
+  if (processes) {
+    s.processes = *processes;
+    s.why = "MOD_WSGI_PROCESSES";
+  } else if (concurrency) {
+    s.processes = *concurrency;
+    s.why = "WEB_CONCURRENCY";
+  } else {
+    int by_cpu = 2 * std::max(cpus, 1) + 1;
+    int by_memory = memory ? static_cast<int>(std::max<std::uint64_t>(*memory >> 29, 1)) : by_cpu;
+    s.processes = std::max(1, std::min(by_cpu, by_memory));
+    s.why = memory ? "the dyno's " + std::to_string(*memory >> 20) + " MiB and " +
+                         std::to_string(cpus) + " CPUs"
+                   : std::to_string(cpus) + " CPUs";
+  }
+  if (threads) {
+    s.threads = *threads;
+    s.why += ", MOD_WSGI_THREADS";
+  }
+  return s;
+}
+
+bool has_option(const std::vector<std::string>& args, const std::string& option) {
+  return std::any_of(args.begin(), args.end(), [&](const std::string& a) {
+    return a == option || a.rfind(option + "=", 0) == 0;
+  });
+}
+
+std::optional<std::string> entry_script(const std::vector<std::string>& args) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--application-type" && i + 1 < args.size() && args[i + 1] != "script") {
+      return std::nullopt;
+    }
+    if (a.rfind("--application-type=", 0) == 0 && a != "--application-type=script") {
+      return std::nullopt;
+    }
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.rfind("--", 0) == 0) {
+      if (a.find('=') == std::string::npos && !is_flag(a)) ++i;  // its value
+      continue;
+    }
+    return a;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> server_arguments(const ServerPlan& p) {
+  fs::path apache = p.home / ".whiskey/apache";
+  std::vector<std::string> a = {
+      "start-server",
+      "--server-root",
+      (p.home / ".whiskey/express").string(),
+      "--log-to-terminal",
+      "--port",
+      p.port,
+      "--processes",
+      std::to_string(p.sizing.processes),
+      "--threads",
+      std::to_string(p.sizing.threads),
+      // Heroku's router terminates TLS and says so in X-Forwarded-Proto.
+      "--trust-proxy-header",
+      "X-Forwarded-Proto",
+      "--request-timeout",
+      p.request_timeout,
+      // Paths mod_wsgi froze when it was built (in the build folder).
+      "--httpd-executable",
+      (apache / "bin/httpd").string(),
+      "--modules-directory",
+      (apache / "modules").string(),
+      "--mime-types",
+      (apache / "conf/mime.types").string(),
+  };
+  a.insert(a.end(), p.user_args.begin(), p.user_args.end());
+  return a;
+}
+
+std::string library_path(const fs::path& home, const std::string& current) {
+  std::string path;
+  for (const char* dir :
+       {".heroku/python/lib", ".whiskey/apache/lib", ".whiskey/apr-util/lib", ".whiskey/apr/lib"}) {
+    if (!path.empty()) path += ':';
+    path += (home / dir).string();
+  }
+  return current.empty() ? path : path + ":" + current;
+}
+
+std::string python_executable(const Disk& disk, const fs::path& home) {
+  for (const char* name : {".heroku/python/bin/python3", ".heroku/python/bin/python"}) {
+    if (disk.is_file(home / name)) return (home / name).string();
+  }
+  return "python3";
+}
+
+}  // namespace whiskey

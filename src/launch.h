@@ -1,0 +1,92 @@
+// mod_wsgi-heroku-start: the web process. It sets up the environment as the
+// original start script did (WHISKEY_* variables, .whiskey/user_vars, the
+// deploy-env and deploy action hooks), sizes the server to the dyno, and runs
+// mod_wsgi-express start-server on $PORT with the user's own arguments last,
+// so that they win.
+//
+// This file holds the decisions, as plain functions over values and the
+// disk seam; launcher_main.cc does the process work.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "disk.h"
+
+namespace whiskey {
+
+using Env = std::map<std::string, std::string>;
+
+/// A reason the web process cannot start: one line, printed as it is.
+class LaunchError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// The variables the original start script exported, for `home` (/app).
+Env whiskey_variables(const std::filesystem::path& home);
+
+/// The variables of .whiskey/user_vars: one file per variable, its content
+/// the value (trailing newlines dropped).
+Env read_user_vars(const Disk& disk, const std::filesystem::path& home);
+
+/// The dyno's memory limit in bytes: cgroup v2 memory.max, else v1
+/// memory.limit_in_bytes; nullopt when unlimited or unknown.
+std::optional<std::uint64_t> memory_limit(
+    const Disk& disk, const std::filesystem::path& cgroup_root = "/sys/fs/cgroup");
+
+struct Sizing {
+  int processes = 1;
+  int threads = 5;
+  std::string why;  ///< for the start-up log line
+};
+
+/// How many daemon processes and threads: MOD_WSGI_PROCESSES and
+/// MOD_WSGI_THREADS when set, else WEB_CONCURRENCY processes, else one per
+/// 512 MiB of the dyno's memory (at least 1, at most 2 per CPU + 1); 5
+/// threads each. Throws LaunchError for a value that is not a positive number.
+Sizing size_server(const Env& env, std::optional<std::uint64_t> memory, int cpus);
+
+/// Whether the user's arguments set `option` (as "--opt value" or "--opt=value").
+bool has_option(const std::vector<std::string>& args, const std::string& option);
+
+/// The WSGI script the user's arguments name: the first argument that is not
+/// an option or an option's value; nullopt with --application-type module or
+/// paste (they name no file), or when there is none.
+std::optional<std::string> entry_script(const std::vector<std::string>& args);
+
+struct ServerPlan {
+  std::filesystem::path home;  ///< the app (/app)
+  std::string port;
+  Sizing sizing;
+  std::vector<std::string> user_args;  ///< from the Procfile, after the command
+  std::string request_timeout = "25";  ///< below the router's 30 s
+  bool newrelic_wrapper = false;       ///< serve through the New Relic wrapper script
+};
+
+/// mod_wsgi-express start-server's arguments: the launcher's defaults first,
+/// the user's after, so theirs win.
+std::vector<std::string> server_arguments(const ServerPlan& plan);
+
+/// LD_LIBRARY_PATH with the app's Python and the bundle's libraries first.
+std::string library_path(const std::filesystem::path& home, const std::string& current);
+
+/// Python code that runs mod_wsgi-express's command line from sys.argv:
+/// mod_wsgi.express.cli (6.x) or mod_wsgi.server (4.x, 5.x).
+inline constexpr const char* kExpressMain =
+    "import sys\n"
+    "try:\n from mod_wsgi.express.cli import main\n"
+    "except ImportError:\n from mod_wsgi.server import main\n"
+    "sys.argv[0] = 'mod_wsgi-express'\n"
+    "main()\n";
+
+/// The Python that runs mod_wsgi-express: the app's .heroku/python, else
+/// python3 on PATH.
+std::string python_executable(const Disk& disk, const std::filesystem::path& home);
+
+}  // namespace whiskey

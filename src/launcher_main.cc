@@ -1,0 +1,221 @@
+// mod_wsgi-heroku-start [ARGS...]: the web process (see launch.h).
+// mod_wsgi-heroku-shell [ARGS...]: the same set-up, then a shell.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "launch.h"
+#include "process.h"
+#include "relocate.h"
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace whiskey;
+
+std::string program = "mod_wsgi-heroku-start";
+
+std::string getenv_or(const char* name, const std::string& fallback = {}) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+Env process_env() {
+  Env env;
+  for (char** e = environ; e && *e; ++e) {
+    if (const char* eq = std::strchr(*e, '=')) {
+      env[std::string(*e, static_cast<std::size_t>(eq - *e))] = eq + 1;
+    }
+  }
+  return env;
+}
+
+/// `text` as a Python string literal.
+std::string py_literal(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\\' || c == '\'') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+void set_all(const Env& env) {
+  for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+}
+
+void run_hook(const fs::path& home, const std::string& name) {
+  fs::path hook = home / ".whiskey/action_hooks" / name;
+  if (::access(hook.c_str(), X_OK) != 0 || !fs::is_regular_file(hook)) return;
+  int status = RealRunner().run({hook.string()});
+  if (status != 0) {
+    throw LaunchError("the " + name + " action hook (.whiskey/action_hooks/" + name +
+                      ") failed with exit status " + std::to_string(status));
+  }
+}
+
+/// The environment set-up both commands share.
+void set_up_environment(const fs::path& home, const Disk& disk) {
+  set_all(whiskey_variables(home));
+  Env before = read_user_vars(disk, home);
+  set_all(before);
+  run_hook(home, "deploy-env");
+  // Read again: deploy-env may have changed them, and a deleted file unsets.
+  Env after = read_user_vars(disk, home);
+  for (const auto& [k, _] : before) {
+    if (!after.count(k)) ::unsetenv(k.c_str());
+  }
+  set_all(after);
+  run_hook(home, "deploy");
+}
+
+/// Moves the bundle's recorded paths to where the app runs (the slug was
+/// built elsewhere).
+void relocate_bundle(const fs::path& home, const Disk& disk) {
+  auto json = disk.read_file(home / ".whiskey" / kBundleInfoPath);
+  if (!json) return;
+  try {
+    BundleInfo info = parse_bundle_info(*json);
+    std::string to = (home / ".whiskey").string();
+    if (info.prefix != to) relocate_tree(home / ".whiskey", info, to);
+  } catch (const std::exception& e) {
+    throw LaunchError(std::string("cannot move the Apache bundle to ") +
+                      (home / ".whiskey").string() + ": " + e.what());
+  }
+}
+
+/// The New Relic wrapper: the agent initialised, the user's script run, its
+/// application wrapped. Returns the wrapper's path.
+fs::path write_newrelic_wrapper(const fs::path& home, const std::string& script,
+                                const std::string& callable) {
+  fs::path wrapper = home / ".whiskey/express/newrelic-wrapper.wsgi";
+  fs::create_directories(wrapper.parent_path());
+  fs::path target = fs::absolute(home / script);
+  std::string py = "# Written by mod_wsgi-heroku-start: New Relic around " + script +
+                   "\nimport runpy\nimport newrelic.agent\nnewrelic.agent.initialize()\n"
+                   "_script = runpy.run_path(" +
+                   py_literal(target.string()) + ", run_name='_mod_wsgi_heroku_app')\n" + callable +
+                   " = newrelic.agent.WSGIApplicationWrapper(_script[" + py_literal(callable) +
+                   "])\n";
+  RealDisk().write_file(wrapper, py);
+  return wrapper;
+}
+
+std::string option_value(const std::vector<std::string>& args, const std::string& option,
+                         const std::string& fallback) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == option && i + 1 < args.size()) return args[i + 1];
+    if (args[i].rfind(option + "=", 0) == 0) return args[i].substr(option.size() + 1);
+  }
+  return fallback;
+}
+
+int start(const std::vector<std::string>& user_args, bool shell) {
+  RealDisk disk;
+  fs::path home = getenv_or("HOME", "/app");
+  set_up_environment(home, disk);
+  ::setenv("LD_LIBRARY_PATH", library_path(home, getenv_or("LD_LIBRARY_PATH")).c_str(), 1);
+  std::string path =
+      (home / ".whiskey/bin").string() + ":" + (home / ".heroku/python/bin").string();
+  ::setenv("PATH", (path + ":" + getenv_or("PATH", "/usr/bin:/bin")).c_str(), 1);
+
+  if (shell) {
+    std::vector<std::string> argv = {getenv_or("SHELL", "bash")};
+    if (argv[0].find("sh") == std::string::npos) argv[0] = "bash";
+    argv.insert(argv.end(), user_args.begin(), user_args.end());
+    std::vector<char*> c;
+    for (auto& a : argv) c.push_back(a.data());
+    c.push_back(nullptr);
+    ::execvp(c[0], c.data());
+    throw LaunchError("cannot start " + argv[0] + ": " + std::strerror(errno));
+  }
+
+  ServerPlan plan;
+  plan.home = home;
+  plan.port = getenv_or("PORT");
+  if (plan.port.empty()) {
+    throw LaunchError("PORT is not set: Heroku sets it for web dynos; locally, run with PORT=5000");
+  }
+  plan.user_args = user_args;
+  auto script = entry_script(user_args);
+  if (script && !fs::exists(home / *script) && !fs::exists(*script)) {
+    throw LaunchError(
+        "the WSGI script '" + *script + "' does not exist in " + home.string() +
+        "; name your script in the Procfile: web: mod_wsgi-heroku-start myapp/wsgi.py");
+  }
+  relocate_bundle(home, disk);
+
+  std::string python = python_executable(disk, home);
+  std::string err;
+  if (RealRunner().run(
+          {python, "-c",
+           "try:\n import mod_wsgi.express.cli\nexcept ImportError:\n import mod_wsgi.server"},
+          {}, &err) != 0) {
+    throw LaunchError("Python (" + python + ") cannot load mod_wsgi: " + last_line(err) +
+                      "; add mod_wsgi to requirements.txt, or put heroku/python before this "
+                      "buildpack");
+  }
+
+  Env env = process_env();
+  plan.sizing =
+      size_server(env, memory_limit(disk), static_cast<int>(std::thread::hardware_concurrency()));
+  if (auto v = env.find("MOD_WSGI_REQUEST_TIMEOUT"); v != env.end() && !v->second.empty()) {
+    plan.request_timeout = v->second;
+  }
+
+  if (!getenv_or("NEW_RELIC_LICENSE_KEY").empty() || !getenv_or("NEW_RELIC_CONFIG_FILE").empty()) {
+    std::string nr_err;
+    if (!script) {
+      std::cerr << program << ": New Relic is configured, but the app is not served from a script;"
+                << " starting without the agent\n";
+    } else if (RealRunner().run({python, "-c", "import newrelic.agent"}, {}, &nr_err) != 0) {
+      std::cerr << program << ": New Relic is configured, but the newrelic package is not "
+                << "installed (add newrelic to requirements.txt); starting without the agent\n";
+    } else {
+      fs::path wrapper = write_newrelic_wrapper(
+          home, *script, option_value(user_args, "--callable-object", "application"));
+      for (auto& a : plan.user_args) {
+        if (a == *script) {
+          a = wrapper.string();
+          break;
+        }
+      }
+      plan.newrelic_wrapper = true;
+    }
+  }
+
+  std::vector<std::string> argv = {python, "-c", kExpressMain};
+  for (auto& a : server_arguments(plan)) argv.push_back(a);
+  std::cout << program << ": Apache on port " << plan.port << ", " << plan.sizing.processes
+            << (plan.sizing.processes == 1 ? " process" : " processes") << " of "
+            << plan.sizing.threads << " threads (" << plan.sizing.why << ")"
+            << (plan.newrelic_wrapper ? ", with New Relic" : "") << std::endl;
+  std::vector<char*> c;
+  for (auto& a : argv) c.push_back(a.data());
+  c.push_back(nullptr);
+  ::execvp(c[0], c.data());
+  throw LaunchError("cannot start " + python + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  program = fs::path(argv[0]).filename().string();
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    return start(args, program == "mod_wsgi-heroku-shell");
+  } catch (const std::exception& e) {
+    std::cerr << program << ": error: " << e.what() << std::endl;
+    return 1;
+  }
+}

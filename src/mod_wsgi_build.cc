@@ -1,0 +1,165 @@
+#include "mod_wsgi_build.h"
+
+#include <cstdio>
+
+#include "detect.h"
+#include "digest.h"
+#include "errors.h"
+
+namespace whiskey {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kWheelCache = "mod_wsgi-wheels";
+
+/// The environment the app's Python and pip run in during the build.
+std::map<std::string, std::string> build_env(const fs::path& build_dir) {
+  const char* path = std::getenv("PATH");
+  const char* ld = std::getenv("LD_LIBRARY_PATH");
+  std::string python_lib = (build_dir / ".heroku/python/lib").string();
+  return {
+      {"APXS", (build_dir / ".whiskey/apache/bin/apxs").string()},
+      {"PATH", (build_dir / ".heroku/python/bin").string() + ":" +
+                   (build_dir / ".whiskey/apache/bin").string() + ":" +
+                   (path ? path : "/usr/bin:/bin")},
+      {"LD_LIBRARY_PATH", python_lib + (ld && *ld ? std::string(":") + ld : "")},
+      {"PIP_DISABLE_PIP_VERSION_CHECK", "1"},
+  };
+}
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+/// The tail of a tool's output, for an error's details.
+std::string tail(const std::string& text, std::size_t lines = 15) {
+  std::size_t pos = text.size();
+  for (std::size_t n = 0; n <= lines && pos != std::string::npos && pos > 0; ++n) {
+    pos = text.rfind('\n', pos - 1);
+  }
+  return trimmed(pos == std::string::npos ? text : text.substr(pos + 1));
+}
+
+}  // namespace
+
+std::string app_python(const Disk& disk, const fs::path& build_dir) {
+  for (const char* name : {".heroku/python/bin/python3", ".heroku/python/bin/python"}) {
+    if (disk.is_file(build_dir / name)) return (build_dir / name).string();
+  }
+  return {};
+}
+
+std::string wheel_cache_key(const std::string& python_version, const std::string& bundle_digest,
+                            const std::string& mod_wsgi_version) {
+  Sha256 h;
+  std::string text = python_version + "\n" + bundle_digest + "\n" + mod_wsgi_version;
+  h.update({text.data(), text.size()});
+  return h.finish().hex().substr(0, 16);
+}
+
+void build_mod_wsgi(const ModWsgiBuild& b, Disk& disk, Runner& runner, Output& out, Clock& clock) {
+  out.step("Building mod_wsgi against this Apache");
+  std::string python = app_python(disk, b.build_dir);
+  if (python.empty()) {
+    for (const char* name :
+         {"requirements.txt", "Pipfile", "pyproject.toml", "setup.py", "setup.cfg"}) {
+      if (auto text = disk.read_file(b.build_dir / name); text && names_mod_wsgi(*text)) {
+        out.detail(std::string(name) +
+                   " names mod_wsgi: the Python buildpack after this one builds it,\n"
+                   "with APXS from this buildpack's export");
+        return;
+      }
+    }
+    throw UserError("No Python to build mod_wsgi with",
+                    "The app has no .heroku/python (the Python buildpack has not run before this "
+                    "one),\nand none of its dependency files names mod_wsgi, so no buildpack "
+                    "will build it.",
+                    "Either add mod_wsgi to requirements.txt and run this buildpack first:\n"
+                    "  heroku buildpacks:add --index 1 <this buildpack>\n"
+                    "or run heroku/python before this buildpack:\n"
+                    "  heroku buildpacks:add --index 1 heroku/python");
+  }
+  auto env = build_env(b.build_dir);
+
+  // Already there, built against a .whiskey Apache?
+  std::string httpd;
+  if (runner.run({python, "-c",
+                  "try:\n import mod_wsgi.express.apxs_config as c\n"
+                  "except ImportError:\n import mod_wsgi.server.apxs_config as c\n"
+                  "print(c.HTTPD)"},
+                 env, &httpd) == 0 &&
+      trimmed(httpd).size() >= 26 &&
+      trimmed(httpd).substr(trimmed(httpd).size() - 26) == "/.whiskey/apache/bin/httpd") {
+    out.detail("mod_wsgi is already installed in .heroku/python, built against this Apache");
+    return;
+  }
+
+  std::string version_text;
+  if (runner.run({python, "-c",
+                  "import sys, platform; print(platform.python_version(), sys.abiflags, "
+                  "platform.machine())"},
+                 env, &version_text) != 0) {
+    throw UserError("The app's Python does not run", python + " failed to start.",
+                    "Check the Python buildpack's output above.", tail(version_text));
+  }
+  std::string python_version = trimmed(version_text);
+  std::string key = wheel_cache_key(python_version, b.bundle_digest, b.version);
+  fs::path cache = b.cache_dir / kWheelCache;
+  fs::path wheels = cache / key;
+  out.detail("Python " + python_version.substr(0, python_version.find(' ')) +
+             " at .heroku/python, mod_wsgi " + b.version);
+
+  std::optional<std::string> wheel;
+  for (const auto& name : disk.list_directory(wheels)) {
+    if (name.size() > 4 && name.substr(name.size() - 4) == ".whl") wheel = (wheels / name).string();
+  }
+  if (wheel) {
+    out.detail("Reusing the mod_wsgi wheel from the build cache");
+  } else {
+    // Stale wheels (another Python, Apache or mod_wsgi) go.
+    std::error_code ec;
+    fs::remove_all(cache, ec);
+    fs::path staging = cache / (key + ".partial");
+    fs::create_directories(staging, ec);
+    double start = clock.now();
+    std::string log;
+    int status = runner.run({python, "-m", "pip", "wheel", "--no-deps", "--no-binary", "mod_wsgi",
+                             "--wheel-dir", staging.string(), "mod_wsgi==" + b.version},
+                            env, &log);
+    if (status != 0) {
+      fs::remove_all(staging, ec);
+      throw UserError("mod_wsgi " + b.version + " could not be built",
+                      "pip wheel mod_wsgi==" + b.version + " against this Apache failed.",
+                      "Check MOD_WSGI_VERSION, and that the Python buildpack installed a Python\n"
+                      "with its headers. The end of pip's output is below.",
+                      tail(log));
+    }
+    fs::rename(staging, wheels);
+    for (const auto& name : disk.list_directory(wheels)) {
+      if (name.size() > 4 && name.substr(name.size() - 4) == ".whl")
+        wheel = (wheels / name).string();
+    }
+    if (!wheel) {
+      throw UserError("mod_wsgi " + b.version + " could not be built", "pip made no wheel.",
+                      kReportBugs, tail(log));
+    }
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%.1f s", clock.now() - start);
+    out.detail(std::string("Built the mod_wsgi wheel in ") + secs + "; kept in the build cache");
+  }
+
+  std::string log;
+  if (runner.run(
+          {python, "-m", "pip", "install", "--no-deps", "--no-index", "--force-reinstall", *wheel},
+          env, &log) != 0) {
+    throw UserError("mod_wsgi could not be installed",
+                    "pip install of the mod_wsgi wheel into .heroku/python failed.",
+                    "Build again; if it keeps failing, clear the build cache:\n"
+                    "  heroku builds:cache:purge",
+                    tail(log));
+  }
+  out.detail("Installed mod_wsgi " + b.version + " into .heroku/python");
+}
+
+}  // namespace whiskey

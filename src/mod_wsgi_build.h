@@ -1,0 +1,42 @@
+// mod_wsgi against the bundle's Apache, in either buildpack order:
+// - this buildpack first: the Python buildpack after it builds mod_wsgi from
+//   requirements.txt with APXS from our `export`;
+// - heroku/python first: its Python is at .heroku/python, and this step
+//   installs mod_wsgi into it, built against our apxs, from a wheel kept in
+//   the build cache.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "clock.h"
+#include "disk.h"
+#include "output.h"
+#include "process.h"
+
+namespace whiskey {
+
+/// mod_wsgi's version when MOD_WSGI_VERSION is unset.
+inline constexpr const char* kDefaultModWsgiVersion = "6.1.1";
+
+struct ModWsgiBuild {
+  std::filesystem::path build_dir;
+  std::filesystem::path cache_dir;
+  std::string version = kDefaultModWsgiVersion;  ///< MOD_WSGI_VERSION
+  std::string bundle_digest;                     ///< the installed bundle's, for the cache key
+};
+
+/// The app's Python (.heroku/python/bin/python3 or python), or "".
+std::string app_python(const Disk& disk, const std::filesystem::path& build_dir);
+
+/// The wheel cache's key: Python, Apache bundle and mod_wsgi version.
+std::string wheel_cache_key(const std::string& python_version, const std::string& bundle_digest,
+                            const std::string& mod_wsgi_version);
+
+/// Builds or reuses mod_wsgi as above. Throws UserError when there is no
+/// Python and the app does not ask for mod_wsgi in a dependency file (so
+/// no later buildpack will build it), or when the build fails.
+void build_mod_wsgi(const ModWsgiBuild& build, Disk& disk, Runner& runner, Output& out,
+                    Clock& clock);
+
+}  // namespace whiskey
