@@ -50,6 +50,14 @@ constexpr std::array kFlags = {
     "--with-newrelic-platform",
 };
 
+// Options that take two values ("--setenv NAME VALUE").
+constexpr std::array kTwoValues = {
+    "--url-alias",          "--error-document",    "--setenv",
+    "--add-handler",        "--proxy-mount-point", "--proxy-url-alias",
+    "--proxy-virtual-host", "--service-script",    "--service-user",
+    "--service-group",      "--service-log-file",
+};
+
 bool is_flag(std::string_view arg) {
   return std::find(kFlags.begin(), kFlags.end(), arg) != kFlags.end();
 }
@@ -151,8 +159,12 @@ std::optional<std::string> entry_script(const std::vector<std::string>& args) {
   }
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
+    if (a == "--entry-point" && i + 1 < args.size()) return args[i + 1];
+    if (a.rfind("--entry-point=", 0) == 0) return a.substr(14);
     if (a.rfind("--", 0) == 0) {
-      if (a.find('=') == std::string::npos && !is_flag(a)) ++i;  // its value
+      if (a.find('=') != std::string::npos || is_flag(a)) continue;
+      bool two = std::find(kTwoValues.begin(), kTwoValues.end(), a) != kTwoValues.end();
+      i += two ? 2 : 1;  // its values
       continue;
     }
     return a;
@@ -186,6 +198,12 @@ std::vector<std::string> server_arguments(const ServerPlan& p) {
       "--mime-types",
       (apache / "conf/mime.types").string(),
   };
+  if (p.run_as && !has_option(p.user_args, "--user")) {
+    a.insert(a.end(), {"--user", p.run_as->first, "--group", p.run_as->second});
+  }
+  if (!p.locale.empty() && !has_option(p.user_args, "--locale")) {
+    a.insert(a.end(), {"--locale", p.locale});
+  }
   a.insert(a.end(), p.user_args.begin(), p.user_args.end());
   return a;
 }

@@ -55,9 +55,10 @@ Sizing size_server(const Env& env, std::optional<std::uint64_t> memory, int cpus
 /// Whether the user's arguments set `option` (as "--opt value" or "--opt=value").
 bool has_option(const std::vector<std::string>& args, const std::string& option);
 
-/// The WSGI script the user's arguments name: the first argument that is not
-/// an option or an option's value; nullopt with --application-type module or
-/// paste (they name no file), or when there is none.
+/// The WSGI script the user's arguments name: --entry-point's value, else the
+/// first argument that is not an option or an option's value (some options
+/// take two); nullopt with --application-type module or paste (they name no
+/// file), or when there is none.
 std::optional<std::string> entry_script(const std::vector<std::string>& args);
 
 struct ServerPlan {
@@ -67,6 +68,10 @@ struct ServerPlan {
   std::vector<std::string> user_args;  ///< from the Procfile, after the command
   std::string request_timeout = "25";  ///< below the router's 30 s
   bool newrelic_wrapper = false;       ///< serve through the New Relic wrapper script
+  /// Set when running as root (never on a dyno): Apache's children then run
+  /// as this user and group, since Apache refuses to serve as root.
+  std::optional<std::pair<std::string, std::string>> run_as;
+  std::string locale;  ///< --locale when LANG and LC_ALL say nothing; "" leaves express's
 };
 
 /// mod_wsgi-express start-server's arguments: the launcher's defaults first,

@@ -194,6 +194,15 @@ int start(const std::vector<std::string>& user_args, bool shell) {
     }
   }
 
+  if (::geteuid() == 0) {
+    plan.run_as = {"nobody", fs::exists("/etc/group") &&
+                                     RealDisk().read_file("/etc/group")->find("\nnogroup:") !=
+                                         std::string::npos
+                                 ? "nogroup"
+                                 : "nobody"};
+  }
+  if (getenv_or("LC_ALL").empty() && getenv_or("LANG").empty()) plan.locale = "C.UTF-8";
+
   std::vector<std::string> argv = {python, "-c", kExpressMain};
   for (auto& a : server_arguments(plan)) argv.push_back(a);
   std::cout << program << ": Apache on port " << plan.port << ", " << plan.sizing.processes

@@ -124,9 +124,10 @@ void build_mod_wsgi(const ModWsgiBuild& b, Disk& disk, Runner& runner, Output& o
     fs::create_directories(staging, ec);
     double start = clock.now();
     std::string log;
-    int status = runner.run({python, "-m", "pip", "wheel", "--no-deps", "--no-binary", "mod_wsgi",
-                             "--wheel-dir", staging.string(), "mod_wsgi==" + b.version},
-                            env, &log);
+    int status =
+        runner.run({python, "-m", "pip", "wheel", "--no-deps", "--use-pep517", "--no-binary",
+                    "mod_wsgi", "--wheel-dir", staging.string(), "mod_wsgi==" + b.version},
+                   env, &log);
     if (status != 0) {
       fs::remove_all(staging, ec);
       throw UserError("mod_wsgi " + b.version + " could not be built",

@@ -1,0 +1,100 @@
+# shellcheck shell=bash
+#
+# Running an app as Heroku would around this buildpack: a stand-in for the
+# heroku/python buildpack, the slug moved to where it runs, and its web
+# process started, asked and stopped.
+#
+#   . "${BUILDPACK_HOME}/test/support/web.sh"
+
+# python_buildpack BUILD_DIR: what heroku/python leaves behind, near enough:
+# a Python at BUILD_DIR/.heroku/python (Debian's, shared libpython) with the
+# app's requirements installed from PyPI, and its .profile.d script. When
+# this buildpack ran first, its export is sourced first, as Heroku does.
+python_buildpack() {
+  local build_dir=$1 log=$1/.python-buildpack.log
+  (
+    if [ -f "${BUILDPACK_HOME}/export" ]; then
+      # shellcheck disable=SC1091
+      . "${BUILDPACK_HOME}/export"
+    fi
+    /usr/bin/python3 -m venv "$build_dir/.heroku/python" &&
+      "$build_dir/.heroku/python/bin/python3" -m pip install -q --disable-pip-version-check \
+        -r "$build_dir/requirements.txt"
+  ) >"$log" 2>&1 || {
+    cat "$log" >&2
+    return 1
+  }
+  rm -f "$log"
+  mkdir -p "$build_dir/.profile.d"
+  cat >"$build_dir/.profile.d/python.sh" <<'SH'
+export PATH="$HOME/.heroku/python/bin:$PATH"
+export LD_LIBRARY_PATH="$HOME/.heroku/python/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+SH
+}
+
+# move_slug BUILD_DIR: moves the built app to a new folder, as the slug runs
+# at /app and not where it was built; prints the new path.
+move_slug() {
+  local slug
+  # Not under the test runner's private folder: Apache's children run as
+  # another user when the tests run as root.
+  slug=$(mktemp -d "${TMPDIR:-/tmp}/whiskey-slug.XXXXXX")
+  rmdir "$slug"
+  mv "$1" "$slug"
+  mkdir -p "$1"  # the test runner removes it afterwards
+  chmod 755 "$slug"
+  echo "$slug"
+}
+
+# free_port: a TCP port nothing listens on.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_web SLUG PORT [COMMAND]: runs the Procfile's web command (or
+# COMMAND) in its own session, as a dyno does: HOME is the slug, PORT set,
+# .profile.d sourced. Sets WEB_PID and WEB_LOG.
+start_web() {
+  local slug=$1 port=$2 command=${3:-}
+  [ -n "$command" ] || command=$(sed -n 's/^web:[[:space:]]*//p' "$slug/Procfile")
+  WEB_LOG="$slug.web.log"
+  # Through a pipe, as on a dyno: Apache opens /dev/stdout and /dev/stderr by
+  # name, which would truncate a plain file.
+  HOME="$slug" PORT="$port" setsid bash -c '
+    cd "$HOME" || exit 1
+    for f in .profile.d/*.sh; do . "$f"; done
+    eval "exec $0"' "$command" > >(cat >"$WEB_LOG") 2>&1 </dev/null &
+  WEB_PID=$!
+}
+
+# wait_http PORT [SECONDS]: until something answers HTTP on PORT.
+wait_http() {
+  local port=$1 seconds=${2:-30} i
+  for ((i = 0; i < seconds * 5; i++)); do
+    curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/" && return 0
+    kill -0 "$WEB_PID" 2>/dev/null || return 1
+    sleep 0.2
+  done
+  return 1
+}
+
+# web_pids: every process of the web process's session.
+web_pids() {
+  ps -eo pid=,sid= | awk -v sid="$WEB_PID" '$2 == sid { print $1 }'
+}
+
+# stop_web [SECONDS]: SIGTERM to every process of the web process at once,
+# as the dyno manager does; returns non-zero if any is still there after
+# SECONDS (default 20), and then kills them.
+stop_web() {
+  local seconds=${1:-20} i pids
+  pids=$(web_pids)
+  [ -n "$pids" ] && kill -TERM $pids 2>/dev/null
+  for ((i = 0; i < seconds * 10; i++)); do
+    [ -z "$(web_pids)" ] && { wait "$WEB_PID" 2>/dev/null; return 0; }
+    sleep 0.1
+  done
+  pids=$(web_pids)
+  [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
+  return 1
+}

@@ -1,0 +1,601 @@
+#include "launch.h"
+
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "disk.h"
+#include "fakes.h"
+
+using namespace whiskey;
+using Catch::Contains;
+using whiskey::testing::expect_throw;
+using whiskey::testing::read_text;
+using whiskey::testing::TempDir;
+using whiskey::testing::write_text;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kApp = "/app";
+constexpr std::uint64_t kMiB = 1ull << 20;
+constexpr std::uint64_t kGiB = 1ull << 30;
+
+using Args = std::vector<std::string>;
+
+/// The index of the first and last occurrence of `value` in `args`.
+std::pair<std::size_t, std::size_t> first_and_last(const Args& args, const std::string& value) {
+  std::size_t first = args.size(), last = args.size();
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] != value) continue;
+    if (first == args.size()) first = i;
+    last = i;
+  }
+  return {first, last};
+}
+
+/// The message of the LaunchError that sizing with `env` throws.
+std::string sizing_error(const Env& env) {
+  auto e = expect_throw<LaunchError>([&] { size_server(env, 1 * kGiB, 4); });
+  return e.what();
+}
+
+/// Single-quotes `s` for the shell.
+std::string quoted(const fs::path& p) {
+  std::string out = "'";
+  for (char c : p.string()) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+bool run_ok(const std::string& command) {
+  return std::system(command.c_str()) == 0;
+}
+
+}  // namespace
+
+// --- whiskey_variables ------------------------------------------------------
+
+TEST_CASE("whiskey_variables: the four WHISKEY_* values for a home", "[launch]") {
+  Env expected = {{"WHISKEY_RUNTIME", "heroku"},
+                  {"WHISKEY_HOMEDIR", "/app"},
+                  {"WHISKEY_BINDIR", "/app/.whiskey/bin"},
+                  {"WHISKEY_ENVDIR", "/app/.whiskey/user_vars"}};
+  CHECK(whiskey_variables(kApp) == expected);
+
+  auto other = whiskey_variables("/srv/site");
+  CHECK(other.size() == 4);
+  CHECK(other.at("WHISKEY_RUNTIME") == "heroku");
+  CHECK(other.at("WHISKEY_HOMEDIR") == "/srv/site");
+  CHECK(other.at("WHISKEY_BINDIR") == "/srv/site/.whiskey/bin");
+  CHECK(other.at("WHISKEY_ENVDIR") == "/srv/site/.whiskey/user_vars");
+}
+
+// --- read_user_vars ---------------------------------------------------------
+
+TEST_CASE("read_user_vars: one variable per file, trailing newlines trimmed", "[launch]") {
+  MemoryDisk disk;
+  disk.add_file("/app/.whiskey/user_vars/DATABASE_URL", "postgres://db/app\n");
+  disk.add_file("/app/.whiskey/user_vars/PLAIN", "no newline");
+  disk.add_file("/app/.whiskey/user_vars/CRLF", "windows\r\n");
+  disk.add_file("/app/.whiskey/user_vars/MANY", "several\n\n\n");
+  disk.add_file("/app/.whiskey/user_vars/MULTI", "line one\nline two\n");
+  disk.add_file("/app/.whiskey/user_vars/SPACES", "  padded  \n");
+  disk.add_file("/app/.whiskey/user_vars/EMPTY", "");
+
+  Env expected = {{"DATABASE_URL", "postgres://db/app"},
+                  {"PLAIN", "no newline"},
+                  {"CRLF", "windows"},
+                  {"MANY", "several"},
+                  {"MULTI", "line one\nline two"},
+                  {"SPACES", "  padded  "},
+                  {"EMPTY", ""}};
+  CHECK(read_user_vars(disk, kApp) == expected);
+}
+
+TEST_CASE("read_user_vars: dotfiles and folders are skipped", "[launch]") {
+  MemoryDisk disk;
+  disk.add_file("/app/.whiskey/user_vars/KEEP", "yes\n");
+  disk.add_file("/app/.whiskey/user_vars/.hidden", "no\n");
+  disk.add_file("/app/.whiskey/user_vars/.DS_Store", "junk");
+  disk.add_directory("/app/.whiskey/user_vars/subfolder");
+  disk.add_file("/app/.whiskey/user_vars/nested/INNER", "not a variable\n");
+  // Files elsewhere under .whiskey are not variables.
+  disk.add_file("/app/.whiskey/bin/TOOL", "binary");
+
+  CHECK(read_user_vars(disk, kApp) == Env{{"KEEP", "yes"}});
+}
+
+TEST_CASE("read_user_vars: no folder, no variables", "[launch]") {
+  MemoryDisk empty;
+  CHECK(read_user_vars(empty, kApp).empty());
+
+  MemoryDisk only_whiskey;
+  only_whiskey.add_directory("/app/.whiskey/bin");
+  CHECK(read_user_vars(only_whiskey, kApp).empty());
+
+  MemoryDisk empty_folder;
+  empty_folder.add_directory("/app/.whiskey/user_vars");
+  CHECK(read_user_vars(empty_folder, kApp).empty());
+
+  // Another home's variables are not this one's.
+  MemoryDisk elsewhere;
+  elsewhere.add_file("/srv/.whiskey/user_vars/FOO", "bar");
+  CHECK(read_user_vars(elsewhere, kApp).empty());
+  CHECK(read_user_vars(elsewhere, "/srv") == Env{{"FOO", "bar"}});
+}
+
+// --- memory_limit -----------------------------------------------------------
+
+TEST_CASE("memory_limit: cgroup v2 memory.max", "[launch]") {
+  MemoryDisk disk;
+  disk.add_file("/sys/fs/cgroup/memory.max", "536870912\n");
+  CHECK(memory_limit(disk) == 512 * kMiB);
+
+  MemoryDisk no_newline;
+  no_newline.add_file("/sys/fs/cgroup/memory.max", "1073741824");
+  CHECK(memory_limit(no_newline) == kGiB);
+
+  // v2 wins over v1 when both give a number.
+  MemoryDisk both;
+  both.add_file("/sys/fs/cgroup/memory.max", "1073741824\n");
+  both.add_file("/sys/fs/cgroup/memory/memory.limit_in_bytes", "2147483648\n");
+  CHECK(memory_limit(both) == kGiB);
+}
+
+TEST_CASE("memory_limit: \"max\" in v2 falls back to cgroup v1", "[launch]") {
+  MemoryDisk disk;
+  disk.add_file("/sys/fs/cgroup/memory.max", "max\n");
+  disk.add_file("/sys/fs/cgroup/memory/memory.limit_in_bytes", "2684354560\n");
+  CHECK(memory_limit(disk) == 2684354560ull);
+
+  MemoryDisk max_only;
+  max_only.add_file("/sys/fs/cgroup/memory.max", "max\n");
+  CHECK(memory_limit(max_only) == std::nullopt);
+
+  // An empty memory.max says nothing either.
+  MemoryDisk empty_v2;
+  empty_v2.add_file("/sys/fs/cgroup/memory.max", "");
+  empty_v2.add_file("/sys/fs/cgroup/memory/memory.limit_in_bytes", "536870912\n");
+  CHECK(memory_limit(empty_v2) == 512 * kMiB);
+}
+
+TEST_CASE("memory_limit: cgroup v1 alone", "[launch]") {
+  MemoryDisk number;
+  number.add_file("/sys/fs/cgroup/memory/memory.limit_in_bytes", "1073741824\n");
+  CHECK(memory_limit(number) == kGiB);
+
+  MemoryDisk number_no_newline;
+  number_no_newline.add_file("/sys/fs/cgroup/memory/memory.limit_in_bytes", "536870912");
+  CHECK(memory_limit(number_no_newline) == 512 * kMiB);
+
+  // v1's "no limit" is a huge page-rounded number.
+  MemoryDisk unlimited;
+  unlimited.add_file("/sys/fs/cgroup/memory/memory.limit_in_bytes", "9223372036854771712\n");
+  CHECK(memory_limit(unlimited) == std::nullopt);
+
+  MemoryDisk v2_max_v1_unlimited;
+  v2_max_v1_unlimited.add_file("/sys/fs/cgroup/memory.max", "max\n");
+  v2_max_v1_unlimited.add_file("/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                               "9223372036854771712\n");
+  CHECK(memory_limit(v2_max_v1_unlimited) == std::nullopt);
+}
+
+TEST_CASE("memory_limit: unknown without either file, or with text", "[launch]") {
+  MemoryDisk none;
+  CHECK(memory_limit(none) == std::nullopt);
+
+  MemoryDisk garbage;
+  garbage.add_file("/sys/fs/cgroup/memory.max", "lots\n");
+  garbage.add_file("/sys/fs/cgroup/memory/memory.limit_in_bytes", "-1\n");
+  CHECK(memory_limit(garbage) == std::nullopt);
+}
+
+TEST_CASE("memory_limit: reads under the cgroup root it is given", "[launch]") {
+  MemoryDisk disk;
+  disk.add_file("/sys/fs/cgroup/memory.max", "536870912\n");
+  disk.add_file("/cg/memory.max", "max\n");
+  disk.add_file("/cg/memory/memory.limit_in_bytes", "1073741824\n");
+  CHECK(memory_limit(disk, "/cg") == kGiB);
+  CHECK(memory_limit(disk, "/nowhere") == std::nullopt);
+}
+
+// --- size_server ------------------------------------------------------------
+
+TEST_CASE("size_server: MOD_WSGI_PROCESSES wins over WEB_CONCURRENCY and memory", "[launch]") {
+  auto s = size_server({{"MOD_WSGI_PROCESSES", "3"}, {"WEB_CONCURRENCY", "9"}}, 512 * kMiB, 8);
+  CHECK(s.processes == 3);
+  CHECK(s.threads == 5);
+  CHECK(s.why == "MOD_WSGI_PROCESSES");
+
+  // An explicit count is taken as it is, above the CPU cap too.
+  CHECK(size_server({{"MOD_WSGI_PROCESSES", "40"}}, 512 * kMiB, 1).processes == 40);
+}
+
+TEST_CASE("size_server: WEB_CONCURRENCY next", "[launch]") {
+  auto s = size_server({{"WEB_CONCURRENCY", "4"}}, 512 * kMiB, 8);
+  CHECK(s.processes == 4);
+  CHECK(s.threads == 5);
+  CHECK(s.why == "WEB_CONCURRENCY");
+
+  CHECK(size_server({{"WEB_CONCURRENCY", "25"}}, std::nullopt, 1).processes == 25);
+
+  // An empty MOD_WSGI_PROCESSES is unset.
+  auto empty = size_server({{"MOD_WSGI_PROCESSES", ""}, {"WEB_CONCURRENCY", "6"}}, kGiB, 8);
+  CHECK(empty.processes == 6);
+  CHECK(empty.why == "WEB_CONCURRENCY");
+}
+
+TEST_CASE("size_server: one process per 512 MiB of the dyno", "[launch]") {
+  auto half = size_server({}, 512 * kMiB, 8);
+  CHECK(half.processes == 1);
+  CHECK(half.threads == 5);
+  CHECK(half.why == "the dyno's 512 MiB and 8 CPUs");
+
+  auto one = size_server({}, kGiB, 8);
+  CHECK(one.processes == 2);
+  CHECK(one.why == "the dyno's 1024 MiB and 8 CPUs");
+
+  auto performance_m = size_server({}, 2 * kGiB + 512 * kMiB, 8);
+  CHECK(performance_m.processes == 5);
+  CHECK(performance_m.why == "the dyno's 2560 MiB and 8 CPUs");
+
+  // Whole slices only: just under 1.5 GiB is two.
+  CHECK(size_server({}, 3 * 512 * kMiB - 1, 8).processes == 2);
+  CHECK(size_server({}, 3 * 512 * kMiB, 8).processes == 3);
+}
+
+TEST_CASE("size_server: at most 2 per CPU + 1, at least 1", "[launch]") {
+  CHECK(size_server({}, 14 * kGiB, 2).processes == 5);
+  CHECK(size_server({}, 14 * kGiB, 1).processes == 3);
+  CHECK(size_server({}, 64 * kGiB, 32).processes == 65);
+  CHECK(size_server({}, 1ull << 40, 4).processes == 9);
+
+  CHECK(size_server({}, 256 * kMiB, 8).processes == 1);
+  CHECK(size_server({}, 1, 8).processes == 1);
+  CHECK(size_server({}, 0, 8).processes == 1);
+  auto small = size_server({}, 100 * kMiB, 2);
+  CHECK(small.processes == 1);
+  CHECK(small.why == "the dyno's 100 MiB and 2 CPUs");
+}
+
+TEST_CASE("size_server: no memory known, 2 per CPU + 1", "[launch]") {
+  auto s = size_server({}, std::nullopt, 4);
+  CHECK(s.processes == 9);
+  CHECK(s.threads == 5);
+  CHECK(s.why == "4 CPUs");
+
+  CHECK(size_server({}, std::nullopt, 1).processes == 3);
+  CHECK(size_server({}, std::nullopt, 8).processes == 17);
+  // An unknown CPU count (0) counts as one.
+  CHECK(size_server({}, std::nullopt, 0).processes == 3);
+  CHECK(size_server({}, kGiB, 0).processes == 2);
+}
+
+TEST_CASE("size_server: MOD_WSGI_THREADS", "[launch]") {
+  auto by_memory = size_server({{"MOD_WSGI_THREADS", "8"}}, kGiB, 8);
+  CHECK(by_memory.processes == 2);
+  CHECK(by_memory.threads == 8);
+  CHECK(by_memory.why == "the dyno's 1024 MiB and 8 CPUs, MOD_WSGI_THREADS");
+
+  auto both = size_server({{"MOD_WSGI_PROCESSES", "2"}, {"MOD_WSGI_THREADS", "1"}}, kGiB, 8);
+  CHECK(both.processes == 2);
+  CHECK(both.threads == 1);
+  CHECK(both.why == "MOD_WSGI_PROCESSES, MOD_WSGI_THREADS");
+
+  auto concurrency = size_server({{"WEB_CONCURRENCY", "3"}, {"MOD_WSGI_THREADS", "12"}}, kGiB, 8);
+  CHECK(concurrency.processes == 3);
+  CHECK(concurrency.threads == 12);
+  CHECK(concurrency.why == "WEB_CONCURRENCY, MOD_WSGI_THREADS");
+
+  // Empty is unset: the default 5.
+  auto empty = size_server({{"MOD_WSGI_THREADS", ""}}, kGiB, 8);
+  CHECK(empty.threads == 5);
+  CHECK(empty.why == "the dyno's 1024 MiB and 8 CPUs");
+}
+
+TEST_CASE("size_server: other variables do not matter", "[launch]") {
+  auto s = size_server({{"PORT", "5000"}, {"THREADS", "abc"}, {"PROCESSES", "0"}}, kGiB, 8);
+  CHECK(s.processes == 2);
+  CHECK(s.threads == 5);
+}
+
+TEST_CASE("size_server: invalid values name the variable", "[launch]") {
+  for (const char* name : {"MOD_WSGI_PROCESSES", "MOD_WSGI_THREADS", "WEB_CONCURRENCY"}) {
+    for (const char* value : {"0", "00", "-1", "two", "2x", " 3", "3 ", "+3", "1.5", "9999999",
+                              "99999999999999999999"}) {
+      INFO(name << "=" << value);
+      auto message = sizing_error({{name, value}});
+      CHECK_THAT(message, Contains(name));
+      CHECK_THAT(message, Contains(std::string("'") + value + "'"));
+      CHECK_THAT(message, Contains("at least 1"));
+    }
+  }
+  CHECK(sizing_error({{"MOD_WSGI_PROCESSES", "0"}}) ==
+        "MOD_WSGI_PROCESSES is '0': set it to a whole number of at least 1");
+  CHECK(sizing_error({{"WEB_CONCURRENCY", "two"}}) ==
+        "WEB_CONCURRENCY is 'two': set it to a whole number of at least 1");
+}
+
+// --- has_option -------------------------------------------------------------
+
+TEST_CASE("has_option: as \"--opt value\" or \"--opt=value\"", "[launch]") {
+  CHECK(has_option({"--processes", "3"}, "--processes"));
+  CHECK(has_option({"--processes=3"}, "--processes"));
+  CHECK(has_option({"wsgi.py", "--threads", "2", "--processes", "3"}, "--processes"));
+  CHECK(has_option({"--processes="}, "--processes"));
+
+  CHECK_FALSE(has_option({}, "--processes"));
+  CHECK_FALSE(has_option({"wsgi.py", "--threads", "2"}, "--processes"));
+  CHECK_FALSE(has_option({"--processes-x", "3"}, "--processes"));
+  CHECK_FALSE(has_option({"--processes-x=3"}, "--processes"));
+  CHECK_FALSE(has_option({"--processesx"}, "--processes"));
+  CHECK_FALSE(has_option({"--process"}, "--processes"));
+  CHECK_FALSE(has_option({"processes=3"}, "--processes"));
+  CHECK_FALSE(has_option({"--max-processes=3"}, "--processes"));
+}
+
+// --- entry_script -----------------------------------------------------------
+
+TEST_CASE("entry_script: the first positional argument", "[launch]") {
+  CHECK(entry_script({"wsgi.py"}) == "wsgi.py");
+  CHECK(entry_script({"mysite/wsgi.py", "other.py"}) == "mysite/wsgi.py");
+  CHECK(entry_script({"wsgi.py", "--processes", "2"}) == "wsgi.py");
+}
+
+TEST_CASE("entry_script: skips options and their values", "[launch]") {
+  CHECK(entry_script({"--processes", "2", "wsgi.py"}) == "wsgi.py");
+  CHECK(entry_script({"--callable-object", "app", "main.py"}) == "main.py");
+  CHECK(entry_script({"--include-file", "extra.conf", "wsgi.py"}) == "wsgi.py");
+  CHECK(entry_script({"--port", "8000", "--threads", "4", "app.py"}) == "app.py");
+}
+
+TEST_CASE("entry_script: flags take no value", "[launch]") {
+  CHECK(entry_script({"--log-to-terminal", "wsgi.py"}) == "wsgi.py");
+  CHECK(entry_script({"--reload-on-changes", "wsgi.py"}) == "wsgi.py");
+  CHECK(entry_script({"--reload-on-changes"}) == std::nullopt);
+  CHECK(entry_script({"--access-log", "--https-only", "--processes", "2", "app/wsgi.py"}) ==
+        "app/wsgi.py");
+  CHECK(entry_script({"--enable-sendfile", "--server-status", "--compress-responses", "w.py"}) ==
+        "w.py");
+}
+
+TEST_CASE("entry_script: --opt=value carries its own value", "[launch]") {
+  CHECK(entry_script({"--processes=2", "wsgi.py"}) == "wsgi.py");
+  CHECK(entry_script({"--port=8000", "--log-to-terminal", "wsgi.py", "--threads", "2"}) ==
+        "wsgi.py");
+  CHECK(entry_script({"--callable-object=app", "--threads=4", "main.py"}) == "main.py");
+}
+
+TEST_CASE("entry_script: module and paste applications name no file", "[launch]") {
+  CHECK(entry_script({"--application-type", "module", "mysite.wsgi"}) == std::nullopt);
+  CHECK(entry_script({"mysite.wsgi", "--application-type", "module"}) == std::nullopt);
+  CHECK(entry_script({"--application-type=module", "mysite.wsgi"}) == std::nullopt);
+  CHECK(entry_script({"--application-type", "paste", "production.ini"}) == std::nullopt);
+  CHECK(entry_script({"--application-type=paste", "production.ini"}) == std::nullopt);
+
+  CHECK(entry_script({"--application-type", "script", "x.py"}) == "x.py");
+  CHECK(entry_script({"--application-type=script", "x.py"}) == "x.py");
+  CHECK(entry_script({"x.py", "--application-type", "script"}) == "x.py");
+}
+
+TEST_CASE("entry_script: none", "[launch]") {
+  CHECK(entry_script({}) == std::nullopt);
+  CHECK(entry_script({"--processes", "2"}) == std::nullopt);
+  CHECK(entry_script({"--processes=2", "--log-to-terminal"}) == std::nullopt);
+  // An option missing its value at the end.
+  CHECK(entry_script({"--port"}) == std::nullopt);
+  CHECK(entry_script({"--application-type"}) == std::nullopt);
+}
+
+// --- server_arguments -------------------------------------------------------
+
+TEST_CASE("server_arguments: the launcher's defaults, then the user's", "[launch]") {
+  ServerPlan plan;
+  plan.home = kApp;
+  plan.port = "5000";
+  plan.sizing = {3, 4, "WEB_CONCURRENCY"};
+  plan.user_args = {"--processes", "7", "wsgi.py"};
+
+  Args expected = {
+      "start-server",
+      "--server-root",
+      "/app/.whiskey/express",
+      "--log-to-terminal",
+      "--port",
+      "5000",
+      "--processes",
+      "3",
+      "--threads",
+      "4",
+      "--trust-proxy-header",
+      "X-Forwarded-Proto",
+      "--request-timeout",
+      "25",
+      "--httpd-executable",
+      "/app/.whiskey/apache/bin/httpd",
+      "--modules-directory",
+      "/app/.whiskey/apache/modules",
+      "--mime-types",
+      "/app/.whiskey/apache/conf/mime.types",
+      "--processes",
+      "7",
+      "wsgi.py",
+  };
+  auto args = server_arguments(plan);
+  CHECK(args == expected);
+
+  // The user's --processes comes after the launcher's, so theirs wins.
+  auto [first, last] = first_and_last(args, "--processes");
+  REQUIRE(first < last);
+  REQUIRE(last + 1 < args.size());
+  CHECK(args[first + 1] == "3");
+  CHECK(args[last + 1] == "7");
+  CHECK(last > first_and_last(args, "--mime-types").second);
+  CHECK(args.back() == "wsgi.py");
+}
+
+TEST_CASE("server_arguments: no user arguments, other home, port and timeout", "[launch]") {
+  ServerPlan plan;
+  plan.home = "/srv/site";
+  plan.port = "8080";
+  plan.sizing = {1, 5, ""};
+  plan.request_timeout = "60";
+  plan.newrelic_wrapper = true;
+
+  Args expected = {
+      "start-server",
+      "--server-root",
+      "/srv/site/.whiskey/express",
+      "--log-to-terminal",
+      "--port",
+      "8080",
+      "--processes",
+      "1",
+      "--threads",
+      "5",
+      "--trust-proxy-header",
+      "X-Forwarded-Proto",
+      "--request-timeout",
+      "60",
+      "--httpd-executable",
+      "/srv/site/.whiskey/apache/bin/httpd",
+      "--modules-directory",
+      "/srv/site/.whiskey/apache/modules",
+      "--mime-types",
+      "/srv/site/.whiskey/apache/conf/mime.types",
+  };
+  CHECK(server_arguments(plan) == expected);
+
+  // The user's arguments are appended as they are, in order.
+  plan.user_args = {"--request-timeout=120", "--url-alias", "/static", "static", "app.py"};
+  auto args = server_arguments(plan);
+  REQUIRE(args.size() == expected.size() + plan.user_args.size());
+  CHECK(Args(args.begin(), args.begin() + expected.size()) == expected);
+  CHECK(Args(args.begin() + expected.size(), args.end()) == plan.user_args);
+}
+
+// --- library_path -----------------------------------------------------------
+
+TEST_CASE("library_path: the app's Python and the bundle's libraries first", "[launch]") {
+  const std::string ours =
+      "/app/.heroku/python/lib:/app/.whiskey/apache/lib:/app/.whiskey/apr-util/lib:"
+      "/app/.whiskey/apr/lib";
+  CHECK(library_path(kApp, "") == ours);
+  CHECK(library_path(kApp, "/usr/local/lib") == ours + ":/usr/local/lib");
+  CHECK(library_path(kApp, "/a:/b") == ours + ":/a:/b");
+  CHECK(library_path("/srv/site", "") ==
+        "/srv/site/.heroku/python/lib:/srv/site/.whiskey/apache/lib:"
+        "/srv/site/.whiskey/apr-util/lib:/srv/site/.whiskey/apr/lib");
+}
+
+// --- python_executable ------------------------------------------------------
+
+TEST_CASE("python_executable: the app's python3, then python, then python3 on PATH", "[launch]") {
+  MemoryDisk both;
+  both.add_file("/app/.heroku/python/bin/python3", "", true);
+  both.add_file("/app/.heroku/python/bin/python", "", true);
+  CHECK(python_executable(both, kApp) == "/app/.heroku/python/bin/python3");
+
+  MemoryDisk python3;
+  python3.add_file("/app/.heroku/python/bin/python3", "", true);
+  CHECK(python_executable(python3, kApp) == "/app/.heroku/python/bin/python3");
+
+  MemoryDisk python;
+  python.add_file("/app/.heroku/python/bin/python", "", true);
+  CHECK(python_executable(python, kApp) == "/app/.heroku/python/bin/python");
+
+  MemoryDisk none;
+  CHECK(python_executable(none, kApp) == "python3");
+
+  // A folder is not a Python.
+  MemoryDisk folder;
+  folder.add_directory("/app/.heroku/python/bin/python3");
+  CHECK(python_executable(folder, kApp) == "python3");
+
+  // Another home's Python is not this one's.
+  MemoryDisk other;
+  other.add_file("/srv/site/.heroku/python/bin/python3", "", true);
+  CHECK(python_executable(other, kApp) == "python3");
+  CHECK(python_executable(other, "/srv/site") == "/srv/site/.heroku/python/bin/python3");
+}
+
+// --- kExpressMain -----------------------------------------------------------
+
+TEST_CASE("kExpressMain: mod_wsgi.express.cli, else mod_wsgi.server", "[launch]") {
+  const std::string code = kExpressMain;
+  auto cli = code.find("from mod_wsgi.express.cli import main");
+  auto fallback = code.find("except ImportError:");
+  auto server = code.find("from mod_wsgi.server import main");
+  auto argv0 = code.find("sys.argv[0] = 'mod_wsgi-express'");
+  auto call = code.find("main()");
+  REQUIRE(cli != std::string::npos);
+  REQUIRE(fallback != std::string::npos);
+  REQUIRE(server != std::string::npos);
+  REQUIRE(argv0 != std::string::npos);
+  REQUIRE(call != std::string::npos);
+  CHECK(code.rfind("import sys\n", 0) == 0);
+  CHECK(code.find("try:") < cli);
+  CHECK(cli < fallback);
+  CHECK(fallback < server);
+  CHECK(server < argv0);
+  CHECK(argv0 < call);
+  CHECK(code.back() == '\n');
+  CHECK(code.find('\t') == std::string::npos);
+}
+
+TEST_CASE("kExpressMain: valid Python that needs mod_wsgi", "[launch]") {
+  // Only where a Python 3.6 or later is on PATH.
+  if (!run_ok("python3 -c 'import sys; sys.exit(sys.version_info < (3, 6))' >/dev/null 2>&1")) {
+    return;
+  }
+  TempDir dir;
+  write_text(dir / "main.py", kExpressMain);
+  write_text(dir / "check.py",
+             "import sys\n"
+             "compile(open(sys.argv[1]).read(), sys.argv[1], 'exec')\n");
+  CHECK(run_ok("python3 " + quoted(dir / "check.py") + " " + quoted(dir / "main.py") +
+               " >/dev/null 2>&1"));
+
+  // Running it needs mod_wsgi: without it, it fails naming the module.
+  if (run_ok("python3 -c 'import mod_wsgi' >/dev/null 2>&1")) return;
+  fs::path err = dir / "stderr.txt";
+  bool ok = run_ok("cd " + quoted(dir.path()) + " && python3 -c \"$(cat " +
+                   quoted(dir / "main.py") + ")\" >/dev/null 2>" + quoted(err));
+  CHECK_FALSE(ok);
+  auto text = read_text(err);
+  CHECK_THAT(text, Contains("ModuleNotFoundError"));
+  CHECK_THAT(text, Contains("mod_wsgi"));
+}
+
+TEST_CASE("entry_script: options that take two values, and --entry-point", "[launch]") {
+  CHECK(entry_script({"--setenv", "DJANGO_SETTINGS_MODULE", "mysite.settings", "mysite/wsgi.py"}) ==
+        "mysite/wsgi.py");
+  CHECK(entry_script({"--url-alias", "/static", "static", "wsgi.py", "--processes", "2"}) ==
+        "wsgi.py");
+  CHECK(entry_script({"--entry-point", "site/app.wsgi"}) == "site/app.wsgi");
+  CHECK(entry_script({"--entry-point=site/app.wsgi"}) == "site/app.wsgi");
+}
+
+TEST_CASE("server_arguments: as root, Apache's children run as another user", "[launch]") {
+  ServerPlan plan;
+  plan.home = "/app";
+  plan.port = "5000";
+  plan.run_as = std::pair<std::string, std::string>{"nobody", "nogroup"};
+  plan.locale = "C.UTF-8";
+  auto args = server_arguments(plan);
+  auto user = std::find(args.begin(), args.end(), "--user");
+  REQUIRE(user != args.end());
+  CHECK(*(user + 1) == "nobody");
+  CHECK(*(user + 3) == "nogroup");
+  CHECK(std::find(args.begin(), args.end(), "C.UTF-8") != args.end());
+
+  // The user's own choices are not doubled.
+  plan.user_args = {"wsgi.py", "--user", "www", "--locale", "en_US.UTF-8"};
+  args = server_arguments(plan);
+  CHECK(std::count(args.begin(), args.end(), "--user") == 1);
+  CHECK(std::count(args.begin(), args.end(), "--locale") == 1);
+}
