@@ -82,15 +82,16 @@ void build_mod_wsgi(const ModWsgiBuild& b, Disk& disk, Runner& runner, Output& o
   }
   auto env = build_env(b.build_dir);
 
-  // Already there, built against a .whiskey Apache?
-  std::string httpd;
+  // Already there, built against a .whiskey Apache? SBINDIR is the folder
+  // it was built against, as frozen then (HTTPD is worked out again at
+  // import and falls back to "httpd" once that folder is gone).
+  std::string sbindir;
   if (runner.run({python, "-c",
                   "try:\n import mod_wsgi.express.apxs_config as c\n"
                   "except ImportError:\n import mod_wsgi.server.apxs_config as c\n"
-                  "print(c.HTTPD)"},
-                 env, &httpd) == 0 &&
-      trimmed(httpd).size() >= 26 &&
-      trimmed(httpd).substr(trimmed(httpd).size() - 26) == "/.whiskey/apache/bin/httpd") {
+                  "print(c.SBINDIR)"},
+                 env, &sbindir) == 0 &&
+      trimmed(sbindir).ends_with("/.whiskey/apache/bin")) {
     out.detail("mod_wsgi is already installed in .heroku/python, built against this Apache");
     return;
   }

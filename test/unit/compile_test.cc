@@ -388,7 +388,7 @@ TEST_CASE("compile: mod_wsgi already built against a .whiskey Apache is kept", "
   fs::remove(b.app / "requirements.txt");
   write_text(b.app / "wsgi.py", "");
   write_text(b.app / ".heroku/python/bin/python3", "");
-  b.runner.answers = {{"apxs_config", {.output = "/tmp/build_1/.whiskey/apache/bin/httpd\n"}}};
+  b.runner.answers = {{"apxs_config", {.output = "/tmp/build_1/.whiskey/apache/bin\n"}}};
   b.run();
   CHECK_THAT(
       b.out.str(),
