@@ -195,11 +195,9 @@ int start(const std::vector<std::string>& user_args, bool shell) {
   }
 
   if (::geteuid() == 0) {
-    plan.run_as = {"nobody", fs::exists("/etc/group") &&
-                                     RealDisk().read_file("/etc/group")->find("\nnogroup:") !=
-                                         std::string::npos
-                                 ? "nogroup"
-                                 : "nobody"};
+    auto groups = disk.read_file("/etc/group");
+    bool nogroup = groups && ("\n" + *groups).find("\nnogroup:") != std::string::npos;
+    plan.run_as = {"nobody", nogroup ? "nogroup" : "nobody"};
   }
   if (getenv_or("LC_ALL").empty() && getenv_or("LANG").empty()) plan.locale = "C.UTF-8";
 
