@@ -123,6 +123,11 @@ std::string option_value(const std::vector<std::string>& args, const std::string
 int start(const std::vector<std::string>& user_args, bool shell) {
   RealDisk disk;
   fs::path home = getenv_or("HOME", "/app");
+  // The app's root, as on a dyno: hooks, relative paths and mod_wsgi-express
+  // (which puts its working folder on sys.path) all expect it.
+  if (::chdir(home.c_str()) != 0) {
+    throw LaunchError("cannot change to HOME (" + home.string() + "): " + std::strerror(errno));
+  }
   set_up_environment(home, disk);
   ::setenv("LD_LIBRARY_PATH", library_path(home, getenv_or("LD_LIBRARY_PATH")).c_str(), 1);
   std::string path =
@@ -203,9 +208,14 @@ int start(const std::vector<std::string>& user_args, bool shell) {
 
   std::vector<std::string> argv = {python, "-c", kExpressMain};
   for (auto& a : server_arguments(plan)) argv.push_back(a);
-  std::cout << program << ": Apache on port " << plan.port << ", " << plan.sizing.processes
-            << (plan.sizing.processes == 1 ? " process" : " processes") << " of "
-            << plan.sizing.threads << " threads (" << plan.sizing.why << ")"
+  // What Apache will run: the user's own --processes and --threads win.
+  std::string processes =
+      option_value(user_args, "--processes", std::to_string(plan.sizing.processes));
+  std::string threads = option_value(user_args, "--threads", std::to_string(plan.sizing.threads));
+  bool theirs = has_option(user_args, "--processes") || has_option(user_args, "--threads");
+  std::cout << program << ": Apache on port " << plan.port << ", " << processes
+            << (processes == "1" ? " process" : " processes") << " of " << threads << " threads ("
+            << (theirs ? "the Procfile's arguments" : plan.sizing.why) << ")"
             << (plan.newrelic_wrapper ? ", with New Relic" : "") << std::endl;
   std::vector<char*> c;
   for (auto& a : argv) c.push_back(a.data());

@@ -179,3 +179,171 @@ testAPythonWithoutModWsgiIsOneClearLine() {
   assertEquals 1 "$(wc -l <"$STD_ERR")"
   assertStderr "cannot load mod_wsgi"
 }
+
+# status_of PATH [CURL ARGS...]: the HTTP status of a GET of PATH.
+status_of() {
+  local path=$1
+  shift
+  get -o /dev/null -w '%{http_code}' "$@" "http://127.0.0.1:$PORT_UNDER_TEST$path"
+}
+
+# launcherSaid: the launcher's start-up line in the web log.
+launcherSaid() {
+  grep -a '^mod_wsgi-heroku-start: Apache on port' "$SLUG.web.log"
+}
+
+stopsWithin20Seconds() {
+  assertTrue "SIGTERM to every process stops them all" "stop_web 20"
+  WEB_PID=
+}
+
+testDjangoSiteServesItsViewAndApacheItsStaticFiles() {
+  useFixture django_site
+  compileWithCache
+  assertCapturedSuccess
+  assertCaptured "The Procfile declares the web process"
+  python_buildpack "$BUILD_DIR" || fail "the Python stand-in failed"
+  runSlug
+  # project.settings imports: the app's root is on the daemon's sys.path.
+  assertEquals "Hello from Django under Apache" "$(get "http://127.0.0.1:$PORT_UNDER_TEST/")"
+
+  local css="$SLUG.site.css" said
+  said=$(get -o "$css" -w '%{http_code} %{content_type}' "http://127.0.0.1:$PORT_UNDER_TEST/static/site.css")
+  assertEquals "200 text/css" "$said"
+  assertTrue "the static file's bytes, as the app has them" \
+    "cmp -s '${FIXTURES_DIR}/django_site/static/site.css' '$css'"
+  assertEquals "404" "$(status_of /static/nothing.css)"
+  rm -f "$css"
+  stopsWithin20Seconds
+}
+
+testAStreamedResponseArrivesWhole() {
+  useFixture streaming_app
+  python_buildpack "$BUILD_DIR" || fail "the Python stand-in failed"
+  compileWithCache
+  assertCapturedSuccess
+  runSlug
+
+  local body="$SLUG.body" expected code
+  expected=$(python3 -c 'import hashlib
+h = hashlib.sha256()
+for i in range(512):
+    h.update(i.to_bytes(4, "big") * (64 * 1024 // 4))
+print(h.hexdigest())')
+  code=$(curl -s --max-time 60 -o "$body" -w '%{http_code}' "http://127.0.0.1:$PORT_UNDER_TEST/")
+  assertEquals "curl's exit status" 0 $?
+  assertEquals 200 "$code"
+  assertEquals "every byte" $((32 * 1024 * 1024)) "$(stat -c %s "$body")"
+  assertEquals "the bytes in order" "$expected" "$(sha256sum "$body" | cut -d' ' -f1)"
+  rm -f "$body"
+  stopsWithin20Seconds
+}
+
+testTheProcfilesExpressArgumentsWin() {
+  useFixture procfile_express_args
+  python_buildpack "$BUILD_DIR" || fail "the Python stand-in failed"
+  compileWithCache
+  assertCapturedSuccess
+  runSlug
+  assertEquals "Hello with my own mod_wsgi-express arguments" \
+    "$(get "http://127.0.0.1:$PORT_UNDER_TEST/")"
+  assertContains "Request Capacity   : 8 (2 processes * 4 threads)" "$(cat "$SLUG.web.log")"
+  assertContains "2 processes of 4 threads (the Procfile's arguments)" "$(launcherSaid)"
+  assertEquals "mod_wsgi daemon processes" 2 "$(wsgi_daemons)"
+  assertContains "the Procfile's --request-timeout" "request-timeout=20 " \
+    "$(cat "$SLUG/.whiskey/express/httpd.conf")"
+  stopsWithin20Seconds
+}
+
+testUserVarsAndActionHooks() {
+  useFixture whiskey_hooks
+  python_buildpack "$BUILD_DIR" || fail "the Python stand-in failed"
+  compileWithCache
+  assertCapturedSuccess
+  assertCaptured "Running .whiskey/action_hooks/build"
+  assertEquals "the build hook ran in the app's folder" "built on heroku" "$(cat "$BUILD_DIR/built.txt")"
+  assertFileDoesNotExist "no deploy at build time" "$BUILD_DIR/deployed.txt"
+
+  runSlug
+  assertEquals "WHISKEY_RUNTIME=heroku
+GREETING=hello
+ADDED=hello from deploy-env
+OBSOLETE=<unset>
+deployed.txt exists" "$(get "http://127.0.0.1:$PORT_UNDER_TEST/")"
+  assertEquals "deploy ran after deploy-env, with its variables" \
+    "deployed: hello, hello from deploy-env, obsolete=unset" "$(cat "$SLUG/deployed.txt")"
+  assertFileDoesNotExist "$SLUG/.whiskey/user_vars/OBSOLETE"
+  stopsWithin20Seconds
+}
+
+testAFailingDeployHookIsOneClearLine() {
+  useFixture failing_deploy_hook
+  compileWithCache
+  assertCapturedSuccess
+  SLUG=$(move_slug "$BUILD_DIR")
+  capture env HOME="$SLUG" PORT=5000 timeout 20 "$SLUG/.whiskey/bin/mod_wsgi-heroku-start" wsgi.py
+  assertEquals 1 "$RETURN"
+  assertStderr "deploy: the migration failed"
+  assertEquals "one line from the launcher" 1 "$(grep -c '^mod_wsgi-heroku-start' "$STD_ERR")"
+  assertEquals "mod_wsgi-heroku-start: error: the deploy action hook (.whiskey/action_hooks/deploy) failed with exit status 3" \
+    "$(tail -n 1 "$STD_ERR")"
+  assertNotStderr "Apache on port"
+}
+
+testTheShellHasTheWebProcesssEnvironment() {
+  useFixture whiskey_shell
+  python_buildpack "$BUILD_DIR" || fail "the Python stand-in failed"
+  compileWithCache
+  assertCapturedSuccess
+  SLUG=$(move_slug "$BUILD_DIR")
+  # shellcheck disable=SC2016 # for the shell to expand
+  capture run_in_slug "$SLUG" mod_wsgi-heroku-shell -c 'echo $WHISKEY_RUNTIME $GREETING; command -v httpd'
+  assertEquals 0 "$RETURN"
+  assertEquals "heroku hello
+$SLUG/.whiskey/apache/bin/httpd" "$(cat "$STD_OUT")"
+
+  # Without .profile.d, the launcher itself puts the app's Python's
+  # libraries on LD_LIBRARY_PATH.
+  # shellcheck disable=SC2016
+  capture env -u LD_LIBRARY_PATH HOME="$SLUG" PATH=/usr/bin:/bin timeout 30 \
+    "$SLUG/.whiskey/bin/mod_wsgi-heroku-shell" -c 'echo "$LD_LIBRARY_PATH"'
+  assertEquals 0 "$RETURN"
+  assertContains ":$SLUG/.heroku/python/lib:" ":$(cat "$STD_OUT"):"
+}
+
+# withNewRelic COMMAND...: COMMAND with a New Relic licence key, the agent
+# sent to a closed port on 127.0.0.1 (it connects there first, before it
+# looks at anything else), logging to the web log.
+withNewRelic() {
+  NEW_RELIC_LICENSE_KEY=0123456789abcdef0123456789abcdef01234567 \
+    NEW_RELIC_APP_NAME=whiskey-test NEW_RELIC_HOST=127.0.0.1 NEW_RELIC_PORT="$(closedPort)" \
+    NEW_RELIC_LOG=stderr NEW_RELIC_LOG_LEVEL=info "$@"
+}
+
+testNewRelicWrapsTheAppAndNeverBlocksIt() {
+  useFixture newrelic_app
+  python_buildpack "$BUILD_DIR" || fail "the Python stand-in failed"
+  compileWithCache
+  assertCapturedSuccess
+  withNewRelic runSlug
+  assertContains ", with New Relic" "$(launcherSaid)"
+  assertFileExists "$SLUG/.whiskey/express/newrelic-wrapper.wsgi"
+  assertEquals 200 "$(status_of /)"
+  assertEquals "Hello with New Relic" "$(get "http://127.0.0.1:$PORT_UNDER_TEST/")"
+  stopsWithin20Seconds
+}
+
+testNewRelicWithoutTheAgentWarnsAndServes() {
+  useFixture newrelic_not_installed
+  python_buildpack "$BUILD_DIR" || fail "the Python stand-in failed"
+  compileWithCache
+  assertCapturedSuccess
+  withNewRelic runSlug
+  assertContains \
+    "New Relic is configured, but the newrelic package is not installed (add newrelic to requirements.txt); starting without the agent" \
+    "$(cat "$SLUG.web.log")"
+  assertNotContains "New Relic" "$(launcherSaid)"
+  assertFileDoesNotExist "$SLUG/.whiskey/express/newrelic-wrapper.wsgi"
+  assertEquals 200 "$(status_of /)"
+  stopsWithin20Seconds
+}

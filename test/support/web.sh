@@ -98,3 +98,21 @@ stop_web() {
   [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
   return 1
 }
+
+# wsgi_daemons: how many mod_wsgi daemon processes the web process runs.
+wsgi_daemons() {
+  ps -eo sid=,args= | awk -v sid="$WEB_PID" '$1 == sid && $2 ~ /^\(wsgi:/' | wc -l
+}
+
+# run_in_slug SLUG COMMAND [ARG...]: runs COMMAND in the slug as a one-off
+# dyno does (heroku run): HOME is the slug, the dyno's PATH, .profile.d
+# sourced; stopped after 30 seconds.
+run_in_slug() {
+  local slug=$1
+  shift
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  env -u LD_LIBRARY_PATH HOME="$slug" PATH=/usr/local/bin:/usr/bin:/bin timeout 30 bash -c '
+    cd "$HOME" || exit 1
+    for f in .profile.d/*.sh; do . "$f"; done
+    exec "$@"' bash "$@" </dev/null
+}
