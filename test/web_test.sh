@@ -64,8 +64,16 @@ beforeTearDown() {
   SLUG=
 }
 
+# compileWithCache: detect, compile (captured, with the suite's build
+# cache) and release, as Heroku runs them. RELEASE holds release's YAML.
 compileWithCache() {
+  assertEquals "detect" "Apache/mod_wsgi" "$("${BUILDPACK_HOME}/bin/detect" "$BUILD_DIR")"
   capture "${BUILDPACK_HOME}/bin/compile" "$BUILD_DIR" "$SUITE_CACHE" "$ENV_DIR"
+  RELEASE=$("${BUILDPACK_HOME}/bin/release" "$BUILD_DIR")
+  assertEquals "release's YAML" "---" "$(head -n 1 <<<"$RELEASE")"
+  if [ "$RETURN" -eq 0 ] && [ -f "$BUILD_DIR/wsgi.py" ]; then
+    assertContains "  web: mod_wsgi-heroku-start wsgi.py" "$RELEASE"
+  fi
 }
 
 # runSlug: moves the build to a new folder and starts its web process there.
