@@ -7,14 +7,8 @@
 # server (which checks SigV4 signatures), read back with the AWS CLI, and
 # installed again from WHISKEY_BUCKET alone.
 
-if [ -z "${BASH_VERSION:-}" ]; then
-  # shunit2 runs suites with /bin/sh; the S3 harnesses need bash.
-  trap - 0 2 15
-  case "${SHUNIT_TMPDIR:-}" in
-    */shunit.*/tmp) rm -rf "${SHUNIT_TMPDIR%/tmp}" ;;
-  esac
-  exec bash "$0" "$@"
-fi
+# shellcheck source=test/support/under_bash.sh
+. "${BUILDPACK_HOME}/test/support/under_bash.sh"
 
 # shellcheck source=test/lib/test_utils.sh
 . "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"

@@ -18,15 +18,8 @@
 # .whiskey unchanged, byte for byte), no staging folder, and nothing written
 # outside BUILD_DIR.
 
-if [ -z "${BASH_VERSION:-}" ]; then
-  # shunit2 runs suites with /bin/sh; s3rver.sh needs bash. Run shunit2 again
-  # under bash, on the same arguments, without this run's temporary folder.
-  trap - 0 2 15
-  case "${SHUNIT_TMPDIR:-}" in
-    */shunit.*/tmp) rm -rf "${SHUNIT_TMPDIR%/tmp}" ;;
-  esac
-  exec bash "$0" "$@"
-fi
+# shellcheck source=test/support/under_bash.sh
+. "${BUILDPACK_HOME}/test/support/under_bash.sh"
 
 # shellcheck source=test/lib/test_utils.sh
 . "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"

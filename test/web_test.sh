@@ -7,14 +7,8 @@
 # compiled against the bundle, the slug moved before it runs, and HTTP on
 # $PORT.
 
-if [ -z "${BASH_VERSION:-}" ]; then
-  # shunit2 runs suites with /bin/sh; the harnesses need bash.
-  trap - 0 2 15
-  case "${SHUNIT_TMPDIR:-}" in
-    */shunit.*/tmp) rm -rf "${SHUNIT_TMPDIR%/tmp}" ;;
-  esac
-  exec bash "$0" "$@"
-fi
+# shellcheck source=test/support/under_bash.sh
+. "${BUILDPACK_HOME}/test/support/under_bash.sh"
 
 # shellcheck source=test/lib/test_utils.sh
 . "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"

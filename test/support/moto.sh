@@ -43,6 +43,9 @@
 # subshell or $(...), or the variables it sets are lost. Bucket names must
 # follow S3 rules (3-63 characters, lowercase), or moto answers 400.
 
+# shellcheck source=test/support/servers.sh
+. "$(dirname "${BASH_SOURCE[0]}")/servers.sh"
+
 MOTO_REGION=us-east-1
 
 # Seconds moto_start waits for moto to answer before giving up.
@@ -229,49 +232,13 @@ moto_start() {
 }
 
 _moto_start_watchdog() {
-  local parent="$1" pid="$2" dir="$3"
-  (
-    set +e
-    sp=""
-    trap '[ -n "$sp" ] && kill "$sp" 2>/dev/null; exit 0' TERM
-    while kill -0 "$parent" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do
-      sleep 1 &
-      sp=$!
-      wait "$sp"
-    done
-    if ! kill -0 "$parent" 2>/dev/null; then
-      kill "$pid" 2>/dev/null
-      sleep 1
-      kill -KILL "$pid" 2>/dev/null
-      rm -rf "$dir"
-    fi
-  ) </dev/null >/dev/null 2>&1 &
-  _MOTO_WATCHDOG_PID=$!
+  server_watchdog "$@"
+  _MOTO_WATCHDOG_PID=$SERVER_WATCHDOG_PID
 }
 
 moto_stop() {
-  local i
-
-  if [ -n "${_MOTO_WATCHDOG_PID:-}" ]; then
-    kill "$_MOTO_WATCHDOG_PID" 2>/dev/null || true
-    wait "$_MOTO_WATCHDOG_PID" 2>/dev/null || true
-    _MOTO_WATCHDOG_PID=""
-  fi
-  if [ -n "${MOTO_PID:-}" ]; then
-    kill "$MOTO_PID" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do
-      kill -0 "$MOTO_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$MOTO_PID" 2>/dev/null; then
-      kill -KILL "$MOTO_PID" 2>/dev/null || true
-    fi
-    # Reap it (it is our child when moto_start ran in this shell).
-    wait "$MOTO_PID" 2>/dev/null || true
-  fi
-  if [ -n "${MOTO_DIR:-}" ] && [ -d "$MOTO_DIR" ]; then
-    rm -rf "$MOTO_DIR"
-  fi
+  server_stop "${_MOTO_WATCHDOG_PID:-}" "${MOTO_PID:-}" "${MOTO_DIR:-}"
+  _MOTO_WATCHDOG_PID=""
   unset MOTO_ENDPOINT MOTO_ACCESS_KEY_ID MOTO_SECRET_ACCESS_KEY MOTO_PID \
     MOTO_DIR MOTO_LOG
   return 0

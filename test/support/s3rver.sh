@@ -28,6 +28,9 @@
 # subshell or $(...), or the variables it sets are lost. Bucket names must
 # follow S3 rules (3-63 characters, lowercase), or s3rver answers 400.
 
+# shellcheck source=test/support/servers.sh
+. "$(dirname "${BASH_SOURCE[0]}")/servers.sh"
+
 S3_ACCESS_KEY_ID=S3RVER
 S3_SECRET_ACCESS_KEY=S3RVER
 S3_REGION=us-east-1
@@ -147,49 +150,13 @@ s3_start() {
 }
 
 _s3_start_watchdog() {
-  local parent="$1" pid="$2" dir="$3"
-  (
-    set +e
-    sp=""
-    trap '[ -n "$sp" ] && kill "$sp" 2>/dev/null; exit 0' TERM
-    while kill -0 "$parent" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do
-      sleep 1 &
-      sp=$!
-      wait "$sp"
-    done
-    if ! kill -0 "$parent" 2>/dev/null; then
-      kill "$pid" 2>/dev/null
-      sleep 1
-      kill -KILL "$pid" 2>/dev/null
-      rm -rf "$dir"
-    fi
-  ) </dev/null >/dev/null 2>&1 &
-  _S3_WATCHDOG_PID=$!
+  server_watchdog "$@"
+  _S3_WATCHDOG_PID=$SERVER_WATCHDOG_PID
 }
 
 s3_stop() {
-  local i
-
-  if [ -n "${_S3_WATCHDOG_PID:-}" ]; then
-    kill "$_S3_WATCHDOG_PID" 2>/dev/null || true
-    wait "$_S3_WATCHDOG_PID" 2>/dev/null || true
-    _S3_WATCHDOG_PID=""
-  fi
-  if [ -n "${S3_PID:-}" ]; then
-    kill "$S3_PID" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do
-      kill -0 "$S3_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$S3_PID" 2>/dev/null; then
-      kill -KILL "$S3_PID" 2>/dev/null || true
-    fi
-    # Reap it (it is our child when s3_start ran in this shell).
-    wait "$S3_PID" 2>/dev/null || true
-  fi
-  if [ -n "${S3_DIR:-}" ] && [ -d "$S3_DIR" ]; then
-    rm -rf "$S3_DIR"
-  fi
+  server_stop "${_S3_WATCHDOG_PID:-}" "${S3_PID:-}" "${S3_DIR:-}"
+  _S3_WATCHDOG_PID=""
   unset S3_ENDPOINT S3_PID S3_DIR S3_LOG
   return 0
 }

@@ -1,0 +1,55 @@
+# shellcheck shell=bash
+#
+# What the test servers' harnesses (s3rver.sh, moto.sh) share: a watchdog
+# that stops a server when the shell that started it dies without stopping
+# it, and the stop itself. Sourced by those harnesses.
+
+# server_watchdog PARENT PID DIR: watches PARENT (the starting shell); when
+# it is gone while PID still runs, stops PID and removes DIR. Sets
+# SERVER_WATCHDOG_PID.
+server_watchdog() {
+  local parent="$1" pid="$2" dir="$3"
+  (
+    set +e
+    sp=""
+    trap '[ -n "$sp" ] && kill "$sp" 2>/dev/null; exit 0' TERM
+    while kill -0 "$parent" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do
+      sleep 1 &
+      sp=$!
+      wait "$sp"
+    done
+    if ! kill -0 "$parent" 2>/dev/null; then
+      kill "$pid" 2>/dev/null
+      sleep 1
+      kill -KILL "$pid" 2>/dev/null
+      rm -rf "$dir"
+    fi
+  ) </dev/null >/dev/null 2>&1 &
+  SERVER_WATCHDOG_PID=$!
+}
+
+# server_stop WATCHDOG_PID PID DIR: stops the watchdog, then the server (TERM,
+# KILL after 5 s, reaped when it is this shell's child), and removes DIR.
+# Any argument may be empty. Always returns 0.
+server_stop() {
+  local watchdog="$1" pid="$2" dir="$3" i
+  if [ -n "$watchdog" ]; then
+    kill "$watchdog" 2>/dev/null || true
+    wait "$watchdog" 2>/dev/null || true
+  fi
+  if [ -n "$pid" ]; then
+    kill "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+  fi
+  if [ -n "$dir" ] && [ -d "$dir" ]; then
+    rm -rf "$dir"
+  fi
+  return 0
+}
