@@ -130,8 +130,9 @@ int start(const std::vector<std::string>& user_args, bool shell) {
   }
   set_up_environment(home, disk);
   ::setenv("LD_LIBRARY_PATH", library_path(home, getenv_or("LD_LIBRARY_PATH")).c_str(), 1);
-  std::string path =
-      (home / ".whiskey/bin").string() + ":" + (home / ".heroku/python/bin").string();
+  std::string path = (home / ".whiskey/bin").string() + ":" +
+                     (home / ".whiskey/apache/bin").string() + ":" +
+                     (home / ".heroku/python/bin").string();
   ::setenv("PATH", (path + ":" + getenv_or("PATH", "/usr/bin:/bin")).c_str(), 1);
 
   if (shell) {
