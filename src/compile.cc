@@ -109,7 +109,9 @@ PrepareFn relocate_into(Output& out, const Target& target) {
 /// Returns the installed bundle's digest.
 std::string install_step(const Config& config, const Target& target, const CompileArgs& args,
                          Services& s) {
-  Resolved resolved = resolve(config, target, s.http);
+  RetryPolicy policy = retry_policy(args.vars);
+  RetryNote note = [&s](const std::string& line) { s.out.detail(line); };
+  Resolved resolved = resolve(config, target, s.http, &s.clock, policy, note);
   const BundleSource& source = resolved.source;
   s.out.step("Installing Apache from " + source.name);
   s.out.detail("Stack: " + target.stack + " (" + target.arch + ")");
@@ -124,7 +126,8 @@ std::string install_step(const Config& config, const Target& target, const Compi
                   "  heroku config:set WHISKEY_SHA256=$(sha256sum BUNDLE.tar.gz | cut -d' ' -f1)");
   }
   InstallResult r = install_bundle(s.http, source, args.build_dir, s.clock, progress_lines(s.out),
-                                   {}, relocate_into(s.out, target));
+                                   {}, relocate_into(s.out, target), retry_policy(args.vars),
+                                   [&s](const std::string& line) { s.out.detail(line); });
   s.out.detail("Downloaded " + human_bytes(r.bytes) + " in " + seconds_text(r.seconds) + " (" +
                rate(r.bytes, r.seconds) + ")");
   s.out.detail(r.verified ? "Verified " + r.digest.str() : "Not verified: " + r.digest.str());
@@ -199,6 +202,11 @@ void web_process_step(const CompileArgs& args, Services& s) {
 
 CurlOptions download_options(const Vars& vars) {
   CurlOptions options;
+  RetryPolicy policy = retry_policy(vars);
+  options.connect_timeout_s = policy.connect_timeout_s;
+  options.low_speed_limit = policy.stall_bytes_per_s;
+  options.low_speed_time_s = policy.stall_time_s;
+  options.max_time_s = static_cast<long>(policy.budget_s);
   options.ca_bundle = var_or(vars, "CURL_CA_BUNDLE", var_or(vars, "SSL_CERT_FILE"));
   std::string key = var_or(vars, "AWS_ACCESS_KEY_ID");
   std::string secret = var_or(vars, "AWS_SECRET_ACCESS_KEY");

@@ -27,7 +27,7 @@ constexpr const char* kEmptyPayloadSha256 =
 /// error buffer.
 class CurlStream : public ByteStream {
  public:
-  CurlStream(const std::string& url, const CurlOptions& options);
+  CurlStream(const std::string& url, const CurlOptions& options, std::uint64_t offset = 0);
   ~CurlStream() override;
   CurlStream(const CurlStream&) = delete;
   CurlStream& operator=(const CurlStream&) = delete;
@@ -64,7 +64,7 @@ class CurlStream : public ByteStream {
   std::optional<std::uint64_t> content_length_;
 };
 
-CurlStream::CurlStream(const std::string& url, const CurlOptions& options)
+CurlStream::CurlStream(const std::string& url, const CurlOptions& options, std::uint64_t offset)
     : url_(url), multi_(curl_multi_init()), easy_(curl_easy_init()) {
   if (!multi_ || !easy_) throw TransportError("cannot initialise libcurl", 0, 0);
   CURL* h = easy_.get();
@@ -88,6 +88,10 @@ CurlStream::CurlStream(const std::string& url, const CurlOptions& options)
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, options.connect_timeout_s);
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_limit);
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, options.low_speed_time_s);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT, options.max_time_s);
+  // A Range request; libcurl fails with CURLE_RANGE_ERROR when the answer
+  // is the whole body.
+  if (offset > 0) curl_easy_setopt(h, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(offset));
   curl_easy_setopt(h, CURLOPT_USERAGENT, options.user_agent.c_str());
   curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L * 1024);
   if (options.aws && url.rfind(options.aws->url_prefix, 0) == 0) sign(*options.aws);
@@ -193,7 +197,11 @@ CurlHttpClient::CurlHttpClient(CurlOptions options) : options_(std::move(options
 }
 
 std::unique_ptr<ByteStream> CurlHttpClient::get(const std::string& url) {
-  auto stream = std::make_unique<CurlStream>(url, options_);
+  return get_from(url, 0);
+}
+
+std::unique_ptr<ByteStream> CurlHttpClient::get_from(const std::string& url, std::uint64_t offset) {
+  auto stream = std::make_unique<CurlStream>(url, options_, offset);
   stream->start();
   return stream;
 }

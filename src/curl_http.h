@@ -21,7 +21,8 @@ struct AwsSigning {
 struct CurlOptions {
   long connect_timeout_s = 10;
   long low_speed_limit = 1024;  ///< bytes/s below which a transfer is stalled
-  long low_speed_time_s = 30;   ///< how long a stall may last
+  long low_speed_time_s = 15;   ///< how long a stall may last
+  long max_time_s = 60;         ///< the longest one transfer may take
   std::string ca_bundle;        ///< a CA file to trust instead of the system's
   std::string user_agent = "mod_wsgi-heroku";
   std::optional<AwsSigning> aws;
@@ -31,6 +32,7 @@ class CurlHttpClient : public HttpClient {
  public:
   explicit CurlHttpClient(CurlOptions options = {});
   std::unique_ptr<ByteStream> get(const std::string& url) override;
+  std::unique_ptr<ByteStream> get_from(const std::string& url, std::uint64_t offset) override;
 
  private:
   CurlOptions options_;

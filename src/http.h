@@ -56,6 +56,14 @@ class HttpClient {
   /// HttpStatusError for any other status and TransportError when no answer
   /// comes.
   virtual std::unique_ptr<ByteStream> get(const std::string& url) = 0;
+  /// The same from byte `offset` on (a Range request). Throws
+  /// TransportError with code 33 (as libcurl's "cannot resume") when the
+  /// server answers with the whole body instead.
+  virtual std::unique_ptr<ByteStream> get_from(const std::string& url, std::uint64_t offset) {
+    if (offset == 0) return get(url);
+    throw TransportError("the server does not resume downloads", kCannotResume, 0);
+  }
+  static constexpr int kCannotResume = 33;
 };
 
 }  // namespace whiskey

@@ -261,7 +261,8 @@ void swap_into_place(const fs::path& staging, const fs::path& target) {
 
 InstallResult install_bundle(HttpClient& http, const BundleSource& src, const fs::path& build_dir,
                              Clock& clock, const ProgressFn& progress, const UnpackLimits& limits,
-                             const PrepareFn& prepare) {
+                             const PrepareFn& prepare, const RetryPolicy& policy,
+                             const RetryNote& note) {
   const fs::path target = build_dir / ".whiskey";
   std::error_code ec;
   auto target_status = fs::symlink_status(target, ec);
@@ -281,7 +282,7 @@ InstallResult install_bundle(HttpClient& http, const BundleSource& src, const fs
     Staging staging(build_dir);
     std::unique_ptr<ByteStream> body;
     try {
-      body = http.get(src.url);
+      body = std::make_unique<RetryingStream>(http, src.url, policy, clock, note);
     } catch (const HttpStatusError& e) {
       throw http_status_error(e, kBundle, src.described);
     } catch (const TransportError& e) {
@@ -294,6 +295,8 @@ InstallResult install_bundle(HttpClient& http, const BundleSource& src, const fs
       hashed.drain();
     } catch (const TransportError& e) {
       throw http_transport_error(e, kBundle, src.described);
+    } catch (const HttpStatusError& e) {  // answered so when resuming
+      throw http_status_error(e, kBundle, src.described);
     } catch (const BundleError& e) {
       // A wrong digest explains a broken archive better than the breakage:
       // read the rest and compare before blaming the archive.

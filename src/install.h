@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "digest.h"
 #include "errors.h"
+#include "fetch.h"
 #include "http.h"
 #include "unpack.h"
 
@@ -48,7 +49,8 @@ struct InstallResult {
 InstallResult install_bundle(HttpClient& http, const BundleSource& source,
                              const std::filesystem::path& build_dir, Clock& clock,
                              const ProgressFn& progress = {}, const UnpackLimits& limits = {},
-                             const PrepareFn& prepare = {});
+                             const PrepareFn& prepare = {}, const RetryPolicy& policy = {},
+                             const RetryNote& note = {});
 
 /// The user-facing error for a GET of `what` ("Apache bundle", "bundle
 /// manifest") that was answered with a non-2xx status, or that failed.

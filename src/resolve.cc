@@ -23,10 +23,16 @@ std::string publish_help(const Target& t) {
 
 /// The manifest's text, or nullopt when the bucket has none (404).
 std::optional<std::string> fetch_manifest(HttpClient& http, const std::string& url,
-                                          const std::string& described) {
+                                          const std::string& described, Clock* clock,
+                                          const RetryPolicy& policy, const RetryNote& note) {
   std::string text;
   try {
-    auto body = http.get(url);
+    std::unique_ptr<ByteStream> body;
+    if (clock) {
+      body = std::make_unique<RetryingStream>(http, url, policy, *clock, note);
+    } else {
+      body = http.get(url);
+    }
     for (auto chunk = body->read(); !chunk.empty(); chunk = body->read()) {
       text.append(chunk.data(), chunk.size());
       if (text.size() > kManifestLimit) {
@@ -46,7 +52,8 @@ std::optional<std::string> fetch_manifest(HttpClient& http, const std::string& u
 
 }  // namespace
 
-Resolved resolve(const Config& c, const Target& target, HttpClient& http) {
+Resolved resolve(const Config& c, const Target& target, HttpClient& http, Clock* clock,
+                 const RetryPolicy& policy, const RetryNote& note) {
   // Everything named outright needs no manifest.
   if (!c.url.empty() || c.bucket.empty() || (!c.package.empty() && c.sha256)) {
     Resolved r{resolve_bundle(c), {}, {}};
@@ -58,7 +65,7 @@ Resolved resolve(const Config& c, const Target& target, HttpClient& http) {
   check_url_policy(url, c.s3_endpoint.empty() ? "WHISKEY_BUCKET" : "WHISKEY_S3_ENDPOINT",
                    c.allow_http);
   std::string described = redact_url(url);
-  auto text = fetch_manifest(http, url, described);
+  auto text = fetch_manifest(http, url, described, clock, policy, note);
 
   if (!text) {
     if (!c.package.empty()) {

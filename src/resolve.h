@@ -8,6 +8,7 @@
 
 #include "bundle_source.h"
 #include "config.h"
+#include "fetch.h"
 #include "http.h"
 
 namespace whiskey {
@@ -32,6 +33,9 @@ struct Resolved {
 ///   manifest (or WHISKEY_APACHE_VERSION's).
 /// Throws UserError when nothing fits, saying what the manifest offers and
 /// what to publish.
-Resolved resolve(const Config& config, const Target& target, HttpClient& http);
+/// With a clock, the manifest's download is retried as `policy` says.
+Resolved resolve(const Config& config, const Target& target, HttpClient& http,
+                 Clock* clock = nullptr, const RetryPolicy& policy = {},
+                 const RetryNote& note = {});
 
 }  // namespace whiskey

@@ -126,7 +126,12 @@ E expect_throw(F&& f) {
 class FakeClock : public Clock {
  public:
   double now() override { return now_; }
+  void sleep(double seconds) override {
+    slept.push_back(seconds);
+    now_ += seconds;
+  }
   void advance(double seconds) { now_ += seconds; }
+  std::vector<double> slept;  ///< every sleep asked for
 
  private:
   double now_ = 1000.0;
@@ -186,6 +191,7 @@ struct FakeResponse {
   std::size_t chunk = 16 * 1024;
   std::optional<std::uint64_t> fail_after = std::nullopt;  ///< cut the body after this many bytes
   double seconds_per_chunk = 0;                            ///< how far each chunk moves the clock
+  bool ranges = true;  ///< whether it answers a Range request with the rest of the body
 };
 
 /// An HttpClient that answers from a table of URLs; unknown URLs fail as a
@@ -194,17 +200,33 @@ class FakeHttpClient : public HttpClient {
  public:
   explicit FakeHttpClient(FakeClock* clock = nullptr) : clock_(clock) {}
 
-  void add(const std::string& url, FakeResponse response) { responses_[url] = std::move(response); }
+  void add(const std::string& url, FakeResponse response) {
+    responses_[url] = {std::move(response)};
+  }
+  /// Answers in turn, the last one again and again.
+  void add_sequence(const std::string& url, std::vector<FakeResponse> responses) {
+    responses_[url] = std::move(responses);
+  }
 
-  std::unique_ptr<ByteStream> get(const std::string& url) override {
-    requests.push_back(url);
+  std::unique_ptr<ByteStream> get(const std::string& url) override { return get_from(url, 0); }
+
+  std::unique_ptr<ByteStream> get_from(const std::string& url, std::uint64_t offset) override {
+    requests.push_back(offset == 0 ? url : url + " @" + std::to_string(offset));
     auto it = responses_.find(url);
-    if (it == responses_.end()) {
+    if (it == responses_.end() || it->second.empty()) {
       throw TransportError("Could not resolve host", 6, 0);
     }
-    const FakeResponse& r = it->second;
+    FakeResponse r = it->second.front();
+    if (it->second.size() > 1) it->second.erase(it->second.begin());
     if (r.status < 200 || r.status > 299) {
       throw HttpStatusError(r.status, url, r.body.substr(0, 4096), r.headers);
+    }
+    if (offset > 0) {
+      if (!r.ranges) throw TransportError("no ranges", HttpClient::kCannotResume, 0);
+      r.body = r.body.substr(std::min<std::size_t>(offset, r.body.size()));
+      // fail_after names a place in the whole body.
+      if (r.fail_after) *r.fail_after = *r.fail_after > offset ? *r.fail_after - offset : 0;
+      if (r.content_length) *r.content_length -= std::min(*r.content_length, offset);
     }
     return std::make_unique<StringStream>(r.body, r.chunk, r.fail_after, r.content_length, clock_,
                                           r.seconds_per_chunk);
@@ -214,7 +236,7 @@ class FakeHttpClient : public HttpClient {
 
  private:
   FakeClock* clock_;
-  std::map<std::string, FakeResponse> responses_;
+  std::map<std::string, std::vector<FakeResponse>> responses_;
 };
 
 /// A Runner that runs nothing: it records each command line and answers

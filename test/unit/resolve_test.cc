@@ -400,3 +400,17 @@ TEST_CASE("resolve: the transport policy applies to the manifest", "[resolve]") 
     CHECK(r.source.sha256->hex() == kShaB);
   }
 }
+
+TEST_CASE("resolve: with a clock, a failing manifest download is tried again", "[resolve]") {
+  FakeClock clock;
+  FakeHttpClient http(&clock);
+  http.add_sequence(kManifestUrl, {{.status = 503}, {.body = manifest_text()}});
+  std::vector<std::string> notes;
+  Resolved r = resolve(bucket_config(), kTarget, http, &clock, RetryPolicy{},
+                       [&](const std::string& line) { notes.push_back(line); });
+  CHECK(r.source.sha256);
+  CHECK(http.requests == std::vector<std::string>{kManifestUrl, kManifestUrl});
+  CHECK(clock.slept == std::vector<double>{1});
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0] == "The server answered 503; trying again in 1 s (attempt 2 of 4)");
+}
