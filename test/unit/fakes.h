@@ -246,7 +246,7 @@ class FakeRunner : public Runner {
  public:
   struct Answer {
     int status = 0;
-    std::string output;
+    std::string output = {};
     std::function<void(const std::vector<std::string>&)> effect = {};  ///< e.g. files it makes
   };
   std::vector<std::vector<std::string>> calls;
