@@ -125,9 +125,11 @@ std::string install_step(const Config& config, const Target& target, const Compi
                   "is the one you published. Set its SHA-256 digest:\n"
                   "  heroku config:set WHISKEY_SHA256=$(sha256sum BUNDLE.tar.gz | cut -d' ' -f1)");
   }
+  UnpackLimits limits;
+  limits.max_bytes =
+      static_cast<std::uint64_t>(positive_var(args.vars, "WHISKEY_MAX_UNPACKED_MB", 4096)) << 20;
   InstallResult r = install_bundle(s.http, source, args.build_dir, s.clock, progress_lines(s.out),
-                                   {}, relocate_into(s.out, target), retry_policy(args.vars),
-                                   [&s](const std::string& line) { s.out.detail(line); });
+                                   limits, relocate_into(s.out, target), policy, note);
   s.out.detail("Downloaded " + human_bytes(r.bytes) + " in " + seconds_text(r.seconds) + " (" +
                rate(r.bytes, r.seconds) + ")");
   s.out.detail(r.verified ? "Verified " + r.digest.str() : "Not verified: " + r.digest.str());

@@ -49,6 +49,18 @@ Vars load_vars(const Disk& disk, const std::filesystem::path& env_dir, char** en
   return vars;
 }
 
+int positive_var(const Vars& vars, const std::string& name, int fallback) {
+  std::string v = trim(var_or(vars, name));
+  if (v.empty()) return fallback;
+  bool digits = std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); });
+  if (!digits || v.size() > 7 || std::stoi(v) < 1) {
+    throw UserError(
+        "Invalid " + name + " value", name + " is '" + v + "'.",
+        "Set it to a whole number of at least 1, or unset it:\n  heroku config:unset " + name);
+  }
+  return std::stoi(v);
+}
+
 std::string var_or(const Vars& vars, const std::string& name, const std::string& fallback) {
   auto it = vars.find(name);
   return it == vars.end() || it->second.empty() ? fallback : it->second;

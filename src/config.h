@@ -35,6 +35,10 @@ struct Config {
 /// the accepted forms when a value is malformed.
 Config parse_config(const Vars& vars);
 
+/// `name` as a whole number of at least 1, or `fallback` when unset or
+/// empty. Throws UserError naming the variable otherwise.
+int positive_var(const Vars& vars, const std::string& name, int fallback);
+
 /// The value of `name`, or `fallback` when unset or empty.
 std::string var_or(const Vars& vars, const std::string& name, const std::string& fallback = {});
 

@@ -12,18 +12,6 @@
 namespace whiskey {
 namespace {
 
-int positive_var(const Vars& vars, const std::string& name, int fallback) {
-  std::string v = var_or(vars, name);
-  if (v.empty()) return fallback;
-  bool digits = std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); });
-  if (!digits || v.size() > 5 || std::stoi(v) < 1) {
-    throw UserError(
-        "Invalid " + name + " value", name + " is '" + v + "'.",
-        "Set it to a whole number of at least 1, or unset it:\n  heroku config:unset " + name);
-  }
-  return std::stoi(v);
-}
-
 std::string seconds(double s) {
   return std::to_string(static_cast<long>(std::lround(s))) + " s";
 }

@@ -155,3 +155,11 @@ testConnectionRefusedIsTriedThenReported() {
   assertCaptured "trying again in 2 s (attempt 3 of 3)"
   assertTrue "bounded (took $((SECONDS - start)) s)" "[ $((SECONDS - start)) -lt 10 ]"
 }
+
+testTheUnpackedSizeIsBounded() {
+  fetchFrom /plain/a.tar.gz WHISKEY_MAX_UNPACKED_MB=1  # the bundle unpacks to over 2 MiB
+  assertBuildFailed "The Apache bundle is too large"
+  assertStderr "unpacks to more than 1048576 bytes"
+  fetchFrom /plain/a.tar.gz WHISKEY_MAX_UNPACKED_MB=3
+  assertInstalledFromFaults
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """An S3-like HTTP server on 127.0.0.1 that misbehaves on purpose.
 
-Usage: fault_server.py FILE PORT_FILE
+Usage: fault_server.py FILE PORT_FILE [--tls CERT KEY]
 Serves FILE's bytes at every path, after the faults the path names:
   /status/CODE/N/...     answer CODE (an S3-style XML error) to the first N
                          requests; /status/CODE/N/after/S/... adds Retry-After: S
@@ -105,6 +105,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
+if len(sys.argv) == 6 and sys.argv[3] == "--tls":
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[4], sys.argv[5])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 with open(sys.argv[2], "w") as f:
     f.write(str(server.server_address[1]))
 server.serve_forever()

@@ -172,3 +172,16 @@ TEST_CASE("parse_config: WHISKEY_ALLOW_HTTP is a flag", "[config]") {
     CHECK_THAT(e.what_to_do(), Contains("heroku config:unset WHISKEY_ALLOW_HTTP"));
   }
 }
+
+TEST_CASE("positive_var: whole numbers of at least 1, else the fallback or an error", "[config]") {
+  CHECK(positive_var({}, "WHISKEY_MAX_UNPACKED_MB", 4096) == 4096);
+  CHECK(positive_var({{"WHISKEY_MAX_UNPACKED_MB", ""}}, "WHISKEY_MAX_UNPACKED_MB", 7) == 7);
+  CHECK(positive_var({{"WHISKEY_MAX_UNPACKED_MB", " 12\n"}}, "WHISKEY_MAX_UNPACKED_MB", 7) == 12);
+  for (const char* bad : {"0", "-3", "1.5", "lots", "99999999"}) {
+    INFO(bad);
+    auto e = expect_throw<UserError>([&] {
+      positive_var({{"WHISKEY_MAX_UNPACKED_MB", bad}}, "WHISKEY_MAX_UNPACKED_MB", 7);
+    });
+    CHECK(e.headline() == "Invalid WHISKEY_MAX_UNPACKED_MB value");
+  }
+}
