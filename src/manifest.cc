@@ -88,7 +88,7 @@ Manifest parse_manifest(std::string_view text) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse errors, numbers out of range
     throw std::runtime_error(std::string("not valid JSON: ") + e.what());
   }
   if (!j.is_object()) throw std::runtime_error("not a JSON object");

@@ -15,7 +15,7 @@ BundleInfo parse_bundle_info(std::string_view text) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse errors, numbers out of range
     throw std::runtime_error(std::string("whiskey-bundle.json is not valid JSON: ") + e.what());
   }
   auto need = [&](const char* key) -> const nlohmann::json& {
@@ -26,6 +26,9 @@ BundleInfo parse_bundle_info(std::string_view text) {
   };
   BundleInfo info;
   try {
+    if (!need("schema").is_number_integer()) {
+      throw std::runtime_error("whiskey-bundle.json's schema is not a whole number");
+    }
     info.schema = need("schema").get<int>();
     if (info.schema != 1) {
       throw std::runtime_error("whiskey-bundle.json has schema " + std::to_string(info.schema) +
@@ -35,6 +38,9 @@ BundleInfo parse_bundle_info(std::string_view text) {
     info.arch = need("arch").get<std::string>();
     info.apache = need("apache").get<std::string>();
     info.prefix = need("prefix").get<std::string>();
+    if (!need("prefix_capacity").is_number_unsigned()) {
+      throw std::runtime_error("whiskey-bundle.json's prefix_capacity is not a whole number");
+    }
     info.prefix_capacity = need("prefix_capacity").get<std::size_t>();
     info.contents = need("contents").get<std::vector<std::string>>();
   } catch (const nlohmann::json::exception& e) {

@@ -452,3 +452,11 @@ TEST_CASE("machine_arch: the bundles' name for this machine", "[manifest]") {
   CHECK(machine_arch() == "amd64");
 #endif
 }
+
+TEST_CASE("parse_manifest: a number too large for a double is refused as malformed JSON",
+          "[manifest]") {
+  CHECK_THROWS_AS(parse_manifest(R"({"schema": 1, "bundles": [], "generated": 1e400})"),
+                  std::runtime_error);
+  CHECK_THROWS_WITH(parse_manifest(R"({"schema": 1, "bundles": [], "generated": 1e400})"),
+                    Catch::Contains("not valid JSON"));
+}

@@ -133,3 +133,17 @@ TEST_CASE("relocate_tree rewrites the bundle's folders and records the new prefi
   CHECK(read_text(root / "apr/lib/libapr-1.la") == "libdir='/tmp/build_abcdef/.whiskey/apr/lib'\n");
   CHECK_THROWS_AS(relocate_tree(root.path(), after, kLong + "/longer"), std::length_error);
 }
+
+TEST_CASE("parse_bundle_info: numbers must be whole and not negative", "[relocate]") {
+  auto with_capacity = [](const std::string& capacity) {
+    return R"({"schema": 1, "stack": "s", "arch": "a", "apache": "2", "prefix": "/p", )"
+           R"("prefix_capacity": )" +
+           capacity + R"(, "contents": ["apache"]})";
+  };
+  for (const char* bad : {"-1", "-1.5", "2.5", "\"40\"", "1e400"}) {
+    INFO(bad);
+    CHECK_THROWS_AS(parse_bundle_info(with_capacity(bad)), std::runtime_error);
+  }
+  CHECK_THROWS_WITH(parse_bundle_info(R"({"schema": 1.5})"), Catch::Contains("schema"));
+  CHECK(parse_bundle_info(with_capacity("40")).prefix_capacity == 40);
+}
