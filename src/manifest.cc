@@ -73,7 +73,11 @@ int compare_versions(std::string_view a, std::string_view b) {
   };
   while (!a.empty() || !b.empty()) {
     auto pa = take(a), pb = take(b);
-    if (numeric(pa) && numeric(pb)) {
+    // A missing part first ("2.4" < "2.4.1"), then numbers, then other
+    // text, so that the order is consistent.
+    if (pa.empty() != pb.empty()) return pa.empty() ? -1 : 1;
+    if (numeric(pa) != numeric(pb)) return numeric(pa) ? -1 : 1;
+    if (numeric(pa)) {
       // Compared as digit strings, so a number of any length is fine.
       pa.remove_prefix(std::min(pa.find_first_not_of('0'), pa.size()));
       pb.remove_prefix(std::min(pb.find_first_not_of('0'), pb.size()));
@@ -106,7 +110,13 @@ Manifest parse_manifest(std::string_view text) {
     throw std::runtime_error("no \"bundles\" list");
   }
   const auto& bundles = j.at("bundles");
-  for (std::size_t i = 0; i < bundles.size(); ++i) m.bundles.push_back(parse_entry(bundles[i], i));
+  for (std::size_t i = 0; i < bundles.size(); ++i) {
+    ManifestEntry e = parse_entry(bundles[i], i);
+    if (find_key(m, e.key)) {
+      throw std::runtime_error("bundles[" + std::to_string(i) + "] repeats the key " + e.key);
+    }
+    m.bundles.push_back(std::move(e));
+  }
   return m;
 }
 

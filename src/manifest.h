@@ -45,7 +45,8 @@ struct Manifest {
 };
 
 /// Parses manifest.json. Throws std::runtime_error naming the field and the
-/// entry that is missing or malformed, or the unknown schema version.
+/// entry that is missing or malformed, a key listed twice, or the unknown
+/// schema version.
 Manifest parse_manifest(std::string_view json);
 
 /// The manifest as JSON. `previous`, when given, is the text it was read
@@ -69,7 +70,8 @@ std::optional<ManifestEntry> find_key(const Manifest& manifest, const std::strin
 /// "heroku-24/amd64 Apache 2.4.68: whiskey-heroku-24-amd64-apache-2.4.68.tar.gz".
 std::string describe_offer(const Manifest& manifest);
 
-/// Compares dotted versions numerically ("2.4.10" > "2.4.9"); <0, 0, >0.
+/// Compares dotted versions numerically ("2.4.10" > "2.4.9"); a numeric
+/// part sorts before a non-numeric one; <0, 0, >0.
 int compare_versions(std::string_view a, std::string_view b);
 
 /// This machine's architecture in the bundles' terms: amd64, arm64, ...

@@ -82,6 +82,9 @@ std::string replace_all(std::string_view text, std::string_view from, std::strin
 
 std::optional<std::string> relocate_bytes(std::string_view data, std::string_view from,
                                           std::string_view to, std::size_t slack) {
+  if (from.empty() || from.find('\0') != std::string_view::npos) {
+    throw std::invalid_argument("a prefix to relocate must be non-empty text");
+  }
   std::size_t pos = data.find(from);
   if (pos == std::string_view::npos) return std::nullopt;
   std::size_t count = 0;

@@ -35,7 +35,7 @@ BundleInfo parse_bundle_info(std::string_view json);
 /// string by string: each NUL-terminated string keeps its size, padded with
 /// NULs, and may grow into the `slack` bytes each occurrence left when an
 /// earlier relocation shortened it. Throws std::length_error when `to` does
-/// not fit.
+/// not fit, and std::invalid_argument when `from` is empty or holds a NUL.
 std::optional<std::string> relocate_bytes(std::string_view data, std::string_view from,
                                           std::string_view to, std::size_t slack = 0);
 

@@ -460,3 +460,18 @@ TEST_CASE("parse_manifest: a number too large for a double is refused as malform
   CHECK_THROWS_WITH(parse_manifest(R"({"schema": 1, "bundles": [], "generated": 1e400})"),
                     Catch::Contains("not valid JSON"));
 }
+
+TEST_CASE("parse_manifest: a key listed twice is malformed", "[manifest]") {
+  std::string entry =
+      R"({"key": "a.tar.gz", "stack": "heroku-24", "arch": "amd64", "apache": "2.4.68", "size": 1, "sha256": ")" +
+      std::string(64, 'a') + R"("})";
+  CHECK_THROWS_WITH(parse_manifest(R"({"schema": 1, "bundles": [)" + entry + ", " + entry + "]}"),
+                    Catch::Contains("bundles[1] repeats the key a.tar.gz"));
+}
+
+TEST_CASE("compare_versions: a consistent order when parts are not all numbers", "[manifest]") {
+  CHECK(compare_versions("9", "10") < 0);
+  CHECK(compare_versions("10", "1a") < 0);
+  CHECK(compare_versions("9", "1a") < 0);  // numbers first, so 9 < 10 < 1a
+  CHECK(compare_versions("2.4.68", "2.4.68-rc1") < 0);
+}

@@ -147,3 +147,9 @@ TEST_CASE("parse_bundle_info: numbers must be whole and not negative", "[relocat
   CHECK_THROWS_WITH(parse_bundle_info(R"({"schema": 1.5})"), Catch::Contains("schema"));
   CHECK(parse_bundle_info(with_capacity("40")).prefix_capacity == 40);
 }
+
+TEST_CASE("relocate_bytes refuses an empty prefix or one holding a NUL", "[relocate]") {
+  CHECK_THROWS_AS(relocate_bytes("abc", "", "/x"), std::invalid_argument);
+  CHECK_THROWS_AS(relocate_bytes(std::string("a\0/tmp/w\0", 9), std::string("\0/tmp/w", 7), "/x"),
+                  std::invalid_argument);
+}
