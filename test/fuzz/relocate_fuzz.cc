@@ -53,6 +53,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     if (data.find('\0') == std::string_view::npos) fail("text data refused with length_error");
     if (to.size() <= from.size()) fail("refused though `to` is not longer than `from`");
     return 0;
+  } catch (const std::invalid_argument&) {
+    // Documented: a prefix holding a NUL is refused.
+    if (from.find('\0') == std::string_view::npos) fail("invalid_argument for a NUL-free prefix");
+    return 0;
   }
   if (!out) {
     if (data.find(from) != std::string_view::npos) fail("nullopt though `from` occurs");
