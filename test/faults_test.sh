@@ -12,21 +12,16 @@
 . "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
 # shellcheck source=test/support/helpers.sh
 . "${BUILDPACK_HOME}/test/support/helpers.sh"
+# shellcheck source=test/support/servers.sh
+. "${BUILDPACK_HOME}/test/support/servers.sh"
 
 oneTimeSetUp() {
   FAULTS="${SHUNIT_TMPDIR}/faults"
   mkdir -p "$FAULTS"
   python3 "${BUILDPACK_HOME}/test/support/make_bundle.py" good "$FAULTS/good.tar.gz" || return 1
   GOOD_SHA=$(sha256sum <"$FAULTS/good.tar.gz" | cut -d' ' -f1)
-  python3 "${BUILDPACK_HOME}/test/support/fault_server.py" "$FAULTS/good.tar.gz" "$FAULTS/port" \
-    >"$FAULTS/server.log" 2>&1 &
-  FAULT_PID=$!
-  local i
-  for ((i = 0; i < 50; i++)); do
-    [ -s "$FAULTS/port" ] && break
-    sleep 0.1
-  done
-  FAULT_URL="http://127.0.0.1:$(cat "$FAULTS/port")"
+  fault_server_start "$FAULTS/good.tar.gz" "$FAULTS" || return 1
+  FAULT_URL="http://127.0.0.1:$FAULT_PORT"
   if [ -f "${BUILDPACK_HOME}/export" ]; then mv "${BUILDPACK_HOME}/export" "$FAULTS/export.saved"; fi
 }
 

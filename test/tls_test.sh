@@ -12,6 +12,8 @@
 . "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
 # shellcheck source=test/support/helpers.sh
 . "${BUILDPACK_HOME}/test/support/helpers.sh"
+# shellcheck source=test/support/servers.sh
+. "${BUILDPACK_HOME}/test/support/servers.sh"
 
 oneTimeSetUp() {
   TLS="${SHUNIT_TMPDIR}/tls"
@@ -28,15 +30,9 @@ oneTimeSetUp() {
   ) >"$TLS/openssl.log" 2>&1 || { cat "$TLS/openssl.log"; return 1; }
   python3 "${BUILDPACK_HOME}/test/support/make_bundle.py" good "$TLS/good.tar.gz" || return 1
   GOOD_SHA=$(sha256sum <"$TLS/good.tar.gz" | cut -d' ' -f1)
-  python3 "${BUILDPACK_HOME}/test/support/fault_server.py" "$TLS/good.tar.gz" "$TLS/port" \
-    --tls "$TLS/server.pem" "$TLS/server.key" >"$TLS/server.log" 2>&1 &
-  TLS_PID=$!
-  local i
-  for ((i = 0; i < 50; i++)); do
-    [ -s "$TLS/port" ] && break
-    sleep 0.1
-  done
-  TLS_URL="https://127.0.0.1:$(cat "$TLS/port")/a.tar.gz"
+  fault_server_start "$TLS/good.tar.gz" "$TLS" --tls "$TLS/server.pem" "$TLS/server.key" || return 1
+  TLS_PID=$FAULT_PID
+  TLS_URL="https://127.0.0.1:$FAULT_PORT/a.tar.gz"
   if [ -f "${BUILDPACK_HOME}/export" ]; then mv "${BUILDPACK_HOME}/export" "$TLS/export.saved"; fi
 }
 
@@ -79,7 +75,7 @@ testSslCertFileNamesThePrivateCa() {
 testTheCaDoesNotVouchForAnotherName() {
   # The certificate names 127.0.0.1 only; localhost reaches the same server.
   printf %s "$TLS/ca.pem" >"$ENV_DIR/CURL_CA_BUNDLE"
-  printf %s "https://localhost:$(cat "$TLS/port")/a.tar.gz" >"$ENV_DIR/WHISKEY_URL"
+  printf %s "https://localhost:$FAULT_PORT/a.tar.gz" >"$ENV_DIR/WHISKEY_URL"
   compile
   assertBuildFailed "The Apache bundle could not be downloaded"
   assertStderr "certificate"

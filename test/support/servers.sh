@@ -53,3 +53,20 @@ server_stop() {
   fi
   return 0
 }
+
+# fault_server_start FILE DIR [--tls CERT KEY]: starts
+# test/support/fault_server.py serving FILE (its port file and log in DIR)
+# and waits until it has a port. Sets FAULT_PID and FAULT_PORT.
+fault_server_start() {
+  local file=$1 dir=$2 i
+  shift 2
+  python3 "$(dirname "${BASH_SOURCE[0]}")/fault_server.py" "$file" "$dir/port" "$@" \
+    >"$dir/server.log" 2>&1 &
+  FAULT_PID=$!
+  for ((i = 0; i < 50; i++)); do
+    [ -s "$dir/port" ] && break
+    sleep 0.1
+  done
+  FAULT_PORT=$(cat "$dir/port" 2>/dev/null)
+  [ -n "$FAULT_PORT" ] || { cat "$dir/server.log" >&2; return 1; }
+}
