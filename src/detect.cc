@@ -77,20 +77,24 @@ bool procfile_runs_mod_wsgi(std::string_view procfile) {
   });
 }
 
-std::optional<std::string> detect_app(const Disk& disk, const std::filesystem::path& app) {
+std::optional<std::string> dependency_naming_mod_wsgi(const Disk& disk,
+                                                      const std::filesystem::path& app) {
   static constexpr std::array kDependencyFiles = {"requirements.txt", "Pipfile", "pyproject.toml",
                                                   "setup.py", "setup.cfg"};
   for (const char* name : kDependencyFiles) {
-    if (auto text = disk.read_file(app / name); text && names_mod_wsgi(*text)) {
-      return std::string(name) + " names mod_wsgi";
-    }
+    if (auto text = disk.read_file(app / name); text && names_mod_wsgi(*text)) return name;
   }
   for (const auto& name : disk.list_directory(app / "requirements")) {
     if (name.size() < 4 || name.substr(name.size() - 4) != ".txt") continue;
     if (auto text = disk.read_file(app / "requirements" / name); text && names_mod_wsgi(*text)) {
-      return "requirements/" + name + " names mod_wsgi";
+      return "requirements/" + name;
     }
   }
+  return std::nullopt;
+}
+
+std::optional<std::string> detect_app(const Disk& disk, const std::filesystem::path& app) {
+  if (auto file = dependency_naming_mod_wsgi(disk, app)) return *file + " names mod_wsgi";
   if (auto text = disk.read_file(app / "Procfile"); text && procfile_runs_mod_wsgi(*text)) {
     return "the Procfile runs mod_wsgi";
   }

@@ -23,6 +23,11 @@ std::optional<std::string> detect_app(const Disk& disk, const std::filesystem::p
 /// are other projects.
 bool names_mod_wsgi(std::string_view text);
 
+/// The dependency file that names mod_wsgi ("requirements.txt",
+/// "requirements/base.txt", "Pipfile", ...), or nullopt.
+std::optional<std::string> dependency_naming_mod_wsgi(const Disk& disk,
+                                                      const std::filesystem::path& app);
+
 /// Whether a Procfile runs mod_wsgi-heroku-start or mod_wsgi-express.
 bool procfile_runs_mod_wsgi(std::string_view procfile);
 

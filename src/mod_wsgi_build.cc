@@ -62,14 +62,11 @@ void build_mod_wsgi(const ModWsgiBuild& b, Disk& disk, Runner& runner, Output& o
   out.step("Building mod_wsgi against this Apache");
   std::string python = app_python(disk, b.build_dir);
   if (python.empty()) {
-    for (const char* name :
-         {"requirements.txt", "Pipfile", "pyproject.toml", "setup.py", "setup.cfg"}) {
-      if (auto text = disk.read_file(b.build_dir / name); text && names_mod_wsgi(*text)) {
-        out.detail(std::string(name) +
-                   " names mod_wsgi: the Python buildpack after this one builds it,\n"
-                   "with APXS from this buildpack's export");
-        return;
-      }
+    if (auto file = dependency_naming_mod_wsgi(disk, b.build_dir)) {
+      out.detail(*file +
+                 " names mod_wsgi: the Python buildpack after this one builds it,\n"
+                 "with APXS from this buildpack's export");
+      return;
     }
     throw UserError("No Python to build mod_wsgi with",
                     "The app has no .heroku/python (the Python buildpack has not run before this "

@@ -411,3 +411,15 @@ TEST_CASE("compile: runs the app's executable build hook last", "[compile]") {
   auto e = b.run_failing();
   CHECK(e.headline() == "The build action hook failed");
 }
+
+TEST_CASE("compile: mod_wsgi named in requirements/*.txt is left to the Python buildpack",
+          "[compile]") {
+  Build b;
+  fs::remove(b.app / "requirements.txt");
+  write_text(b.app / "requirements/base.txt", "Django\nmod_wsgi==6.1.1\n");
+  write_text(b.app / "wsgi.py", "");
+  b.run();
+  CHECK_THAT(b.out.str(), Contains("       requirements/base.txt names mod_wsgi: the Python "
+                                   "buildpack after this one builds it,\n"));
+  CHECK(b.err.str().empty());
+}
