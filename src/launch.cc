@@ -218,11 +218,15 @@ std::string library_path(const fs::path& home, const std::string& current) {
   return current.empty() ? path : path + ":" + current;
 }
 
-std::string python_executable(const Disk& disk, const fs::path& home) {
+std::optional<std::string> app_python(const Disk& disk, const fs::path& home) {
   for (const char* name : {".heroku/python/bin/python3", ".heroku/python/bin/python"}) {
     if (disk.is_file(home / name)) return (home / name).string();
   }
-  return "python3";
+  return std::nullopt;
+}
+
+std::string python_executable(const Disk& disk, const fs::path& home) {
+  return app_python(disk, home).value_or("python3");
 }
 
 }  // namespace whiskey

@@ -90,6 +90,10 @@ inline constexpr const char* kExpressMain =
     "sys.argv[0] = 'mod_wsgi-express'\n"
     "main()\n";
 
+/// The app's own Python (.heroku/python/bin/python3, else python), or
+/// nullopt when the Python buildpack has not put one there.
+std::optional<std::string> app_python(const Disk& disk, const std::filesystem::path& home);
+
 /// The Python that runs mod_wsgi-express: the app's .heroku/python, else
 /// python3 on PATH.
 std::string python_executable(const Disk& disk, const std::filesystem::path& home);

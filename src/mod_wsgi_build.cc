@@ -5,6 +5,7 @@
 #include "detect.h"
 #include "digest.h"
 #include "errors.h"
+#include "launch.h"
 
 namespace whiskey {
 namespace fs = std::filesystem;
@@ -43,13 +44,6 @@ std::string tail(const std::string& text, std::size_t lines = 15) {
 
 }  // namespace
 
-std::string app_python(const Disk& disk, const fs::path& build_dir) {
-  for (const char* name : {".heroku/python/bin/python3", ".heroku/python/bin/python"}) {
-    if (disk.is_file(build_dir / name)) return (build_dir / name).string();
-  }
-  return {};
-}
-
 std::string wheel_cache_key(const std::string& python_version, const std::string& bundle_digest,
                             const std::string& mod_wsgi_version) {
   Sha256 h;
@@ -60,7 +54,7 @@ std::string wheel_cache_key(const std::string& python_version, const std::string
 
 void build_mod_wsgi(const ModWsgiBuild& b, Disk& disk, Runner& runner, Output& out, Clock& clock) {
   out.step("Building mod_wsgi against this Apache");
-  std::string python = app_python(disk, b.build_dir);
+  std::string python = app_python(disk, b.build_dir).value_or("");
   if (python.empty()) {
     if (auto file = dependency_naming_mod_wsgi(disk, b.build_dir)) {
       out.detail(*file +

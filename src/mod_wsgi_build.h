@@ -26,9 +26,6 @@ struct ModWsgiBuild {
   std::string bundle_digest;                     ///< the installed bundle's, for the cache key
 };
 
-/// The app's Python (.heroku/python/bin/python3 or python), or "".
-std::string app_python(const Disk& disk, const std::filesystem::path& build_dir);
-
 /// The wheel cache's key: Python, Apache bundle and mod_wsgi version.
 std::string wheel_cache_key(const std::string& python_version, const std::string& bundle_digest,
                             const std::string& mod_wsgi_version);
