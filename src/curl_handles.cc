@@ -22,6 +22,32 @@ void record_header_line(std::string_view line, std::map<std::string, std::string
       first == std::string_view::npos ? "" : std::string(value.substr(first, last - first + 1));
 }
 
+std::string redact_proxy_credentials(std::string message, char** envp) {
+  for (char** e = envp; e && *e; ++e) {
+    std::string_view entry(*e);
+    auto eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string name(entry.substr(0, eq));
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (name.size() < 6 || name.compare(name.size() - 6, 6, "_proxy") != 0 || name == "no_proxy") {
+      continue;
+    }
+    std::string_view value = entry.substr(eq + 1);
+    // The user information runs from the scheme (if any) to the last '@'.
+    auto scheme = value.find("://");
+    auto start = scheme == std::string_view::npos ? 0 : scheme + 3;
+    auto at = value.rfind('@');
+    if (at == std::string_view::npos || at < start) continue;
+    std::string shown = std::string(value.substr(0, start)) + std::string(value.substr(at + 1));
+    for (auto pos = message.find(value); pos != std::string::npos;
+         pos = message.find(value, pos + shown.size())) {
+      message.replace(pos, value.size(), shown);
+    }
+  }
+  return message;
+}
+
 std::string xml_field(std::string_view body, std::string_view tag) {
   std::string open = "<" + std::string(tag) + ">";
   auto start = body.find(open);

@@ -39,6 +39,12 @@ inline void append_header(CurlSlist& list, const std::string& line) {
 /// clears them.
 void record_header_line(std::string_view line, std::map<std::string, std::string>& headers);
 
+/// libcurl's error text for a transfer, without the credentials of any
+/// proxy variable in `envp` (http_proxy, HTTPS_PROXY, ...): libcurl quotes a
+/// proxy URL it cannot use whole, password and all ("Unsupported proxy
+/// syntax in 'http://user:secret@...'").
+std::string redact_proxy_credentials(std::string message, char** envp);
+
 /// The text of `<tag>...</tag>` in an S3 XML error body, or "" (at most 200
 /// characters: bodies are the server's, not ours).
 std::string xml_field(std::string_view body, std::string_view tag);

@@ -9,6 +9,8 @@
 
 #include "curl_handles.h"
 
+extern char** environ;
+
 namespace whiskey {
 namespace {
 
@@ -155,7 +157,8 @@ bool CurlStream::pump() {
 
 void CurlStream::fail_if_transfer_failed() {
   if (result_ == CURLE_OK) return;
-  std::string message = errbuf_[0] ? errbuf_.get() : curl_easy_strerror(result_);
+  std::string message =
+      redact_proxy_credentials(errbuf_[0] ? errbuf_.get() : curl_easy_strerror(result_), environ);
   throw TransportError(message, static_cast<int>(result_), received_);
 }
 

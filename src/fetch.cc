@@ -43,6 +43,13 @@ bool is_transient(const HttpStatusError& e) {
 }
 
 bool is_transient(const TransportError& e) {
+  // A proxy that refuses the tunnel, or a proxy URL libcurl cannot use,
+  // answers the same the next time.
+  std::string_view message = e.what();
+  if (message.find("CONNECT tunnel failed, response 4") != std::string_view::npos ||
+      message.find("proxy syntax") != std::string_view::npos) {
+    return false;
+  }
   switch (e.code) {
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_RESOLVE_HOST:

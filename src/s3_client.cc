@@ -12,6 +12,8 @@
 #include "digest.h"
 #include "http.h"
 
+extern char** environ;
+
 namespace whiskey {
 namespace {
 
@@ -106,7 +108,8 @@ S3Response perform(const S3Target& target, const S3Credentials& creds, const std
   CURLcode rc = curl_easy_perform(h);
   if (rc != CURLE_OK) {
     throw TransportError(
-        redact_url(url) + ": " + (errbuf[0] ? std::string(errbuf.get()) : curl_easy_strerror(rc)),
+        redact_url(url) + ": " +
+            redact_proxy_credentials(errbuf[0] ? errbuf.get() : curl_easy_strerror(rc), environ),
         static_cast<int>(rc), 0);
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &t.response.status);

@@ -219,8 +219,8 @@ testCredentialsOpenTheTunnelToo() {
 testAWrongProxyPasswordFailsTheBuild() {
   setConfig WHISKEY_URL "http://bundles.invalid:$PLAIN_PORT/wrong/a.tar.gz"
   compileWith http_proxy="http://$PROXY_USER:not-$PROXY_PASSWORD@127.0.0.1:$AUTH_PORT"
-  assertBuildFailed "The Apache bundle could not be downloaded"
-  assertStderr "407"
+  assertBuildFailed "The proxy refused the build"
+  assertStderr "407 Proxy Authentication Required"
   assertNotCaptured "trying again"
   assertNotOutput "not-$PROXY_PASSWORD"
   assertProxyLog "$AUTH_LOG" "GET http://bundles.invalid:$PLAIN_PORT/wrong/a.tar.gz 407"
@@ -230,12 +230,12 @@ testAWrongProxyPasswordFailsTheBuild() {
 testAWrongProxyPasswordFailsTheTunnel() {
   setConfig WHISKEY_URL "https://bundles.invalid:$TLS_PORT/wrongtls/a.tar.gz"
   setConfig CURL_CA_BUNDLE "$WORK/tls/ca.pem"
-  # libcurl reports a refused CONNECT as a failed connection, which is tried
-  # again: two tries keep it short.
-  setConfig WHISKEY_DOWNLOAD_ATTEMPTS 2
+  # libcurl reports a refused CONNECT as a failed connection; it is not
+  # tried again all the same.
   compileWith HTTPS_PROXY="http://$PROXY_USER:not-$PROXY_PASSWORD@127.0.0.1:$AUTH_PORT"
-  assertBuildFailed "The Apache bundle could not be downloaded"
+  assertBuildFailed "The proxy refused the build"
   assertStderr "407"
+  assertNotCaptured "trying again"
   assertNotOutput "not-$PROXY_PASSWORD"
   assertFileContains "CONNECT bundles.invalid:$TLS_PORT 407" "$AUTH_LOG"
   assertEquals 0 "$(requestsTo "$TLS_PORT" /wrongtls/a.tar.gz)"
@@ -245,10 +245,11 @@ testAProxyUrlLibcurlCannotUseIsNotPrinted() {
   # libcurl quotes such a URL whole in its error ("Unsupported proxy syntax
   # in '...'"), password and all; the build shows it without the password.
   setConfig WHISKEY_URL "http://bundles.invalid:$PLAIN_PORT/unusable/a.tar.gz"
-  setConfig WHISKEY_DOWNLOAD_ATTEMPTS 2
   compileWith http_proxy="http://$PROXY_USER:$PROXY_PASSWORD@127.0.0.1:99999"
-  assertBuildFailed "The Apache bundle could not be downloaded"
+  assertBuildFailed "The Apache bundle could not be downloaded through the proxy"
+  assertStderr "Check the proxy URL in http_proxy or HTTPS_PROXY"
   assertStderr "http://127.0.0.1:99999"
+  assertNotCaptured "trying again"
   assertNotOutput "$PROXY_PASSWORD"
   assertNotOutput "$PROXY_USER"
 }

@@ -1,0 +1,33 @@
+#include "curl_handles.h"
+
+#include <catch2/catch.hpp>
+
+using namespace whiskey;
+
+TEST_CASE("curl handles: proxy credentials are taken out of libcurl's messages") {
+  std::string http = "http_proxy=http://user:s3cret@127.0.0.1:99999";
+  std::string https = "HTTPS_PROXY=user2:p@ss@proxy.example.com:8080";
+  std::string none = "no_proxy=a:b@c";
+  std::string other = "PASSWORD=s3cret";
+  char* env[] = {http.data(), https.data(), none.data(), other.data(), nullptr};
+
+  CHECK(redact_proxy_credentials("Unsupported proxy syntax in 'http://user:s3cret@127.0.0.1:99999'",
+                                 env) == "Unsupported proxy syntax in 'http://127.0.0.1:99999'");
+  // The user information runs to the last '@'; a scheme may be missing.
+  CHECK(redact_proxy_credentials("bad 'user2:p@ss@proxy.example.com:8080' twice: "
+                                 "'user2:p@ss@proxy.example.com:8080'",
+                                 env) ==
+        "bad 'proxy.example.com:8080' twice: 'proxy.example.com:8080'");
+  // Only *_proxy variables other than no_proxy are proxies.
+  CHECK(redact_proxy_credentials("a:b@c and s3cret", env) == "a:b@c and s3cret");
+  CHECK(redact_proxy_credentials("nothing to hide", nullptr) == "nothing to hide");
+}
+
+TEST_CASE("curl handles: S3 error fields and header lines") {
+  CHECK(xml_field("<Error><Code>NoSuchKey</Code></Error>", "Code") == "NoSuchKey");
+  CHECK(xml_field("<Error></Error>", "Code").empty());
+  std::map<std::string, std::string> headers;
+  record_header_line("HTTP/1.1 200 OK\r\n", headers);
+  record_header_line("Content-Type:  text/html \r\n", headers);
+  CHECK(headers.at("content-type") == "text/html");
+}
