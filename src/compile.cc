@@ -19,6 +19,8 @@ namespace whiskey {
 namespace fs = std::filesystem;
 namespace {
 
+constexpr const char* kBundleCache = "whiskey-bundles";
+
 std::string rate(std::uint64_t bytes, double seconds) {
   if (seconds <= 0) return "";
   return human_bytes(static_cast<std::uint64_t>(static_cast<double>(bytes) / seconds)) + "/s";
@@ -111,7 +113,8 @@ std::string install_step(const Config& config, const Target& target, const Compi
                          Services& s) {
   RetryPolicy policy = retry_policy(args.vars);
   RetryNote note = [&s](const std::string& line) { s.out.detail(line); };
-  Resolved resolved = resolve(config, target, s.http, &s.clock, policy, note);
+  const fs::path cache_dir = args.cache_dir.empty() ? fs::path() : args.cache_dir / kBundleCache;
+  Resolved resolved = resolve(config, target, s.http, &s.clock, policy, note, cache_dir);
   const BundleSource& source = resolved.source;
   s.out.step("Installing Apache from " + source.name);
   s.out.detail("Stack: " + target.stack + " (" + target.arch + ")");
@@ -128,11 +131,33 @@ std::string install_step(const Config& config, const Target& target, const Compi
   UnpackLimits limits;
   limits.max_bytes =
       static_cast<std::uint64_t>(positive_var(args.vars, "WHISKEY_MAX_UNPACKED_MB", 4096)) << 20;
-  InstallResult r = install_bundle(s.http, source, args.build_dir, s.clock, progress_lines(s.out),
-                                   limits, relocate_into(s.out, target), policy, note);
-  s.out.detail("Downloaded " + human_bytes(r.bytes) + " in " + seconds_text(r.seconds) + " (" +
-               rate(r.bytes, r.seconds) + ")");
+  BundleCache cache(cache_dir);
+  InstallResult r = install_bundle(s.http, source, args.build_dir, s.clock,
+                                   {.progress = progress_lines(s.out),
+                                    .limits = limits,
+                                    .prepare = relocate_into(s.out, target),
+                                    .policy = policy,
+                                    .note = note,
+                                    .cache = args.cache_dir.empty() ? nullptr : &cache});
+  if (r.cache == CacheUse::kReused) {
+    s.out.detail("Reused the bundle from the build cache (" + human_bytes(r.bytes) +
+                 "): no download");
+  } else {
+    s.out.detail("Downloaded " + human_bytes(r.bytes) + " in " + seconds_text(r.seconds) + " (" +
+                 rate(r.bytes, r.seconds) + ")");
+  }
   s.out.detail(r.verified ? "Verified " + r.digest.str() : "Not verified: " + r.digest.str());
+  if (r.cache == CacheUse::kStored) s.out.detail("Kept the bundle in the build cache");
+  if (r.cache == CacheUse::kUnverified) {
+    s.out.detail("Not kept in the build cache: without a digest it cannot be checked next time");
+  }
+  if (!r.cache_failure.empty()) {
+    s.out.detail("Not kept in the build cache: " + r.cache_failure);
+  }
+  if (r.pruned > 0) {
+    s.out.detail("Removed " + std::to_string(r.pruned) + " stale bundle" +
+                 (r.pruned == 1 ? "" : "s") + " from the build cache");
+  }
   s.out.detail("Installed " + join(r.unpacked.top_level, ".whiskey/") + " (" +
                std::to_string(r.unpacked.entries) + " entries, " + human_bytes(r.unpacked.bytes) +
                ")");

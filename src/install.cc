@@ -91,6 +91,8 @@ std::string describe_status(long status) {
       return "403 Forbidden";
     case 404:
       return "404 Not Found";
+    case 407:
+      return "407 Proxy Authentication Required";
     case 500:
       return "500 Internal Server Error";
     case 502:
@@ -152,6 +154,11 @@ UserError http_status_error(const HttpStatusError& e, const std::string& what,
                      "  aws s3api put-object-acl --acl public-read --bucket BUCKET --key KEY\n"
                      "or set WHISKEY_URL to a freshly signed URL.");
   }
+  if (e.status == 407) {
+    return UserError("The proxy refused the build", happened,
+                     "The proxy named by http_proxy or HTTPS_PROXY wants other credentials.\n"
+                     "Check the user and password in that URL (http://USER:PASSWORD@HOST:PORT).");
+  }
   if (e.status == 301) {
     std::string region = e.headers.count("x-amz-bucket-region")
                              ? e.headers.at("x-amz-bucket-region")
@@ -176,8 +183,22 @@ UserError http_transport_error(const TransportError& e, const std::string& what,
   std::string happened = "Downloading " + described + " failed";
   if (e.received > 0) happened += " after " + human_bytes(e.received);
   happened += ".";
+  std::string_view message = e.what();
+  if (message.find("response 407") != std::string_view::npos) {
+    return UserError("The proxy refused the build", happened,
+                     "The proxy named by HTTPS_PROXY wants other credentials. Check the user\n"
+                     "and password in that URL (http://USER:PASSWORD@HOST:PORT).",
+                     e.what());
+  }
+  if (message.find("proxy") != std::string_view::npos) {
+    return UserError("The " + what + " could not be downloaded through the proxy", happened,
+                     "Check the proxy URL in http_proxy or HTTPS_PROXY, and that the proxy is\n"
+                     "reachable.",
+                     e.what());
+  }
   return UserError("The " + what + " could not be downloaded", happened,
-                   "Check that the URL is right and its server reachable, then build again.",
+                   "Check that the URL is right and its server reachable (and the proxy, when\n"
+                   "http_proxy or HTTPS_PROXY names one), then build again.",
                    e.what());
 }
 
@@ -260,9 +281,8 @@ void swap_into_place(const fs::path& staging, const fs::path& target) {
 }  // namespace
 
 InstallResult install_bundle(HttpClient& http, const BundleSource& src, const fs::path& build_dir,
-                             Clock& clock, const ProgressFn& progress, const UnpackLimits& limits,
-                             const PrepareFn& prepare, const RetryPolicy& policy,
-                             const RetryNote& note) {
+                             Clock& clock, const InstallOptions& options) {
+  const auto& [progress, limits, prepare, policy, note, cache] = options;
   const fs::path target = build_dir / ".whiskey";
   std::error_code ec;
   auto target_status = fs::symlink_status(target, ec);
@@ -278,15 +298,43 @@ InstallResult install_bundle(HttpClient& http, const BundleSource& src, const fs
   std::vector<std::string> kept;
   std::optional<Sha256Digest> digest;
   std::uint64_t bytes = 0;
+  CacheUse use = CacheUse::kNone;
+  std::string cache_failure;
+  std::unique_ptr<BundleCache::Writer> entry;
   try {
     Staging staging(build_dir);
     std::unique_ptr<ByteStream> body;
-    try {
-      body = std::make_unique<RetryingStream>(http, src.url, policy, clock, note);
-    } catch (const HttpStatusError& e) {
-      throw http_status_error(e, kBundle, src.described);
-    } catch (const TransportError& e) {
-      throw http_transport_error(e, kBundle, src.described);
+    TeeStream* tee = nullptr;
+    if (cache && src.sha256) {
+      auto found = cache->find(*src.sha256);
+      if (!found.discarded.empty() && note) {
+        note("Discarded the cached bundle: " + found.discarded + "; downloading it again");
+      }
+      if (found.file) {
+        body = std::make_unique<FileStream>(*found.file);
+        use = CacheUse::kReused;
+      }
+    }
+    if (!body) {
+      try {
+        body = std::make_unique<RetryingStream>(http, src.url, policy, clock, note);
+      } catch (const HttpStatusError& e) {
+        throw http_status_error(e, kBundle, src.described);
+      } catch (const TransportError& e) {
+        throw http_transport_error(e, kBundle, src.described);
+      }
+      if (cache && src.sha256) {
+        try {
+          auto writer = std::make_unique<BundleCache::Writer>(cache->dir());
+          auto owned = std::make_unique<TeeStream>(std::move(body), std::move(writer));
+          tee = owned.get();
+          body = std::move(owned);
+        } catch (const std::system_error& e) {
+          cache_failure = e.what();
+        }
+      } else if (cache) {
+        use = CacheUse::kUnverified;
+      }
     }
 
     HashingStream hashed(*body, clock, progress);
@@ -314,6 +362,10 @@ InstallResult install_bundle(HttpClient& http, const BundleSource& src, const fs
     digest = hashed.finish();
     bytes = hashed.bytes();
     if (src.sha256 && *digest != *src.sha256) throw mismatch_error(*src.sha256, *digest, src, {});
+    if (tee) {
+      entry = tee->release();
+      if (!entry) cache_failure = tee->failure();
+    }
 
     if (prepare) prepare(staging.path(), target);
 
@@ -337,12 +389,29 @@ InstallResult install_bundle(HttpClient& http, const BundleSource& src, const fs
                     "Writing into " + target.string() + " failed; it was left as it was.",
                     "Check the free space and permissions of the build folder.", e.what());
   }
+  // Installed: keep the verified download for the next build, and let
+  // entries for other digests go.
+  int pruned = 0;
+  if (cache && src.sha256) {
+    if (entry) {
+      try {
+        entry->commit(cache->path_for(*digest));
+        use = CacheUse::kStored;
+      } catch (const std::exception& e) {
+        cache_failure = e.what();
+      }
+    }
+    pruned = cache->prune(*digest);
+  }
   return InstallResult{.digest = *digest,
                        .verified = src.sha256.has_value(),
                        .bytes = bytes,
                        .seconds = clock.now() - start,
                        .unpacked = std::move(unpacked),
-                       .kept = std::move(kept)};
+                       .kept = std::move(kept),
+                       .cache = use,
+                       .cache_failure = std::move(cache_failure),
+                       .pruned = pruned};
 }
 
 }  // namespace whiskey

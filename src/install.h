@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "bundle_cache.h"
 #include "bundle_source.h"
 #include "clock.h"
 #include "digest.h"
@@ -32,25 +33,45 @@ using ProgressFn = std::function<void(const Progress&)>;
 using PrepareFn =
     std::function<void(const std::filesystem::path& staging, const std::filesystem::path& target)>;
 
+/// How the bundle came, as far as the build cache goes.
+enum class CacheUse {
+  kNone,        ///< no cache, or the bundle could not be kept in it
+  kReused,      ///< installed from the cache: no request made
+  kStored,      ///< downloaded, verified, and kept for the next build
+  kUnverified,  ///< downloaded but not kept: without a digest it cannot be checked later
+};
+
+struct InstallOptions {
+  ProgressFn progress{};
+  UnpackLimits limits{};
+  PrepareFn prepare{};
+  RetryPolicy policy{};
+  RetryNote note{};  ///< lines for the build log: retries, cache entries discarded
+  /// When set, a bundle with the expected digest is taken from it (no
+  /// request), and a verified download is kept in it.
+  const BundleCache* cache = nullptr;
+};
+
 struct InstallResult {
-  Sha256Digest digest;      ///< of every byte downloaded
+  Sha256Digest digest;      ///< of every byte installed
   bool verified = false;    ///< digest compared with the expected one
-  std::uint64_t bytes = 0;  ///< downloaded
-  double seconds = 0;       ///< download and unpack
+  std::uint64_t bytes = 0;  ///< downloaded, or read from the cache
+  double seconds = 0;       ///< download (or cache read) and unpack
   UnpackStats unpacked;
   std::vector<std::string> kept;  ///< the app's own .whiskey entries carried over
+  CacheUse cache = CacheUse::kNone;
+  std::string cache_failure;  ///< why a verified download was not kept
+  int pruned = 0;             ///< stale cache entries removed
 };
 
 /// Installs the bundle into `build_dir`/.whiskey. Entries the bundle brings
 /// replace those of the same name; the app's other .whiskey entries (user_vars,
-/// action_hooks, ...) are kept. `prepare` runs on the verified tree before
-/// the swap. Throws UserError on any failure, and then leaves `build_dir` as
-/// it was.
+/// action_hooks, ...) are kept. `options.prepare` runs on the verified tree
+/// before the swap. Throws UserError on any failure, and then leaves
+/// `build_dir` as it was.
 InstallResult install_bundle(HttpClient& http, const BundleSource& source,
                              const std::filesystem::path& build_dir, Clock& clock,
-                             const ProgressFn& progress = {}, const UnpackLimits& limits = {},
-                             const PrepareFn& prepare = {}, const RetryPolicy& policy = {},
-                             const RetryNote& note = {});
+                             const InstallOptions& options = {});
 
 /// The user-facing error for a GET of `what` ("Apache bundle", "bundle
 /// manifest") that was answered with a non-2xx status, or that failed.

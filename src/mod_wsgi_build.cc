@@ -42,6 +42,42 @@ std::string tail(const std::string& text, std::size_t lines = 15) {
   return trimmed(pos == std::string::npos ? text : text.substr(pos + 1));
 }
 
+constexpr std::size_t kMaxWheel = 64 << 20;
+
+std::string digest_of(const std::string& bytes) {
+  Sha256 h;
+  h.update({bytes.data(), bytes.size()});
+  return h.finish().str();
+}
+
+std::optional<std::string> wheel_in(const Disk& disk, const fs::path& dir) {
+  for (const auto& name : disk.list_directory(dir)) {
+    if (name.ends_with(".whl")) return (dir / name).string();
+  }
+  return std::nullopt;
+}
+
+/// The wheel cached in `dir`, when its bytes still have the digest written
+/// beside it when it was built. A wheel that does not is removed, and `why`
+/// says what was wrong.
+std::optional<std::string> cached_wheel(const Disk& disk, const fs::path& dir, std::string& why) {
+  auto wheel = wheel_in(disk, dir);
+  if (!wheel) return std::nullopt;
+  auto recorded = disk.read_file(*wheel + ".sha256");
+  auto bytes = disk.read_file(*wheel, kMaxWheel);
+  std::string actual = bytes ? digest_of(*bytes) : "";
+  if (!recorded) {
+    why = "it has no digest to check it against";
+  } else if (trimmed(*recorded) != actual) {
+    why = "its SHA-256 is now " + actual + ", not the " + trimmed(*recorded) + " it was built with";
+  } else {
+    return wheel;
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string wheel_cache_key(const std::string& python_version, const std::string& bundle_digest,
@@ -102,10 +138,10 @@ void build_mod_wsgi(const ModWsgiBuild& b, Disk& disk, Runner& runner, Output& o
   out.detail("Python " + python_version.substr(0, python_version.find(' ')) +
              " at .heroku/python, mod_wsgi " + b.version);
 
-  std::optional<std::string> wheel;
-  for (const auto& name : disk.list_directory(wheels)) {
-    if (name.size() > 4 && name.substr(name.size() - 4) == ".whl") wheel = (wheels / name).string();
-  }
+  std::string why;
+  std::optional<std::string> wheel = cached_wheel(disk, wheels, why);
+  if (!why.empty())
+    out.detail("Discarded the cached mod_wsgi wheel: " + why + "; building it again");
   if (wheel) {
     out.detail("Reusing the mod_wsgi wheel from the build cache");
   } else {
@@ -128,10 +164,13 @@ void build_mod_wsgi(const ModWsgiBuild& b, Disk& disk, Runner& runner, Output& o
                       "with its headers. The end of pip's output is below.",
                       tail(log));
     }
-    fs::rename(staging, wheels);
-    for (const auto& name : disk.list_directory(wheels)) {
-      if (name.size() > 4 && name.substr(name.size() - 4) == ".whl")
-        wheel = (wheels / name).string();
+    wheel = wheel_in(disk, staging);
+    if (wheel) {
+      // The digest beside it lets the next build check what it reuses.
+      auto bytes = disk.read_file(*wheel, kMaxWheel);
+      disk.write_file(*wheel + ".sha256", digest_of(bytes.value_or("")) + "\n");
+      fs::rename(staging, wheels);
+      wheel = (wheels / fs::path(*wheel).filename()).string();
     }
     if (!wheel) {
       throw UserError("mod_wsgi " + b.version + " could not be built", "pip made no wheel.",

@@ -1,5 +1,7 @@
 #include "resolve.h"
 
+#include "digest.h"
+#include "disk.h"
 #include "errors.h"
 #include "install.h"
 #include "manifest.h"
@@ -20,6 +22,13 @@ std::string publish_help(const Target& t) {
          "-apache-<version>.tar.gz --bucket BUCKET\n"
          "or name a bundle and its digest with WHISKEY_PACKAGE and WHISKEY_SHA256.";
 }
+
+/// The bucket could not be reached for the manifest: no answer, or a
+/// transient status once the tries were spent.
+class ManifestUnreachable : public UserError {
+ public:
+  explicit ManifestUnreachable(UserError e) : UserError(std::move(e)) {}
+};
 
 /// The manifest's text, or nullopt when the bucket has none (404).
 std::optional<std::string> fetch_manifest(HttpClient& http, const std::string& url,
@@ -43,17 +52,32 @@ std::optional<std::string> fetch_manifest(HttpClient& http, const std::string& u
     }
   } catch (const HttpStatusError& e) {
     if (e.status == 404) return std::nullopt;
+    if (is_transient(e))
+      throw ManifestUnreachable(http_status_error(e, "bundle manifest", described));
     throw http_status_error(e, "bundle manifest", described);
   } catch (const TransportError& e) {
+    if (is_transient(e)) {
+      throw ManifestUnreachable(http_transport_error(e, "bundle manifest", described));
+    }
     throw http_transport_error(e, "bundle manifest", described);
   }
   return text;
 }
 
+bool parses(const std::string& text) {
+  try {
+    parse_manifest(text);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 }  // namespace
 
 Resolved resolve(const Config& c, const Target& target, HttpClient& http, Clock* clock,
-                 const RetryPolicy& policy, const RetryNote& note) {
+                 const RetryPolicy& policy, const RetryNote& note,
+                 const std::filesystem::path& copies) {
   // Everything named outright needs no manifest.
   if (!c.url.empty() || c.bucket.empty() || (!c.package.empty() && c.sha256)) {
     Resolved r{resolve_bundle(c), {}, {}};
@@ -65,7 +89,35 @@ Resolved resolve(const Config& c, const Target& target, HttpClient& http, Clock*
   check_url_policy(url, c.s3_endpoint.empty() ? "WHISKEY_BUCKET" : "WHISKEY_S3_ENDPOINT",
                    c.allow_http);
   std::string described = redact_url(url);
-  auto text = fetch_manifest(http, url, described, clock, policy, note);
+  std::filesystem::path manifest_copy;
+  if (!copies.empty()) {
+    Sha256 h;
+    h.update({url.data(), url.size()});
+    manifest_copy = copies / ("manifest-" + h.finish().hex().substr(0, 16) + ".json");
+  }
+  std::optional<std::string> text;
+  std::vector<std::string> warnings;
+  RealDisk disk;
+  try {
+    text = fetch_manifest(http, url, described, clock, policy, note);
+  } catch (const ManifestUnreachable& e) {
+    // The copy the last build kept, if it is readable.
+    auto copy =
+        manifest_copy.empty() ? std::nullopt : disk.read_file(manifest_copy, kManifestLimit);
+    if (!copy || !parses(*copy)) throw;
+    text = copy;
+    warnings = {"The bundle manifest could not be read",
+                e.headline() + ": " + e.what_happened() +
+                    "\nThe copy of the manifest kept by the last build is used instead; it "
+                    "does not\nlist bundles published since."};
+  }
+  if (text && warnings.empty() && !manifest_copy.empty() && parses(*text)) {
+    try {
+      disk.write_file(manifest_copy, *text);
+    } catch (const std::exception&) {
+      // The copy only helps a later build that cannot reach the bucket.
+    }
+  }
 
   if (!text) {
     if (!c.package.empty()) {
@@ -116,7 +168,7 @@ Resolved resolve(const Config& c, const Target& target, HttpClient& http, Clock*
   Config named = c;
   named.package = entry->key;
   named.sha256 = entry->sha256;
-  Resolved r{resolve_bundle(named), {}, {}};
+  Resolved r{resolve_bundle(named), {}, std::move(warnings)};
   std::string chosen = c.apache_version.empty() ? "the newest" : "Apache " + c.apache_version;
   r.how = c.package.empty()
               ? chosen + " for " + target.stack + "/" + target.arch + " in manifest.json"

@@ -3,6 +3,7 @@
 // and their digests.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -34,8 +35,12 @@ struct Resolved {
 /// Throws UserError when nothing fits, saying what the manifest offers and
 /// what to publish.
 /// With a clock, the manifest's download is retried as `policy` says.
+/// With `copies` (a folder in the build cache), each manifest read is
+/// kept there (manifest-<digest of its URL>.json), and when the bucket cannot be reached (no
+/// answer, or 5xx and 429 once the tries are spent) that copy is used instead, with a warning: an
+/// app whose bundle is cached builds without the network.
 Resolved resolve(const Config& config, const Target& target, HttpClient& http,
-                 Clock* clock = nullptr, const RetryPolicy& policy = {},
-                 const RetryNote& note = {});
+                 Clock* clock = nullptr, const RetryPolicy& policy = {}, const RetryNote& note = {},
+                 const std::filesystem::path& copies = {});
 
 }  // namespace whiskey

@@ -158,3 +158,63 @@ testTheUnpackedSizeIsBounded() {
   fetchFrom /plain/a.tar.gz WHISKEY_MAX_UNPACKED_MB=3
   assertInstalledFromFaults
 }
+
+# freshBuild: an empty build folder with the app again, for the next build
+# of the same app (the cache folder stays).
+freshBuild() {
+  rm -rf "$BUILD_DIR"
+  mkdir -p "$BUILD_DIR"
+  useFixture requirements_mod_wsgi
+}
+
+testACachedBundleNeedsNoNetwork() {
+  fetchFrom /cached/a.tar.gz
+  assertInstalledFromFaults
+  assertCaptured "Kept the bundle in the build cache"
+  assertEquals "$GOOD_SHA" "$(sha256sum <"$CACHE_DIR/whiskey-bundles/$GOOD_SHA.bundle" | cut -d' ' -f1)"
+
+  # The next build, with the bundle's server gone: no request is made.
+  local closed
+  closed=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  freshBuild
+  printf %s "http://127.0.0.1:$closed/a.tar.gz" >"$ENV_DIR/WHISKEY_URL"
+  compile
+  assertInstalledFromFaults
+  assertCaptured "Reused the bundle from the build cache"
+  assertNotCaptured "Downloaded"
+  assertNotCaptured "trying again"
+}
+
+testADamagedCachedBundleIsDiscardedAndFetchedAgain() {
+  fetchFrom /damaged/a.tar.gz
+  assertInstalledFromFaults
+  local entry="$CACHE_DIR/whiskey-bundles/$GOOD_SHA.bundle"
+  printf 'garbage' | dd of="$entry" bs=1 seek=4096 conv=notrunc 2>/dev/null
+
+  freshBuild
+  fetchFrom /damaged/a.tar.gz
+  assertInstalledFromFaults
+  assertCaptured "Discarded the cached bundle: its SHA-256 is now sha256:"
+  assertCaptured "it was damaged; downloading it again"
+  assertCaptured "Kept the bundle in the build cache"
+  assertEquals 2 "$(requestsTo /damaged/a.tar.gz)"
+  assertEquals "$GOOD_SHA" "$(sha256sum <"$entry" | cut -d' ' -f1)"
+}
+
+testAnotherBundleReplacesTheCachedOne() {
+  fetchFrom /first/a.tar.gz
+  assertInstalledFromFaults
+  # An entry for another digest, as an earlier bundle leaves.
+  cp "$CACHE_DIR/whiskey-bundles/$GOOD_SHA.bundle" "$CACHE_DIR/whiskey-bundles/$(printf '0%.0s' {1..64}).bundle"
+  freshBuild
+  fetchFrom /first/a.tar.gz
+  assertCaptured "Reused the bundle from the build cache"
+  assertCaptured "Removed 1 stale bundle from the build cache"
+  assertEquals "$GOOD_SHA.bundle" "$(ls "$CACHE_DIR/whiskey-bundles")"
+}
+
+testAFailedDownloadLeavesNothingInTheCache() {
+  fetchFrom /cut/700000/uncached.tar.gz WHISKEY_DOWNLOAD_ATTEMPTS=1
+  assertBuildFailed "The Apache bundle could not be downloaded"
+  assertEquals "" "$(ls -A "$CACHE_DIR/whiskey-bundles" 2>/dev/null)"
+}

@@ -526,3 +526,41 @@ testEmptyDownloadIsNotABundle() {
   assertStderr "The download is empty (0 bytes)."
   assertNotStderr "HTML"
 }
+
+# --- the build cache ----------------------------------------------------------
+
+testACachedBundleBuildsWithTheBucketGone() {
+  # A bucket of its own, on a plain file server this test can stop.
+  local root="${SHUNIT_TMPDIR}/offline" port pid i
+  mkdir -p "${root}/${PUBLISHED}"
+  cp "${BUNDLES}/published.json" "${root}/${PUBLISHED}/manifest.json"
+  cp "${BUNDLES}/good.tar.gz" "${root}/${PUBLISHED}/${GOOD_KEY}"
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  python3 -m http.server --bind 127.0.0.1 --directory "${root}" "${port}" \
+    >"${root}.log" 2>&1 &
+  pid=$!
+  for ((i = 0; i < 50; i++)); do
+    curl -sf -o /dev/null "http://127.0.0.1:${port}/${PUBLISHED}/manifest.json" && break
+    sleep 0.1
+  done
+
+  useFixture requirements_mod_wsgi
+  setConfig WHISKEY_BUCKET "${PUBLISHED}"
+  setConfig WHISKEY_S3_ENDPOINT "http://127.0.0.1:${port}"
+  setConfig WHISKEY_DOWNLOAD_ATTEMPTS 2
+  compile
+  assertInstalled
+  assertCaptured "Kept the bundle in the build cache"
+
+  kill "${pid}"
+  wait "${pid}" 2>/dev/null
+  rm -rf "${BUILD_DIR}" && mkdir -p "${BUILD_DIR}"
+  useFixture requirements_mod_wsgi
+  compile
+  assertInstalled
+  assertCaptured "Installing Apache from ${GOOD_KEY}"
+  assertCaptured "The bundle manifest could not be read"
+  assertCaptured "The copy of the manifest kept by the last build is used instead"
+  assertCaptured "Reused the bundle from the build cache"
+  assertCaptured "Verified sha256:$(sha good)"
+}

@@ -100,8 +100,11 @@ std::string install_lines(bool verified) {
          "       The bundle has no apache/whiskey-bundle.json: nothing to relocate\n"
          "       Downloaded " +
          human_bytes(size) + " in 2.0 s (" + human_bytes(size / 2) + "/s)\n       " +
-         (verified ? "Verified" : "Not verified:") + " sha256:" + sha256_hex(bundle()) +
-         "\n       Installed .whiskey/apache, .whiskey/apr, .whiskey/bin (" +
+         (verified ? "Verified" : "Not verified:") + " sha256:" + sha256_hex(bundle()) + "\n" +
+         (verified ? "       Kept the bundle in the build cache\n"
+                   : "       Not kept in the build cache: without a digest it cannot be checked "
+                     "next time\n") +
+         "       Installed .whiskey/apache, .whiskey/apr, .whiskey/bin (" +
          std::to_string(bundle_entries().size()) + " entries, " + human_bytes(kUnpackedBytes) +
          ")\n";
 }
@@ -365,6 +368,24 @@ TEST_CASE("compile: with heroku/python first, builds mod_wsgi once, then reuses 
                                        "       Installed mod_wsgi 6.1.1 into .heroku/python\n"));
   CHECK(std::none_of(again.runner.calls.begin(), again.runner.calls.end(),
                      [](const auto& c) { return c.size() > 3 && c[3] == "wheel"; }));
+
+  // A cached wheel whose bytes changed is discarded and built again.
+  Build third;
+  fs::remove(third.app / "requirements.txt");
+  write_text(third.app / "wsgi.py", "");
+  write_text(third.app / ".heroku/python/bin/python3", "");
+  third.runner.answers = b.runner.answers;
+  fs::copy(b.root / "cache", third.root / "cache", fs::copy_options::recursive);
+  for (const auto& e : fs::recursive_directory_iterator(third.root / "cache/mod_wsgi-wheels")) {
+    if (e.path().extension() == ".whl") write_text(e.path(), "damaged");
+  }
+  third.run();
+  CHECK_THAT(third.out.str(), Contains("       Discarded the cached mod_wsgi wheel: its SHA-256 is "
+                                       "now sha256:"));
+  CHECK_THAT(third.out.str(), Contains("; building it again\n"
+                                       "       Built the mod_wsgi wheel in "));
+  CHECK(std::count_if(third.runner.calls.begin(), third.runner.calls.end(),
+                      [](const auto& c) { return c.size() > 3 && c[3] == "wheel"; }) == 1);
 }
 
 TEST_CASE("compile: MOD_WSGI_VERSION, and a failed build shows pip's output", "[compile]") {

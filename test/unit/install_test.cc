@@ -58,7 +58,8 @@ UserError failed_install(FakeHttpClient& http, const BundleSource& src, const fs
                          const UnpackLimits& limits = {}) {
   auto before = snapshot_tree(build);
   FakeClock clock;
-  auto e = expect_throw<UserError>([&] { install_bundle(http, src, build, clock, {}, limits); });
+  auto e =
+      expect_throw<UserError>([&] { install_bundle(http, src, build, clock, {.limits = limits}); });
   CHECK(snapshot_tree(build) == before);
   CHECK(names_starting_with(build, ".whiskey.partial-").empty());
   return e;
@@ -376,7 +377,7 @@ TEST_CASE("install_bundle: progress", "[install]") {
 
   std::vector<Progress> seen;
   install_bundle(http, source(), build.path(), clock,
-                 [&](const Progress& p) { seen.push_back(p); });
+                 {.progress = [&](const Progress& p) { seen.push_back(p); }});
 
   REQUIRE(seen.size() >= bytes.size() / 512);
   CHECK(seen.front().bytes == 512);

@@ -414,3 +414,54 @@ TEST_CASE("resolve: with a clock, a failing manifest download is tried again", "
   REQUIRE(notes.size() == 1);
   CHECK(notes[0] == "The server answered 503; trying again in 1 s (attempt 2 of 4)");
 }
+
+TEST_CASE("resolve: a bucket that cannot be reached falls back on the last build's manifest",
+          "[resolve]") {
+  TempDir cache;
+  FakeClock clock;
+  const RetryPolicy once{.attempts = 1};
+  const auto copies = cache / "whiskey-bundles";
+
+  // A build that reads the manifest keeps a copy of it.
+  {
+    FakeHttpClient http;
+    http.add(kManifestUrl, {.body = manifest_text()});
+    Resolved r = resolve(bucket_config(), kTarget, http, &clock, once, {}, copies);
+    CHECK(r.warnings.empty());
+  }
+  auto kept = names_starting_with(copies, "manifest-");
+  REQUIRE(kept.size() == 1);
+  CHECK(read_text(copies / kept[0]) == manifest_text());
+
+  SECTION("no answer, or a 503 once the tries are spent: the copy chooses, with a warning") {
+    FakeHttpClient http(&clock);
+    if (GENERATE(false, true)) http.add(kManifestUrl, {.status = 503});
+    Resolved r = resolve(bucket_config(), kTarget, http, &clock, once, {}, copies);
+    CHECK(r.source.name == key_for("heroku-24", "amd64", "2.4.10"));
+    REQUIRE(r.source.sha256);
+    CHECK(r.source.sha256->hex() == kShaB);
+    REQUIRE(r.warnings.size() == 2);
+    CHECK(r.warnings[0] == "The bundle manifest could not be read");
+    CHECK_THAT(r.warnings[1], Contains("The copy of the manifest kept by the last build is used"));
+  }
+  SECTION("a final answer is not worked around") {
+    FakeHttpClient http(&clock);
+    http.add(kManifestUrl, {.status = 403});
+    auto e = expect_throw<UserError>(
+        [&] { resolve(bucket_config(), kTarget, http, &clock, once, {}, copies); });
+    CHECK(e.headline() == "Access to the bundle manifest was denied");
+  }
+  SECTION("another bucket's copy is not used") {
+    FakeHttpClient http(&clock);
+    auto e = expect_throw<UserError>(
+        [&] { resolve(bucket_config("other"), kTarget, http, &clock, once, {}, copies); });
+    CHECK(e.headline() == "The bundle manifest could not be downloaded");
+  }
+  SECTION("a damaged copy is not used") {
+    write_text(copies / kept[0], "{ not json");
+    FakeHttpClient http(&clock);
+    auto e = expect_throw<UserError>(
+        [&] { resolve(bucket_config(), kTarget, http, &clock, once, {}, copies); });
+    CHECK(e.headline() == "The bundle manifest could not be downloaded");
+  }
+}
