@@ -204,8 +204,63 @@ std::vector<std::string> server_arguments(const ServerPlan& p) {
   if (!p.locale.empty() && !has_option(p.user_args, "--locale")) {
     a.insert(a.end(), {"--locale", p.locale});
   }
+  if (p.graceful_stop_s > 0) {
+    // The daemons get the dyno's SIGTERM too: they finish their requests
+    // within this long, and the parent's graceful stop waits as long.
+    if (!has_option(p.user_args, "--shutdown-timeout")) {
+      a.insert(a.end(), {"--shutdown-timeout", std::to_string(p.graceful_stop_s)});
+    }
+    a.insert(a.end(), {"--include-file", p.stop_conf.string()});
+  }
   a.insert(a.end(), p.user_args.begin(), p.user_args.end());
   return a;
+}
+
+StopPlan stop_plan(const Env& env, bool apache_can) {
+  auto get = [&](const char* name) {
+    auto it = env.find(name);
+    return it == env.end() ? std::string() : it->second;
+  };
+  StopPlan plan;
+  std::string timeout = get("WHISKEY_STOP_TIMEOUT");
+  plan.timeout_s = 25;
+  if (!timeout.empty()) {
+    bool digits =
+        timeout.size() <= 3 && std::all_of(timeout.begin(), timeout.end(),
+                                           [](unsigned char c) { return std::isdigit(c); });
+    int value = digits ? std::stoi(timeout) : 0;
+    if (value < 1 || value > 26) {
+      throw LaunchError("WHISKEY_STOP_TIMEOUT is '" + timeout +
+                        "': give the seconds a stop may take for the requests in flight, 1 to 26 "
+                        "(the platform kills what is left at 30)");
+    }
+    plan.timeout_s = value;
+  }
+  std::string opt = get("WHISKEY_GRACEFUL_STOP");
+  std::transform(opt.begin(), opt.end(), opt.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (get("DYNO").empty()) {
+    plan.why = "not on a dyno (no DYNO): SIGTERM stops Apache at once, as plain Apache does";
+  } else if (opt == "0" || opt == "false" || opt == "no" || opt == "off") {
+    plan.why = "WHISKEY_GRACEFUL_STOP=" + get("WHISKEY_GRACEFUL_STOP") +
+               ": SIGTERM stops Apache at once, as plain Apache does";
+  } else if (!apache_can) {
+    plan.why =
+        "this bundle's Apache predates graceful stops (rebuild it with this buildpack's "
+        "recipe): SIGTERM stops it at once";
+  } else {
+    plan.graceful = true;
+    plan.why = "SIGTERM stops gracefully, up to " + std::to_string(plan.timeout_s) +
+               " s for the requests in flight";
+  }
+  return plan;
+}
+
+std::string stop_conf_text(int seconds) {
+  return "# Written by mod_wsgi-heroku-start: how long a graceful stop waits for the\n"
+         "# requests in flight (SIGTERM on a dyno; see WHISKEY_STOP_TIMEOUT).\n"
+         "GracefulShutdownTimeout " +
+         std::to_string(seconds) + "\n";
 }
 
 std::string library_path(const fs::path& home, const std::string& current) {

@@ -72,7 +72,29 @@ struct ServerPlan {
   /// as this user and group, since Apache refuses to serve as root.
   std::optional<std::pair<std::string, std::string>> run_as;
   std::string locale;  ///< --locale when LANG and LC_ALL say nothing; "" leaves express's
+  /// Seconds a graceful stop may take (GracefulShutdownTimeout, in the file
+  /// `stop_conf`, and the daemons' --shutdown-timeout); 0 for plain Apache.
+  int graceful_stop_s = 0;
+  std::filesystem::path stop_conf;
 };
+
+/// How the web process stops on SIGTERM.
+struct StopPlan {
+  bool graceful = false;
+  int timeout_s = 0;  ///< for the requests in flight
+  std::string why;    ///< what decided it, for the log
+};
+
+/// Graceful (the launcher stays Apache's parent; SIGTERM drains the requests
+/// in flight) on a dyno (DYNO set), unless WHISKEY_GRACEFUL_STOP is 0, false,
+/// no or off, or the bundle's Apache lacks the graceful-sigterm patch.
+/// WHISKEY_STOP_TIMEOUT: seconds for the requests in flight (1 to 26, 25 by
+/// default: the launcher ends what is left 2 s later, before the platform's
+/// SIGKILL at 30 s). Throws LaunchError for a timeout out of that range.
+StopPlan stop_plan(const Env& env, bool apache_can);
+
+/// Apache's configuration for a graceful stop of `seconds`.
+std::string stop_conf_text(int seconds);
 
 /// mod_wsgi-express start-server's arguments: the launcher's defaults first,
 /// the user's after, so theirs win.

@@ -15,6 +15,7 @@
 #include "launch.h"
 #include "process.h"
 #include "relocate.h"
+#include "supervise.h"
 
 extern char** environ;
 
@@ -91,6 +92,17 @@ void relocate_bundle(const fs::path& home, const Disk& disk) {
   } catch (const std::exception& e) {
     throw LaunchError(std::string("cannot move the Apache bundle to ") +
                       (home / ".whiskey").string() + ": " + e.what());
+  }
+}
+
+/// Whether the bundle's Apache has `feature` (see BundleInfo::features).
+bool bundle_has(const fs::path& home, const Disk& disk, const std::string& feature) {
+  auto json = disk.read_file(home / ".whiskey" / kBundleInfoPath);
+  if (!json) return false;
+  try {
+    return parse_bundle_info(*json).has_feature(feature);
+  } catch (const std::exception&) {
+    return false;  // relocate_bundle has said what is wrong with it
   }
 }
 
@@ -207,6 +219,13 @@ int start(const std::vector<std::string>& user_args, bool shell) {
   }
   if (getenv_or("LC_ALL").empty() && getenv_or("LANG").empty()) plan.locale = "C.UTF-8";
 
+  StopPlan stop = stop_plan(env, bundle_has(home, disk, "graceful-sigterm"));
+  if (stop.graceful) {
+    plan.graceful_stop_s = stop.timeout_s;
+    plan.stop_conf = home / ".whiskey/express/graceful-stop.conf";
+    disk.write_file(plan.stop_conf, stop_conf_text(stop.timeout_s));
+  }
+
   std::vector<std::string> argv = {python, "-c", kExpressMain};
   for (auto& a : server_arguments(plan)) argv.push_back(a);
   // What Apache will run: the user's own --processes and --threads win.
@@ -218,6 +237,17 @@ int start(const std::vector<std::string>& user_args, bool shell) {
             << (processes == "1" ? " process" : " processes") << " of " << threads << " threads ("
             << (theirs ? "the Procfile's arguments" : plan.sizing.why) << ")"
             << (plan.newrelic_wrapper ? ", with New Relic" : "") << std::endl;
+  std::cout << program << ": " << stop.why << std::endl;
+  if (stop.graceful) {
+    // Stay Apache's parent, so that SIGTERM becomes a graceful stop.
+    SuperviseResult r = supervise(argv, {.graceful_timeout_s = static_cast<double>(stop.timeout_s),
+                                         .stop_deadline_s = static_cast<double>(stop.timeout_s + 2),
+                                         .env = {{"WHISKEY_GRACEFUL_SIGTERM", "1"}},
+                                         .log = [](const std::string& line) {
+                                           std::cout << program << ": " << line << std::endl;
+                                         }});
+    return r.status;
+  }
   std::vector<char*> c;
   for (auto& a : argv) c.push_back(a.data());
   c.push_back(nullptr);

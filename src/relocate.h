@@ -3,6 +3,7 @@
 // text or binary, is rewritten to name where the bundle really is.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <filesystem>
 #include <optional>
@@ -21,6 +22,12 @@ struct BundleInfo {
   std::string prefix;                 ///< where the tree's files say it is now
   std::size_t prefix_capacity = 0;    ///< the placeholder's length: room in binaries
   std::vector<std::string> contents;  ///< the folders the bundle owns
+  /// What its Apache can do beyond plain Apache ("graceful-sigterm": the
+  /// recipe's patch; see vendor/apache/patches). Absent in older bundles.
+  std::vector<std::string> features;
+  bool has_feature(const std::string& name) const {
+    return std::find(features.begin(), features.end(), name) != features.end();
+  }
 };
 
 /// Where the bundle describes itself, relative to .whiskey.

@@ -59,7 +59,7 @@ whiskey_compile_helper() {
     "$cxx" "${flags[@]}" "${sources[@]}" -o "$out/mod_wsgi-heroku.tmp" \
       $(pkg-config --cflags --libs libcurl libarchive libcrypto zlib) &&
       "$cxx" "${flags[@]}" "$bp/src/launcher_main.cc" "$bp/src/launch.cc" "$bp/src/relocate.cc" \
-        "$bp/src/disk.cc" "$bp/src/process.cc" -s -o "$out/mod_wsgi-heroku-start" &&
+        "$bp/src/disk.cc" "$bp/src/process.cc" "$bp/src/supervise.cc" -s -o "$out/mod_wsgi-heroku-start" &&
       mv "$out/mod_wsgi-heroku.tmp" "$out/mod_wsgi-heroku"
   fi
 }

@@ -13,6 +13,7 @@
 
 using namespace whiskey;
 using Catch::Contains;
+using Catch::StartsWith;
 using whiskey::testing::expect_throw;
 using whiskey::testing::read_text;
 using whiskey::testing::TempDir;
@@ -598,4 +599,76 @@ TEST_CASE("server_arguments: as root, Apache's children run as another user", "[
   args = server_arguments(plan);
   CHECK(std::count(args.begin(), args.end(), "--user") == 1);
   CHECK(std::count(args.begin(), args.end(), "--locale") == 1);
+}
+
+// --- stopping ------------------------------------------------------------------
+
+TEST_CASE("stop_plan: graceful on a dyno whose Apache can, unless opted out", "[launch]") {
+  Env dyno = {{"DYNO", "web.1"}};
+  StopPlan plan = stop_plan(dyno, true);
+  CHECK(plan.graceful);
+  CHECK(plan.timeout_s == 25);
+  CHECK(plan.why == "SIGTERM stops gracefully, up to 25 s for the requests in flight");
+
+  SECTION("off the dyno: plain Apache") {
+    StopPlan off = stop_plan({}, true);
+    CHECK_FALSE(off.graceful);
+    CHECK_THAT(off.why, StartsWith("not on a dyno (no DYNO)"));
+  }
+  SECTION("opted out") {
+    for (const char* no : {"0", "false", "No", "OFF"}) {
+      Env env = dyno;
+      env["WHISKEY_GRACEFUL_STOP"] = no;
+      StopPlan out = stop_plan(env, true);
+      CHECK_FALSE(out.graceful);
+      CHECK_THAT(out.why, StartsWith(std::string("WHISKEY_GRACEFUL_STOP=") + no));
+    }
+    Env yes = dyno;
+    yes["WHISKEY_GRACEFUL_STOP"] = "1";
+    CHECK(stop_plan(yes, true).graceful);
+  }
+  SECTION("a bundle built before the patch") {
+    StopPlan old = stop_plan(dyno, false);
+    CHECK_FALSE(old.graceful);
+    CHECK_THAT(old.why, Contains("predates graceful stops"));
+  }
+  SECTION("WHISKEY_STOP_TIMEOUT") {
+    Env env = dyno;
+    env["WHISKEY_STOP_TIMEOUT"] = "10";
+    CHECK(stop_plan(env, true).timeout_s == 10);
+    for (const char* bad : {"0", "27", "-1", "ten", "1e3", "1000000000000"}) {
+      env["WHISKEY_STOP_TIMEOUT"] = bad;
+      auto e = expect_throw<LaunchError>([&] { stop_plan(env, true); });
+      CHECK_THAT(std::string(e.what()), Contains("1 to 26"));
+    }
+  }
+}
+
+TEST_CASE("server_arguments: a graceful stop sets the daemons' shutdown timeout", "[launch]") {
+  ServerPlan plan;
+  plan.home = "/app";
+  plan.port = "5000";
+  plan.graceful_stop_s = 25;
+  plan.stop_conf = "/app/.whiskey/express/graceful-stop.conf";
+  auto args = server_arguments(plan);
+  auto at = std::find(args.begin(), args.end(), "--shutdown-timeout");
+  REQUIRE(at != args.end());
+  CHECK(*(at + 1) == "25");
+  auto inc = std::find(args.begin(), args.end(), "--include-file");
+  REQUIRE(inc != args.end());
+  CHECK(*(inc + 1) == "/app/.whiskey/express/graceful-stop.conf");
+  CHECK(stop_conf_text(25).ends_with("\nGracefulShutdownTimeout 25\n"));
+
+  SECTION("the user's own shutdown timeout wins") {
+    plan.user_args = {"wsgi.py", "--shutdown-timeout", "9"};
+    auto theirs = server_arguments(plan);
+    CHECK(std::count(theirs.begin(), theirs.end(), "--shutdown-timeout") == 1);
+    CHECK(theirs.back() == "9");
+  }
+  SECTION("plain Apache gets neither") {
+    plan.graceful_stop_s = 0;
+    auto plain = server_arguments(plan);
+    CHECK(std::count(plain.begin(), plain.end(), "--shutdown-timeout") == 0);
+    CHECK(std::count(plain.begin(), plain.end(), "--include-file") == 0);
+  }
 }

@@ -4,6 +4,7 @@
 # never uses, with $ORIGIN rpaths, packed as
 #   whiskey-<stack>-<arch>-apache-<version>.tar.gz
 # holding .whiskey/{apr,apr-util,apache}/... and .whiskey/apache/whiskey-bundle.json.
+# httpd carries the patches in patches/ (each says what it does and why).
 #
 # The tree is installed under a long placeholder prefix, recorded in
 # whiskey-bundle.json. The buildpack rewrites that prefix, in text and binary
@@ -145,6 +146,12 @@ unpack() {
 }
 mkdir -p "$work/src"
 for name in apr apr-util httpd; do unpack "$(pin "$name" 3)"; done
+# Our own changes to httpd, each described at its top (patches/*.patch).
+for p in "$here"/patches/httpd-*.patch; do
+  [ -f "$p" ] || continue
+  detail "patch: $(basename "$p")"
+  patch -d "$work/src/httpd-$apache_version" -p1 --quiet <"$p" || die "$(basename "$p") does not apply"
+done
 
 log=$out/build-$stack.log
 : >"$log"
@@ -212,7 +219,8 @@ cat >"$prefix/apache/whiskey-bundle.json" <<JSON
   "apr_util": "$(pin apr-util 2)",
   "prefix": "$prefix",
   "prefix_capacity": ${#prefix},
-  "contents": ["apache", "apr", "apr-util"]
+  "contents": ["apache", "apr", "apr-util"],
+  "features": ["graceful-sigterm"]
 }
 JSON
 

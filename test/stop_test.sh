@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# shellcheck shell=bash source-path=SCRIPTDIR/..
+#
+# Stopping the web process as a dyno is stopped: SIGTERM to every process of
+# it at once, with requests in flight. On a dyno (DYNO set) they complete
+# with their whole body, requests made after the SIGTERM are refused or
+# completed (never cut), and every process is gone well before the
+# platform's SIGKILL at 30 s. Off a dyno, or opted out, Apache stops at once
+# as plain Apache does. One slug (the Flask app of fixtures/slow_app, built
+# with the real bundle) serves every test.
+
+# shellcheck source=test/support/under_bash.sh
+. "${BUILDPACK_HOME}/test/support/under_bash.sh"
+# shellcheck source=test/lib/test_utils.sh
+. "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
+# shellcheck source=test/support/helpers.sh
+. "${BUILDPACK_HOME}/test/support/helpers.sh"
+# shellcheck source=test/support/s3rver.sh
+. "${BUILDPACK_HOME}/test/support/s3rver.sh"
+# shellcheck source=test/support/apache_bundle.sh
+. "${BUILDPACK_HOME}/test/support/apache_bundle.sh"
+# shellcheck source=test/support/web.sh
+. "${BUILDPACK_HOME}/test/support/web.sh"
+# shellcheck source=test/support/drain.sh
+. "${BUILDPACK_HOME}/test/support/drain.sh"
+
+STACK=debian-12
+export STACK
+BUCKET=whiskey-stop
+
+oneTimeSetUp() {
+  apache_bundle || return 1
+  s3_start "$BUCKET" || return 1
+  s3_put "$BUCKET" bundle.tar.gz "$APACHE_BUNDLE" || return 1
+  if [ -f "${BUILDPACK_HOME}/export" ]; then
+    mv "${BUILDPACK_HOME}/export" "${SHUNIT_TMPDIR}/export.saved"
+  fi
+  SLUG=$(build_slow_app "${SHUNIT_TMPDIR}" "$(s3_url "$BUCKET" bundle.tar.gz)" \
+    "$APACHE_BUNDLE_SHA256") || return 1
+}
+
+oneTimeTearDown() {
+  s3_stop
+  rm -f "${BUILDPACK_HOME}/export"
+  if [ -f "${SHUNIT_TMPDIR}/export.saved" ]; then
+    mv "${SHUNIT_TMPDIR}/export.saved" "${BUILDPACK_HOME}/export"
+  fi
+}
+
+afterSetUp() {
+  WEB_PID=
+  REQUEST_PIDS=()
+  REQUESTS="${SHUNIT_TMPDIR}/requests.$RANDOM"
+  mkdir -p "$REQUESTS"
+}
+
+beforeTearDown() {
+  if [ -n "${WEB_PID:-}" ]; then stop_web 5 >/dev/null 2>&1; fi
+  rm -rf "$REQUESTS"
+}
+
+# startOnDyno [VAR=VALUE...]: starts the web process as a dyno does, with
+# DYNO set and the variables given.
+startOnDyno() {
+  startWith DYNO=web.1 "$@"
+}
+
+# startWith [VAR=VALUE...]: starts the web process with these variables.
+startWith() {
+  PORT_UNDER_TEST=$(free_port)
+  (
+    for assignment in "$@"; do export "${assignment?}"; done
+    start_web "$SLUG" "$PORT_UNDER_TEST"
+    echo "$WEB_PID $WEB_LOG" >"$REQUESTS/web"
+  )
+  read -r WEB_PID WEB_LOG <"$REQUESTS/web"
+  wait_http "$PORT_UNDER_TEST" 40 || fail "nothing answered on \$PORT; the web log:
+$(cat "$WEB_LOG")"
+}
+
+testAnInFlightRequestCompletesWhenTheDynoStops() {
+  startOnDyno
+  assertContains "SIGTERM stops gracefully, up to 25 s for the requests in flight" "$(cat "$WEB_LOG")"
+  request a "/sleep/4?tag=a"
+  waitStarted 1 || fail "the request did not start"
+  stopAll
+  waitRequests
+  assertCompleted a
+  assertTrue "every process gone in under 15 s (took ${STOP_SECONDS} s)" "[ ${STOP_SECONDS%.*} -lt 15 ]"
+  assertContains "mod_wsgi-heroku-start: SIGTERM: stopping gracefully, up to 25.0 s" "$(cat "$WEB_LOG")"
+  assertContains "mod_wsgi-heroku-start: stopped gracefully in " "$(cat "$WEB_LOG")"
+  assertContains ": every request in flight completed" "$(cat "$WEB_LOG")"
+}
+
+testRequestsAcrossProcessesAndThreadsAllComplete() {
+  startOnDyno MOD_WSGI_PROCESSES=2 MOD_WSGI_THREADS=4
+  local i
+  for i in 1 2 3 4 5 6; do request "r$i" "/sleep/3?tag=r$i"; done
+  waitStarted 6 || fail "the requests did not all start: $(grep -c 'started' "$WEB_LOG")"
+  assertEquals "served by both daemon processes" 2 \
+    "$(grep -a -o 'started r[0-9] in [0-9]*' "$WEB_LOG" | awk '{ print $4 }' | sort -u | wc -l)"
+  stopAll
+  waitRequests
+  for i in 1 2 3 4 5 6; do assertCompleted "r$i"; done
+  assertTrue "every process gone in under 15 s (took ${STOP_SECONDS} s)" "[ ${STOP_SECONDS%.*} -lt 15 ]"
+}
+
+testAResponseUnderWayArrivesWhole() {
+  startOnDyno
+  request s "/stream/4?tag=s"
+  waitStarted 1 || fail "the request did not start"
+  sleep 1  # a quarter of the body is on its way
+  stopAll
+  waitRequests
+  assertCompleted s
+}
+
+testRequestsAfterTheStopAreRefusedNeverCut() {
+  startOnDyno
+  request first "/sleep/3?tag=first"
+  waitStarted 1 || fail "the request did not start"
+  stopAll &
+  local stopper=$! i
+  # New requests for the next two seconds, each taking half a second.
+  for i in $(seq 1 20); do
+    request "late$i" "/sleep/0.5?tag=late$i"
+    sleep 0.1
+  done
+  wait "$stopper"
+  waitRequests
+  assertCompleted first
+  local refused=0 completed=0 cut=0 result
+  for i in $(seq 1 20); do
+    result=$(cat "$REQUESTS/late$i.result")
+    case "$result" in
+      "7 000") refused=$((refused + 1)) ;;
+      "0 200") [ "$(stat -c %s "$REQUESTS/late$i.body")" -eq 65536 ] && completed=$((completed + 1)) || cut=$((cut + 1)) ;;
+      *) cut=$((cut + 1)); echo "late$i: curl exit status and HTTP status: $result" ;;
+    esac
+  done
+  echo "after SIGTERM: $refused refused, $completed completed, $cut cut"
+  assertEquals "requests cut after the SIGTERM" 0 "$cut"
+  assertTrue "requests after the SIGTERM are refused" "[ $refused -gt 0 ]"
+}
+
+testARequestLongerThanTheStopTimeoutIsEndedInTime() {
+  startOnDyno WHISKEY_STOP_TIMEOUT=2
+  request slow "/sleep/20?tag=slow"
+  waitStarted 1 || fail "the request did not start"
+  stopAll
+  waitRequests
+  assertNotEquals "the request outlasting the stop is ended" "0 200" "$(cat "$REQUESTS/slow.result")"
+  assertTrue "ended in under 6 s (took ${STOP_SECONDS} s)" "[ ${STOP_SECONDS%.*} -lt 6 ]"
+  assertContains "requests still in flight after 2.0 s were ended" "$(cat "$WEB_LOG")"
+}
+
+testOffTheDynoApacheStopsAtOnce() {
+  startWith
+  assertContains "not on a dyno (no DYNO): SIGTERM stops Apache at once" "$(cat "$WEB_LOG")"
+  # No launcher in between: the web process is Apache itself.
+  assertEquals httpd "$(ps -o comm= -p "$WEB_PID")"
+  request cut "/sleep/15?tag=cut"
+  waitStarted 1 || fail "the request did not start"
+  stopAll
+  waitRequests
+  assertNotEquals "the request in flight is not completed" "0 200" "$(cat "$REQUESTS/cut.result")"
+  assertTrue "stopped in under 12 s (took ${STOP_SECONDS} s)" "[ ${STOP_SECONDS%.*} -lt 12 ]"
+  assertNotContains "stopping gracefully" "$(cat "$WEB_LOG")"
+}
+
+testOptingOutOnADynoBehavesAsPlainApache() {
+  startOnDyno WHISKEY_GRACEFUL_STOP=off
+  assertContains "WHISKEY_GRACEFUL_STOP=off: SIGTERM stops Apache at once" "$(cat "$WEB_LOG")"
+  assertEquals httpd "$(ps -o comm= -p "$WEB_PID")"
+  stopAll
+  assertNotContains "stopping gracefully" "$(cat "$WEB_LOG")"
+}
