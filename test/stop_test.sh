@@ -129,16 +129,20 @@ testRequestsAfterTheStopAreRefusedNeverCut() {
   wait "$stopper"
   waitRequests
   assertCompleted first
-  local refused=0 completed=0 cut=0 result
+  local refused=0 completed=0 unanswered=0 cut=0 result
   for i in $(seq 1 20); do
     result=$(cat "$REQUESTS/late$i.result")
     case "$result" in
       "7 000") refused=$((refused + 1)) ;;
+      # Accepted in the moment before the listeners closed, then closed
+      # without a byte of response (the event MPM closes connections with
+      # no request read yet when it stops): not cut mid-response.
+      "52 000") unanswered=$((unanswered + 1)) ;;
       "0 200") [ "$(stat -c %s "$REQUESTS/late$i.body")" -eq 65536 ] && completed=$((completed + 1)) || cut=$((cut + 1)) ;;
       *) cut=$((cut + 1)); echo "late$i: curl exit status and HTTP status: $result" ;;
     esac
   done
-  echo "after SIGTERM: $refused refused, $completed completed, $cut cut"
+  echo "after SIGTERM: $refused refused, $completed completed, $unanswered closed unanswered, $cut cut"
   assertEquals "requests cut after the SIGTERM" 0 "$cut"
   assertTrue "requests after the SIGTERM are refused" "[ $refused -gt 0 ]"
 }
