@@ -111,14 +111,6 @@ Resolved resolve(const Config& c, const Target& target, HttpClient& http, Clock*
                     "\nThe copy of the manifest kept by the last build is used instead; it "
                     "does not\nlist bundles published since."};
   }
-  if (text && warnings.empty() && !manifest_copy.empty() && parses(*text)) {
-    try {
-      disk.write_file(manifest_copy, *text);
-    } catch (const std::exception&) {
-      // The copy only helps a later build that cannot reach the bucket.
-    }
-  }
-
   if (!text) {
     if (!c.package.empty()) {
       Resolved r{resolve_bundle(c), "WHISKEY_PACKAGE", {}};
@@ -141,6 +133,13 @@ Resolved resolve(const Config& c, const Target& target, HttpClient& http, Clock*
     throw UserError("The bucket's manifest.json is malformed",
                     described + " cannot be read as a bundle manifest.",
                     "Publish a bundle again with the publisher to rewrite it.", e.what());
+  }
+  if (warnings.empty() && !manifest_copy.empty()) {
+    try {
+      disk.write_file(manifest_copy, *text);
+    } catch (const std::exception&) {
+      // The copy only helps a later build that cannot reach the bucket.
+    }
   }
 
   std::optional<ManifestEntry> entry;
