@@ -67,13 +67,7 @@ startOnDyno() {
 
 # startWith [VAR=VALUE...]: starts the web process with these variables.
 startWith() {
-  PORT_UNDER_TEST=$(free_port)
-  (
-    for assignment in "$@"; do export "${assignment?}"; done
-    start_web "$SLUG" "$PORT_UNDER_TEST"
-    echo "$WEB_PID $WEB_LOG" >"$REQUESTS/web"
-  )
-  read -r WEB_PID WEB_LOG <"$REQUESTS/web"
+  start_web_with "$SLUG" "" "$@"
   wait_http "$PORT_UNDER_TEST" 40 || fail "nothing answered on \$PORT; the web log:
 $(cat "$WEB_LOG")"
 }

@@ -25,6 +25,21 @@ build_slow_app() {
   move_slug "$build"
 }
 
+# start_web_with SLUG COMMAND [VAR=VALUE...]: start_web on a free port
+# (PORT_UNDER_TEST) with these variables in its environment only; COMMAND ""
+# is the Procfile's. Sets WEB_PID and WEB_LOG; REQUESTS holds a note of them.
+start_web_with() {
+  local slug=$1 command=$2
+  shift 2
+  PORT_UNDER_TEST=$(free_port)
+  (
+    for assignment in "$@"; do export "${assignment?}"; done
+    start_web "$slug" "$PORT_UNDER_TEST" "$command"
+    echo "$WEB_PID $WEB_LOG" >"$REQUESTS/web"
+  )
+  read -r WEB_PID WEB_LOG <"$REQUESTS/web"
+}
+
 # request NAME PATH: GETs PATH from the web process in the background; its
 # body goes to REQUESTS/NAME.body, and "CURL_EXIT HTTP_STATUS" to
 # REQUESTS/NAME.result ("7 000": refused; "0 200": answered in full).
