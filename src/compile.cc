@@ -52,15 +52,6 @@ ProgressFn progress_lines(Output& out) {
   };
 }
 
-Target check_stack_step(const CompileArgs& args, Services& s) {
-  std::string stack = var_or(args.vars, "STACK");
-  if (stack.empty()) stack = local_stack(s.disk);
-  check_stack(stack);
-  return Target{stack, machine_arch()};
-}
-
-/// Rewrites the bundle's build prefix to where it is installed, in the
-/// staging tree, before it goes into place.
 /// Checks that the bundle is built for `target`, then rewrites its build
 /// prefix to where it is installed, in the staging tree before it goes into
 /// place.
@@ -108,12 +99,32 @@ PrepareFn relocate_into(Output& out, const Target& target) {
   };
 }
 
-/// Returns the installed bundle's digest.
-std::string install_step(const Config& config, const Target& target, const CompileArgs& args,
-                         Services& s) {
-  RetryPolicy policy = retry_policy(args.vars);
+}  // namespace
+
+Config load_config(const Vars& vars, const Disk& disk, const fs::path& buildpack_dir) {
+  Config config = parse_config(vars);
+  auto text = disk.read_file(buildpack_dir / "buildpack.toml");
+  if (!text) return config;
+  try {
+    config.defaults = parse_default_bundles(*text);
+  } catch (const std::runtime_error& e) {
+    throw UserError("The buildpack's buildpack.toml is malformed",
+                    "Its default Apache bundles cannot be read.", kReportBugs, e.what());
+  }
+  return config;
+}
+
+Target build_target(const Vars& vars, const Disk& disk) {
+  std::string stack = var_or(vars, "STACK");
+  if (stack.empty()) stack = local_stack(disk);
+  check_stack(stack);
+  return Target{stack, machine_arch()};
+}
+
+Resolved resolve_step(const Config& config, const Target& target, const Vars& vars,
+                      const fs::path& cache_dir, Services& s) {
+  RetryPolicy policy = retry_policy(vars);
   RetryNote note = [&s](const std::string& line) { s.out.detail(line); };
-  const fs::path cache_dir = args.cache_dir.empty() ? fs::path() : args.cache_dir / kBundleCache;
   Resolved resolved = resolve(config, target, s.http, &s.clock, policy, note, cache_dir);
   const BundleSource& source = resolved.source;
   s.out.step("Installing Apache from " + source.name);
@@ -128,17 +139,23 @@ std::string install_step(const Config& config, const Target& target, const Compi
                   "is the one you published. Set its SHA-256 digest:\n"
                   "  heroku config:set WHISKEY_SHA256=$(sha256sum BUNDLE.tar.gz | cut -d' ' -f1)");
   }
+  return resolved;
+}
+
+std::string install_resolved(const Resolved& resolved, const Target& target, const Vars& vars,
+                             const fs::path& dest, const fs::path& cache_dir, Services& s) {
+  RetryNote note = [&s](const std::string& line) { s.out.detail(line); };
   UnpackLimits limits;
-  limits.max_bytes =
-      static_cast<std::uint64_t>(positive_var(args.vars, "WHISKEY_MAX_UNPACKED_MB", 4096)) << 20;
+  limits.max_bytes = static_cast<std::uint64_t>(positive_var(vars, "WHISKEY_MAX_UNPACKED_MB", 4096))
+                     << 20;
   BundleCache cache(cache_dir);
-  InstallResult r = install_bundle(s.http, source, args.build_dir, s.clock,
-                                   {.progress = progress_lines(s.out),
-                                    .limits = limits,
-                                    .prepare = relocate_into(s.out, target),
-                                    .policy = policy,
-                                    .note = note,
-                                    .cache = args.cache_dir.empty() ? nullptr : &cache});
+  InstallResult r = install_bundle_into(s.http, resolved.source, dest, s.clock,
+                                        {.progress = progress_lines(s.out),
+                                         .limits = limits,
+                                         .prepare = relocate_into(s.out, target),
+                                         .policy = retry_policy(vars),
+                                         .note = note,
+                                         .cache = cache_dir.empty() ? nullptr : &cache});
   if (r.cache == CacheUse::kReused) {
     s.out.detail("Reused the bundle from the build cache (" + human_bytes(r.bytes) +
                  "): no download");
@@ -158,33 +175,34 @@ std::string install_step(const Config& config, const Target& target, const Compi
     s.out.detail("Removed " + std::to_string(r.pruned) + " stale bundle" +
                  (r.pruned == 1 ? "" : "s") + " from the build cache");
   }
-  s.out.detail("Installed " + join(r.unpacked.top_level, ".whiskey/") + " (" +
+  s.out.detail("Installed " + join(r.unpacked.top_level, dest.filename().string() + "/") + " (" +
                std::to_string(r.unpacked.entries) + " entries, " + human_bytes(r.unpacked.bytes) +
                ")");
-  if (!r.kept.empty()) s.out.detail("Kept the app's own " + join(r.kept, ".whiskey/"));
+  if (!r.kept.empty())
+    s.out.detail("Kept the app's own " + join(r.kept, dest.filename().string() + "/"));
   return r.digest.hex();
 }
 
-void launcher_step(const CompileArgs& args, Services& s) {
+void install_launcher(const fs::path& launcher, const fs::path& bin, const std::string& shown,
+                      Services& s) {
   s.out.step("Installing mod_wsgi-heroku-start");
-  auto binary = s.disk.read_file(args.launcher, 64 << 20);
+  auto binary = s.disk.read_file(launcher, 64 << 20);
   if (!binary || binary->empty()) {
     throw UserError("The buildpack is incomplete",
-                    "Its launcher, " + args.launcher.string() + ", is missing.", kReportBugs);
+                    "Its launcher, " + launcher.string() + ", is missing.", kReportBugs);
   }
-  fs::path bin = args.build_dir / ".whiskey/bin";
   s.disk.write_file(bin / "mod_wsgi-heroku-start", *binary, true);
   s.disk.make_symlink("mod_wsgi-heroku-start", bin / "mod_wsgi-heroku-shell");
-  s.out.detail("Installed .whiskey/bin/mod_wsgi-heroku-start and mod_wsgi-heroku-shell");
+  s.out.detail("Installed " + shown + "/mod_wsgi-heroku-start and mod_wsgi-heroku-shell");
 }
 
-void build_hook_step(const CompileArgs& args, Services& s) {
-  fs::path hook = args.build_dir / ".whiskey/action_hooks/build";
+void run_build_hook(const fs::path& app_dir, Services& s) {
+  fs::path hook = app_dir / ".whiskey/action_hooks/build";
   if (::access(hook.c_str(), X_OK) != 0 || !s.disk.is_file(hook)) return;
   s.out.step("Running .whiskey/action_hooks/build");
-  auto env = whiskey_variables(args.build_dir);
+  auto env = whiskey_variables(app_dir);
   int status = s.runner.run(
-      {"sh", "-c", "cd \"$1\" && exec \"$2\"", "sh", args.build_dir.string(), hook.string()}, env);
+      {"sh", "-c", "cd \"$1\" && exec \"$2\"", "sh", app_dir.string(), hook.string()}, env);
   if (status != 0) {
     throw UserError(
         "The build action hook failed",
@@ -192,6 +210,8 @@ void build_hook_step(const CompileArgs& args, Services& s) {
         "Fix the hook (its output is above), then build again.");
   }
 }
+
+namespace {
 
 void environment_step(const CompileArgs& args, Services& s) {
   s.out.step("Setting up the environment");
@@ -251,10 +271,13 @@ CurlOptions download_options(const Vars& vars) {
 }
 
 void compile(const CompileArgs& args, Services& services) {
-  Config config = parse_config(args.vars);
-  Target target = check_stack_step(args, services);
-  std::string digest = install_step(config, target, args, services);
-  launcher_step(args, services);
+  Config config = load_config(args.vars, services.disk, args.buildpack_dir);
+  Target target = build_target(args.vars, services.disk);
+  const fs::path cache_dir = args.cache_dir.empty() ? fs::path() : args.cache_dir / kBundleCache;
+  Resolved resolved = resolve_step(config, target, args.vars, cache_dir, services);
+  std::string digest = install_resolved(resolved, target, args.vars, args.build_dir / ".whiskey",
+                                        cache_dir, services);
+  install_launcher(args.launcher, args.build_dir / ".whiskey/bin", ".whiskey/bin", services);
   build_mod_wsgi({.build_dir = args.build_dir,
                   .cache_dir = args.cache_dir,
                   .version = var_or(args.vars, "MOD_WSGI_VERSION", kDefaultModWsgiVersion),
@@ -262,7 +285,7 @@ void compile(const CompileArgs& args, Services& services) {
                  services.disk, services.runner, services.out, services.clock);
   environment_step(args, services);
   web_process_step(args, services);
-  build_hook_step(args, services);
+  run_build_hook(args.build_dir, services);
 }
 
 }  // namespace whiskey

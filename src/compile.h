@@ -10,6 +10,7 @@
 #include "http.h"
 #include "output.h"
 #include "process.h"
+#include "resolve.h"
 
 namespace whiskey {
 
@@ -35,6 +36,36 @@ struct Services {
 /// are set with WHISKEY_BUCKET, SigV4 signing of the requests to that bucket
 /// (and only to it).
 CurlOptions download_options(const Vars& vars);
+
+// The steps the classic build (compile) and the Cloud Native build share.
+
+/// The config vars parsed, with the default bundles recorded in the
+/// buildpack's buildpack.toml.
+Config load_config(const Vars& vars, const Disk& disk, const std::filesystem::path& buildpack_dir);
+
+/// The stack (STACK, else this machine's) and architecture the build is for;
+/// throws UserError for a stack this buildpack does not build for.
+Target build_target(const Vars& vars, const Disk& disk);
+
+/// Chooses the bundle and says so ("-----> Installing Apache from ...").
+/// `cache_dir` keeps the manifest's copy (may be empty).
+Resolved resolve_step(const Config& config, const Target& target, const Vars& vars,
+                      const std::filesystem::path& cache_dir, Services& s);
+
+/// Downloads (or takes from the bundle cache in `cache_dir`, when not
+/// empty), verifies, relocates and installs the bundle into `dest`, logging
+/// what it did. Returns the installed bundle's SHA-256 (hex).
+std::string install_resolved(const Resolved& resolved, const Target& target, const Vars& vars,
+                             const std::filesystem::path& dest,
+                             const std::filesystem::path& cache_dir, Services& s);
+
+/// Copies the launcher into `bin` with mod_wsgi-heroku-shell beside it;
+/// `shown` names `bin` in the log.
+void install_launcher(const std::filesystem::path& launcher, const std::filesystem::path& bin,
+                      const std::string& shown, Services& s);
+
+/// Runs the app's .whiskey/action_hooks/build, when it has one.
+void run_build_hook(const std::filesystem::path& app_dir, Services& s);
 
 /// Runs the build. Throws UserError on any failure the user can act on.
 void compile(const CompileArgs& args, Services& services);

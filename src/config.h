@@ -6,7 +6,9 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "defaults.h"
 #include "digest.h"
 #include "disk.h"
 
@@ -29,6 +31,9 @@ struct Config {
   std::string apache_version;          ///< WHISKEY_APACHE_VERSION
   bool allow_http = false;             ///< WHISKEY_ALLOW_HTTP=1
   std::string stack;                   ///< STACK (empty when unset)
+  /// The buildpack's default bundles (buildpack.toml), used when none of
+  /// WHISKEY_URL, WHISKEY_BUCKET and WHISKEY_PACKAGE is set.
+  std::vector<DefaultBundle> defaults;
 };
 
 /// Parses the WHISKEY_* variables. Throws UserError naming the variable and

@@ -61,11 +61,12 @@ class HashingStream : public ByteStream {
 /// A staging folder beside the target, removed unless released.
 class Staging {
  public:
-  explicit Staging(const fs::path& build_dir) {
-    std::string templ = (build_dir / ".whiskey.partial-XXXXXX").string();
+  explicit Staging(const fs::path& target) {
+    std::string templ = target.string() + ".partial-XXXXXX";
     if (!::mkdtemp(templ.data())) {
-      throw std::system_error(errno, std::generic_category(),
-                              "creating a staging folder in '" + build_dir.string() + "'");
+      throw std::system_error(
+          errno, std::generic_category(),
+          "creating a staging folder in '" + target.parent_path().string() + "'");
     }
     path_ = templ;
   }
@@ -282,15 +283,26 @@ void swap_into_place(const fs::path& staging, const fs::path& target) {
 
 InstallResult install_bundle(HttpClient& http, const BundleSource& src, const fs::path& build_dir,
                              Clock& clock, const InstallOptions& options) {
-  const auto& [progress, limits, prepare, policy, note, cache] = options;
-  const fs::path target = build_dir / ".whiskey";
   std::error_code ec;
-  auto target_status = fs::symlink_status(target, ec);
-  if (fs::exists(target_status) && !fs::is_directory(target_status)) {
+  auto status = fs::symlink_status(build_dir / ".whiskey", ec);
+  if (fs::exists(status) && !fs::is_directory(status)) {
     throw UserError(".whiskey is not a folder",
                     "The app has a .whiskey that is a file or a link; the bundle installs into a\n"
                     ".whiskey folder.",
                     "Remove it, or make it a folder (it may hold user_vars/ and action_hooks/).");
+  }
+  return install_bundle_into(http, src, build_dir / ".whiskey", clock, options);
+}
+
+InstallResult install_bundle_into(HttpClient& http, const BundleSource& src, const fs::path& target,
+                                  Clock& clock, const InstallOptions& options) {
+  const auto& [progress, limits, prepare, policy, note, cache] = options;
+  std::error_code ec;
+  auto target_status = fs::symlink_status(target, ec);
+  if (fs::exists(target_status) && !fs::is_directory(target_status)) {
+    throw UserError(target.filename().string() + " is not a folder",
+                    target.string() + " is a file or a link; the bundle installs into a folder.",
+                    "Remove it, then build again.");
   }
 
   double start = clock.now();
@@ -302,7 +314,7 @@ InstallResult install_bundle(HttpClient& http, const BundleSource& src, const fs
   std::string cache_failure;
   std::unique_ptr<BundleCache::Writer> entry;
   try {
-    Staging staging(build_dir);
+    Staging staging(target);
     std::unique_ptr<ByteStream> body;
     TeeStream* tee = nullptr;
     if (cache && src.sha256) {
@@ -369,7 +381,8 @@ InstallResult install_bundle(HttpClient& http, const BundleSource& src, const fs
 
     if (prepare) prepare(staging.path(), target);
 
-    // Carry the app's own .whiskey entries over, then swap.
+    // Carry the target's other entries (the app's own .whiskey files) over,
+    // then swap.
     if (fs::is_directory(target_status)) {
       for (const auto& entry : fs::directory_iterator(target)) {
         auto name = entry.path().filename();

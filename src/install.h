@@ -73,6 +73,12 @@ InstallResult install_bundle(HttpClient& http, const BundleSource& source,
                              const std::filesystem::path& build_dir, Clock& clock,
                              const InstallOptions& options = {});
 
+/// The same into the folder `target` (a layer, say): staged beside it,
+/// entries of `target` the bundle does not bring are kept.
+InstallResult install_bundle_into(HttpClient& http, const BundleSource& source,
+                                  const std::filesystem::path& target, Clock& clock,
+                                  const InstallOptions& options = {});
+
 /// The user-facing error for a GET of `what` ("Apache bundle", "bundle
 /// manifest") that was answered with a non-2xx status, or that failed.
 /// `described` says where it was, safe to print.

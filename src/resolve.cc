@@ -1,5 +1,6 @@
 #include "resolve.h"
 
+#include "defaults.h"
 #include "digest.h"
 #include "disk.h"
 #include "errors.h"
@@ -64,6 +65,35 @@ std::optional<std::string> fetch_manifest(HttpClient& http, const std::string& u
   return text;
 }
 
+/// The buildpack's default bundle for `target`, when nothing is configured.
+Resolved resolve_default(const Config& c, const Target& target) {
+  auto chosen = select_default(c.defaults, target.stack, target.arch, c.apache_version);
+  if (!chosen) {
+    std::string wanted = target.stack + "/" + target.arch +
+                         (c.apache_version.empty() ? "" : " Apache " + c.apache_version);
+    std::string offered;
+    for (const auto& d : c.defaults) {
+      for (const auto& s : d.stacks) offered += "\n  " + s + "/" + d.arch + " Apache " + d.version;
+    }
+    throw UserError("No Apache bundle is configured",
+                    "None of WHISKEY_URL, WHISKEY_BUCKET or WHISKEY_PACKAGE is set, and this "
+                    "release of the\nbuildpack has no default bundle for " +
+                        wanted +
+                        (offered.empty() ? " (it records none)." : ". Its defaults are:" + offered),
+                    "Publish a bundle for " + target.stack + "/" + target.arch +
+                        " (vendor/apache/build.sh, then the publisher)\nand point the build at "
+                        "its bucket:\n  heroku config:set WHISKEY_BUCKET=my-bucket\nor name one "
+                        "by its URL and digest:\n  heroku config:set WHISKEY_URL=https://... "
+                        "WHISKEY_SHA256=<sha256 of the bundle>");
+  }
+  Config named = c;
+  named.url = chosen->uri;
+  named.sha256 = chosen->sha256;
+  Resolved r{resolve_bundle(named), {}, {}};
+  r.how = "the buildpack's default for " + target.stack + "/" + target.arch + " (buildpack.toml)";
+  return r;
+}
+
 bool parses(const std::string& text) {
   try {
     parse_manifest(text);
@@ -78,6 +108,7 @@ bool parses(const std::string& text) {
 Resolved resolve(const Config& c, const Target& target, HttpClient& http, Clock* clock,
                  const RetryPolicy& policy, const RetryNote& note,
                  const std::filesystem::path& copies) {
+  if (c.url.empty() && c.bucket.empty() && c.package.empty()) return resolve_default(c, target);
   // Everything named outright needs no manifest.
   if (!c.url.empty() || c.bucket.empty() || (!c.package.empty() && c.sha256)) {
     Resolved r{resolve_bundle(c), {}, {}};

@@ -1,0 +1,110 @@
+#include "defaults.h"
+
+#include <catch2/catch.hpp>
+#include <stdexcept>
+
+#include "errors.h"
+#include "fakes.h"
+#include "resolve.h"
+
+using namespace whiskey;
+using namespace whiskey::testing;
+using Catch::Matchers::Contains;
+
+namespace {
+
+const std::string kShaA = std::string(64, 'a');
+const std::string kShaB = std::string(64, 'b');
+
+std::string dependency(const std::string& version, const std::string& stacks,
+                       const std::string& arch, const std::string& sha,
+                       const std::string& id = "apache") {
+  return "[[metadata.dependencies]]\nid = \"" + id + "\"\nversion = \"" + version +
+         "\"\nuri = \"https://bundles.example.com/whiskey-" + version + "-" + arch +
+         ".tar.gz\"\nchecksum = \"sha256:" + sha + "\"\nstacks = [" + stacks + "]\narch = \"" +
+         arch + "\"\n\n";
+}
+
+}  // namespace
+
+TEST_CASE("parse_default_bundles reads the apache dependencies of buildpack.toml") {
+  std::string toml = "api = \"0.10\"\n[buildpack]\nid = \"x\"\n\n" +
+                     dependency("2.4.9", "\"heroku-24\"", "amd64", kShaA) +
+                     dependency("2.4.10", "\"heroku-24\", \"heroku-22\"", "amd64", kShaB) +
+                     dependency("1.0", "\"heroku-24\"", "amd64", kShaB, "something-else");
+  auto defaults = parse_default_bundles(toml);
+  REQUIRE(defaults.size() == 2);
+  CHECK(defaults[1].stacks == std::vector<std::string>{"heroku-24", "heroku-22"});
+  CHECK(defaults[0].sha256.hex() == kShaA);
+
+  SECTION("the newest for the stack and arch is chosen") {
+    auto d = select_default(defaults, "heroku-24", "amd64");
+    REQUIRE(d);
+    CHECK(d->version == "2.4.10");
+    CHECK(select_default(defaults, "heroku-24", "amd64", "2.4.9")->sha256.hex() == kShaA);
+    CHECK(select_default(defaults, "heroku-22", "amd64")->version == "2.4.10");
+    CHECK_FALSE(select_default(defaults, "heroku-24", "arm64"));
+    CHECK_FALSE(select_default(defaults, "heroku-24", "amd64", "2.4.1"));
+  }
+  SECTION("written back as buildpack.toml holds it, it reads the same") {
+    auto again = parse_default_bundles(default_bundle_toml(defaults[1]));
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].uri == defaults[1].uri);
+    CHECK(again[0].stacks == defaults[1].stacks);
+    CHECK(again[0].sha256 == defaults[1].sha256);
+  }
+}
+
+TEST_CASE("parse_default_bundles: none recorded, and malformed entries") {
+  CHECK(parse_default_bundles("[buildpack]\nid = \"x\"\n").empty());
+  auto fails = [](const std::string& toml, const std::string& why) {
+    try {
+      parse_default_bundles(toml);
+      FAIL("parsed: " + toml);
+    } catch (const std::runtime_error& e) {
+      CHECK_THAT(e.what(), Contains(why));
+    }
+  };
+  fails(dependency("2.4.10", "\"heroku-24\"", "amd64", "abc"), "'checksum' is not sha256");
+  fails("[[metadata.dependencies]]\nid = \"apache\"\nversion = \"1\"\n", "'checksum' is missing");
+  fails(dependency("2.4.10", "", "amd64", kShaA), "'stacks' is missing or empty");
+  fails("[metadata]\ndependencies = 3\n", "not a list of tables");
+}
+
+TEST_CASE("resolve falls back on the buildpack's default bundle when nothing is configured") {
+  FakeHttpClient http;
+  Config c;
+  c.defaults = parse_default_bundles(dependency("2.4.10", "\"heroku-24\"", "amd64", kShaB));
+  SECTION("one for the stack: installed, verified by its recorded digest, no request") {
+    Resolved r = resolve(c, Target{"heroku-24", "amd64"}, http);
+    CHECK(r.source.url == "https://bundles.example.com/whiskey-2.4.10-amd64.tar.gz");
+    REQUIRE(r.source.sha256);
+    CHECK(r.source.sha256->hex() == kShaB);
+    CHECK_THAT(r.how, Contains("default for heroku-24/amd64"));
+    CHECK(http.requests.empty());
+  }
+  SECTION("none for the stack: a clear error listing what there is") {
+    try {
+      resolve(c, Target{"heroku-22", "amd64"}, http);
+      FAIL("resolved");
+    } catch (const UserError& e) {
+      CHECK(e.headline() == "No Apache bundle is configured");
+      CHECK_THAT(e.what_happened(), Contains("no default bundle for heroku-22/amd64"));
+      CHECK_THAT(e.what_happened(), Contains("heroku-24/amd64 Apache 2.4.10"));
+      CHECK_THAT(e.what_to_do(), Contains("WHISKEY_BUCKET"));
+    }
+  }
+  SECTION("none recorded at all") {
+    c.defaults.clear();
+    try {
+      resolve(c, Target{"heroku-24", "amd64"}, http);
+      FAIL("resolved");
+    } catch (const UserError& e) {
+      CHECK_THAT(e.what_happened(), Contains("(it records none)"));
+    }
+  }
+  SECTION("config vars win over the defaults") {
+    c.url = "https://elsewhere.example.com/b.tar.gz";
+    CHECK(resolve(c, Target{"heroku-24", "amd64"}, http).source.url == c.url);
+  }
+}
