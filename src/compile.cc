@@ -281,7 +281,9 @@ void compile(const CompileArgs& args, Services& services) {
   build_mod_wsgi({.build_dir = args.build_dir,
                   .cache_dir = args.cache_dir,
                   .version = var_or(args.vars, "MOD_WSGI_VERSION", kDefaultModWsgiVersion),
-                  .bundle_digest = digest},
+                  .bundle_digest = digest,
+                  .bundle_dir = args.build_dir / ".whiskey",
+                  .apxs_from = "this buildpack's export"},
                  services.disk, services.runner, services.out, services.clock);
   environment_step(args, services);
   web_process_step(args, services);

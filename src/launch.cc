@@ -173,7 +173,7 @@ std::optional<std::string> entry_script(const std::vector<std::string>& args) {
 }
 
 std::vector<std::string> server_arguments(const ServerPlan& p) {
-  fs::path apache = p.home / ".whiskey/apache";
+  fs::path apache = (p.bundle.empty() ? p.home / ".whiskey" : p.bundle) / "apache";
   std::vector<std::string> a = {
       "start-server",
       "--server-root",
@@ -263,13 +263,11 @@ std::string stop_conf_text(int seconds) {
          std::to_string(seconds) + "\n";
 }
 
-std::string library_path(const fs::path& home, const std::string& current) {
-  std::string path;
-  for (const char* dir :
-       {".heroku/python/lib", ".whiskey/apache/lib", ".whiskey/apr-util/lib", ".whiskey/apr/lib"}) {
-    if (!path.empty()) path += ':';
-    path += (home / dir).string();
-  }
+std::string library_path(const fs::path& home, const std::string& current, const fs::path& bundle) {
+  const fs::path b = bundle.empty() ? home / ".whiskey" : bundle;
+  std::string path = (home / ".heroku/python/lib").string();
+  for (const char* dir : {"apache/lib", "apr-util/lib", "apr/lib"})
+    path += ":" + (b / dir).string();
   return current.empty() ? path : path + ":" + current;
 }
 

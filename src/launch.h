@@ -63,6 +63,9 @@ std::optional<std::string> entry_script(const std::vector<std::string>& args);
 
 struct ServerPlan {
   std::filesystem::path home;  ///< the app (/app)
+  /// The Apache bundle: home/.whiskey when empty, else a layer of its own
+  /// (WHISKEY_BUNDLE_DIR, set by the Cloud Native build).
+  std::filesystem::path bundle;
   std::string port;
   Sizing sizing;
   std::vector<std::string> user_args;  ///< from the Procfile, after the command
@@ -100,8 +103,10 @@ std::string stop_conf_text(int seconds);
 /// the user's after, so theirs win.
 std::vector<std::string> server_arguments(const ServerPlan& plan);
 
-/// LD_LIBRARY_PATH with the app's Python and the bundle's libraries first.
-std::string library_path(const std::filesystem::path& home, const std::string& current);
+/// LD_LIBRARY_PATH with the app's Python and the bundle's libraries first;
+/// the bundle is `bundle`, or home/.whiskey when that is empty.
+std::string library_path(const std::filesystem::path& home, const std::string& current,
+                         const std::filesystem::path& bundle = {});
 
 /// Python code that runs mod_wsgi-express's command line from sys.argv:
 /// mod_wsgi.express.cli (6.x) or mod_wsgi.server (4.x, 5.x).

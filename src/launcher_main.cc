@@ -66,8 +66,9 @@ void run_hook(const fs::path& home, const std::string& name) {
 }
 
 /// The environment set-up both commands share.
-void set_up_environment(const fs::path& home, const Disk& disk) {
+void set_up_environment(const fs::path& home, const fs::path& bundle, const Disk& disk) {
   set_all(whiskey_variables(home));
+  ::setenv("WHISKEY_BINDIR", (bundle / "bin").c_str(), 1);
   Env before = read_user_vars(disk, home);
   set_all(before);
   run_hook(home, "deploy-env");
@@ -82,22 +83,21 @@ void set_up_environment(const fs::path& home, const Disk& disk) {
 
 /// Moves the bundle's recorded paths to where the app runs (the slug was
 /// built elsewhere).
-void relocate_bundle(const fs::path& home, const Disk& disk) {
-  auto json = disk.read_file(home / ".whiskey" / kBundleInfoPath);
+void relocate_bundle(const fs::path& bundle, const Disk& disk) {
+  auto json = disk.read_file(bundle / kBundleInfoPath);
   if (!json) return;
   try {
     BundleInfo info = parse_bundle_info(*json);
-    std::string to = (home / ".whiskey").string();
-    if (info.prefix != to) relocate_tree(home / ".whiskey", info, to);
+    if (info.prefix != bundle.string()) relocate_tree(bundle, info, bundle.string());
   } catch (const std::exception& e) {
-    throw LaunchError(std::string("cannot move the Apache bundle to ") +
-                      (home / ".whiskey").string() + ": " + e.what());
+    throw LaunchError(std::string("cannot move the Apache bundle to ") + bundle.string() + ": " +
+                      e.what());
   }
 }
 
 /// Whether the bundle's Apache has `feature` (see BundleInfo::features).
-bool bundle_has(const fs::path& home, const Disk& disk, const std::string& feature) {
-  auto json = disk.read_file(home / ".whiskey" / kBundleInfoPath);
+bool bundle_has(const fs::path& bundle, const Disk& disk, const std::string& feature) {
+  auto json = disk.read_file(bundle / kBundleInfoPath);
   if (!json) return false;
   try {
     return parse_bundle_info(*json).has_feature(feature);
@@ -134,16 +134,19 @@ std::string option_value(const std::vector<std::string>& args, const std::string
 
 int start(const std::vector<std::string>& user_args, bool shell) {
   RealDisk disk;
-  fs::path home = getenv_or("HOME", "/app");
+  // A Cloud Native build names the app and the bundle's layer; on Heroku's
+  // classic stacks the app is HOME and the bundle is in its .whiskey.
+  fs::path home = getenv_or("WHISKEY_APP_DIR", getenv_or("HOME", "/app"));
+  fs::path bundle = getenv_or("WHISKEY_BUNDLE_DIR", (home / ".whiskey").string());
   // The app's root, as on a dyno: hooks, relative paths and mod_wsgi-express
   // (which puts its working folder on sys.path) all expect it.
   if (::chdir(home.c_str()) != 0) {
-    throw LaunchError("cannot change to HOME (" + home.string() + "): " + std::strerror(errno));
+    throw LaunchError("cannot change to the app's folder (" + home.string() +
+                      "): " + std::strerror(errno));
   }
-  set_up_environment(home, disk);
-  ::setenv("LD_LIBRARY_PATH", library_path(home, getenv_or("LD_LIBRARY_PATH")).c_str(), 1);
-  std::string path = (home / ".whiskey/bin").string() + ":" +
-                     (home / ".whiskey/apache/bin").string() + ":" +
+  set_up_environment(home, bundle, disk);
+  ::setenv("LD_LIBRARY_PATH", library_path(home, getenv_or("LD_LIBRARY_PATH"), bundle).c_str(), 1);
+  std::string path = (bundle / "bin").string() + ":" + (bundle / "apache/bin").string() + ":" +
                      (home / ".heroku/python/bin").string();
   ::setenv("PATH", (path + ":" + getenv_or("PATH", "/usr/bin:/bin")).c_str(), 1);
 
@@ -160,6 +163,7 @@ int start(const std::vector<std::string>& user_args, bool shell) {
 
   ServerPlan plan;
   plan.home = home;
+  plan.bundle = bundle;
   plan.port = getenv_or("PORT");
   if (plan.port.empty()) {
     throw LaunchError("PORT is not set: Heroku sets it for web dynos; locally, run with PORT=5000");
@@ -171,7 +175,7 @@ int start(const std::vector<std::string>& user_args, bool shell) {
         "the WSGI script '" + *script + "' does not exist in " + home.string() +
         "; name your script in the Procfile: web: mod_wsgi-heroku-start myapp/wsgi.py");
   }
-  relocate_bundle(home, disk);
+  relocate_bundle(bundle, disk);
 
   std::string python = python_executable(disk, home);
   std::string err;
@@ -219,7 +223,7 @@ int start(const std::vector<std::string>& user_args, bool shell) {
   }
   if (getenv_or("LC_ALL").empty() && getenv_or("LANG").empty()) plan.locale = "C.UTF-8";
 
-  StopPlan stop = stop_plan(env, bundle_has(home, disk, "graceful-sigterm"));
+  StopPlan stop = stop_plan(env, bundle_has(bundle, disk, "graceful-sigterm"));
   if (stop.graceful) {
     plan.graceful_stop_s = stop.timeout_s;
     plan.stop_conf = home / ".whiskey/express/graceful-stop.conf";

@@ -14,15 +14,14 @@ namespace {
 constexpr const char* kWheelCache = "mod_wsgi-wheels";
 
 /// The environment the app's Python and pip run in during the build.
-std::map<std::string, std::string> build_env(const fs::path& build_dir) {
+std::map<std::string, std::string> build_env(const fs::path& build_dir, const fs::path& bundle) {
   const char* path = std::getenv("PATH");
   const char* ld = std::getenv("LD_LIBRARY_PATH");
   std::string python_lib = (build_dir / ".heroku/python/lib").string();
   return {
-      {"APXS", (build_dir / ".whiskey/apache/bin/apxs").string()},
+      {"APXS", (bundle / "apache/bin/apxs").string()},
       {"PATH", (build_dir / ".heroku/python/bin").string() + ":" +
-                   (build_dir / ".whiskey/apache/bin").string() + ":" +
-                   (path ? path : "/usr/bin:/bin")},
+                   (bundle / "apache/bin").string() + ":" + (path ? path : "/usr/bin:/bin")},
       {"LD_LIBRARY_PATH", python_lib + (ld && *ld ? std::string(":") + ld : "")},
       {"PIP_DISABLE_PIP_VERSION_CHECK", "1"},
   };
@@ -90,12 +89,14 @@ std::string wheel_cache_key(const std::string& python_version, const std::string
 
 void build_mod_wsgi(const ModWsgiBuild& b, Disk& disk, Runner& runner, Output& out, Clock& clock) {
   out.step("Building mod_wsgi against this Apache");
+  const fs::path bundle = b.bundle_dir.empty() ? b.build_dir / ".whiskey" : b.bundle_dir;
   std::string python = app_python(disk, b.build_dir).value_or("");
   if (python.empty()) {
     if (auto file = dependency_naming_mod_wsgi(disk, b.build_dir)) {
       out.detail(*file +
                  " names mod_wsgi: the Python buildpack after this one builds it,\n"
-                 "with APXS from this buildpack's export");
+                 "with APXS from " +
+                 b.apxs_from);
       return;
     }
     throw UserError("No Python to build mod_wsgi with",
@@ -107,7 +108,7 @@ void build_mod_wsgi(const ModWsgiBuild& b, Disk& disk, Runner& runner, Output& o
                     "or run heroku/python before this buildpack:\n"
                     "  heroku buildpacks:add --index 1 heroku/python");
   }
-  auto env = build_env(b.build_dir);
+  auto env = build_env(b.build_dir, bundle);
 
   // Already there, built against a .whiskey Apache? SBINDIR is the folder
   // it was built against, as frozen then (HTTPD is worked out again at
@@ -118,7 +119,7 @@ void build_mod_wsgi(const ModWsgiBuild& b, Disk& disk, Runner& runner, Output& o
                   "except ImportError:\n import mod_wsgi.server.apxs_config as c\n"
                   "print(c.SBINDIR)"},
                  env, &sbindir) == 0 &&
-      trimmed(sbindir).ends_with("/.whiskey/apache/bin")) {
+      trimmed(sbindir).ends_with("/" + bundle.filename().string() + "/apache/bin")) {
     out.detail("mod_wsgi is already installed in .heroku/python, built against this Apache");
     return;
   }

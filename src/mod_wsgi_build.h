@@ -24,6 +24,10 @@ struct ModWsgiBuild {
   std::filesystem::path cache_dir;
   std::string version = kDefaultModWsgiVersion;  ///< MOD_WSGI_VERSION
   std::string bundle_digest;                     ///< the installed bundle's, for the cache key
+  /// Where the bundle is: build_dir/.whiskey when empty.
+  std::filesystem::path bundle_dir;
+  /// Where the buildpacks after this one find APXS, for the log.
+  std::string apxs_from = "this buildpack's export";
 };
 
 /// The wheel cache's key: Python, Apache bundle and mod_wsgi version.

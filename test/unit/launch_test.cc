@@ -491,6 +491,9 @@ TEST_CASE("library_path: the app's Python and the bundle's libraries first", "[l
   CHECK(library_path("/srv/site", "") ==
         "/srv/site/.heroku/python/lib:/srv/site/.whiskey/apache/lib:"
         "/srv/site/.whiskey/apr-util/lib:/srv/site/.whiskey/apr/lib");
+  CHECK(library_path("/workspace", "", "/layers/whiskey/apache") ==
+        "/workspace/.heroku/python/lib:/layers/whiskey/apache/apache/lib:"
+        "/layers/whiskey/apache/apr-util/lib:/layers/whiskey/apache/apr/lib");
 }
 
 // --- python_executable ------------------------------------------------------
