@@ -64,16 +64,28 @@ std::string web_command(const std::string& entry) {
   return std::string("web: ") + kLauncher + " " + entry;
 }
 
-bool procfile_has_web(std::string_view procfile) {
+std::optional<std::string> procfile_web(std::string_view procfile) {
   while (!procfile.empty()) {
     auto nl = procfile.find('\n');
     auto line = procfile.substr(0, nl);
     auto first = line.find_first_not_of(" \t");
-    if (first != std::string_view::npos && line.substr(first).rfind("web:", 0) == 0) return true;
+    if (first != std::string_view::npos && line.substr(first).rfind("web:", 0) == 0) {
+      auto command = line.substr(first + 4);
+      while (!command.empty() &&
+             (command.back() == '\r' || command.back() == ' ' || command.back() == '\t')) {
+        command.remove_suffix(1);
+      }
+      auto start = command.find_first_not_of(" \t");
+      return std::string(start == std::string_view::npos ? "" : command.substr(start));
+    }
     if (nl == std::string_view::npos) break;
     procfile.remove_prefix(nl + 1);
   }
-  return false;
+  return std::nullopt;
+}
+
+bool procfile_has_web(std::string_view procfile) {
+  return procfile_web(procfile).has_value();
 }
 
 std::string release_yaml(const std::optional<std::string>& entry) {

@@ -20,6 +20,10 @@ std::optional<std::string> find_entry(const Disk& disk, const std::filesystem::p
 /// "web: mod_wsgi-heroku-start <entry>".
 std::string web_command(const std::string& entry);
 
+/// The command of the Procfile's web process ("" when the line is bare), or
+/// nullopt when it declares none.
+std::optional<std::string> procfile_web(std::string_view procfile);
+
 /// Whether a Procfile declares a web process.
 bool procfile_has_web(std::string_view procfile);
 

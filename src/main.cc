@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "app.h"
+#include "cnb.h"
 #include "compile.h"
 #include "curl_http.h"
 #include "detect.h"
@@ -31,7 +32,20 @@ int usage(const std::string& phase, const char* args) {
   return kUsage;
 }
 
+Vars process_environment() {
+  RealDisk disk;
+  return load_vars(disk, {}, environ);
+}
+
+/// Cloud Native detect: the app is the working directory; 0 or 100.
+int run_cnb_detect() {
+  RealDisk disk;
+  std::error_code ec;
+  return detect_app(disk, fs::current_path(ec)) ? kCnbDetected : kCnbNotDetected;
+}
+
 int run_detect(const std::vector<std::string>& args) {
+  if (args.empty() && started_by_lifecycle(process_environment())) return run_cnb_detect();
   if (args.size() != 1) return usage("detect", "BUILD_DIR");
   RealDisk disk;
   if (!detect_app(disk, args[0])) return kNotDetected;
@@ -86,6 +100,40 @@ int run_compile(const std::vector<std::string>& args, const char* argv0) {
   return kFailure;
 }
 
+/// Cloud Native build, as the lifecycle runs it (buildpack API 0.10).
+int run_build(const std::vector<std::string>& args, const char* argv0) {
+  Vars env = process_environment();
+  if (!args.empty() || var_or(env, "CNB_LAYERS_DIR").empty()) {
+    std::cerr << "Usage: CNB_LAYERS_DIR=... CNB_PLATFORM_DIR=... build\n"
+                 "  (bin/build is run by a Cloud Native Buildpacks lifecycle, in the app's "
+                 "folder)\n";
+    return kUsage;
+  }
+  RealDisk disk;
+  Output out(std::cout, std::cerr);
+  try {
+    std::error_code ec;
+    CnbBuildArgs c;
+    c.app_dir = fs::current_path(ec);
+    c.layers_dir = fs::absolute(var_or(env, "CNB_LAYERS_DIR"));
+    c.buildpack_dir = var_or(env, "CNB_BUILDPACK_DIR", buildpack_dir(argv0).string());
+    c.launcher = fs::read_symlink("/proc/self/exe", ec).parent_path() / "mod_wsgi-heroku-start";
+    std::string platform = var_or(env, "CNB_PLATFORM_DIR");
+    c.vars = load_vars(disk, platform.empty() ? fs::path() : fs::path(platform) / "env", environ);
+    CurlHttpClient http(download_options(c.vars));
+    SteadyClock clock;
+    RealRunner runner;
+    Services services{disk, http, clock, out, runner};
+    cnb_build(c, services);
+    return kSuccess;
+  } catch (const UserError& e) {
+    out.error(e);
+  } catch (const std::exception& e) {
+    out.error(UserError("The build failed unexpectedly", e.what(), kReportBugs));
+  }
+  return kFailure;
+}
+
 int run_publish(const std::vector<std::string>& args) {
   Output out(std::cout, std::cerr);
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
@@ -113,15 +161,17 @@ int run_publish(const std::vector<std::string>& args) {
 int main(int argc, char** argv) {
   std::string phase = fs::path(argv[0]).filename().string();
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (phase != "detect" && phase != "compile" && phase != "release" && !args.empty()) {
+  if (phase != "detect" && phase != "compile" && phase != "release" && phase != "build" &&
+      !args.empty()) {
     phase = args.front();  // `mod_wsgi-heroku compile ...`
     args.erase(args.begin());
   }
   if (phase == "detect") return run_detect(args);
   if (phase == "compile") return run_compile(args, argv[0]);
   if (phase == "release") return run_release(args);
+  if (phase == "build") return run_build(args, argv[0]);
   if (phase == "publish") return run_publish(args);
-  std::cerr << "Usage: mod_wsgi-heroku detect|compile|release|publish ARGS...\n"
-               "  (or run as bin/detect, bin/compile, bin/release)\n";
+  std::cerr << "Usage: mod_wsgi-heroku detect|compile|release|build|publish ARGS...\n"
+               "  (or run as bin/detect, bin/compile, bin/release, bin/build)\n";
   return kUsage;
 }

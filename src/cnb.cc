@@ -1,0 +1,146 @@
+#include "cnb.h"
+
+#include <system_error>
+
+#include "app.h"
+#include "errors.h"
+#include "mod_wsgi_build.h"
+#include "relocate.h"
+#include "toml.h"
+
+namespace whiskey {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kLayer = "apache";
+constexpr const char* kCacheLayer = "cache";
+
+/// Whether `layer` holds a bundle already moved to where it is.
+bool holds_bundle(const Disk& disk, const fs::path& layer) {
+  auto json = disk.read_file(layer / kBundleInfoPath);
+  if (!json) return false;
+  try {
+    return parse_bundle_info(*json).prefix == fs::weakly_canonical(layer).string();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+void write_env(Disk& disk, const fs::path& dir, const std::string& name, const std::string& value) {
+  disk.write_file(dir / name, value);
+}
+
+std::string layer_toml(const std::string& sha256, const Resolved& resolved, const Target& target) {
+  return "[types]\nlaunch = true\nbuild = true\ncache = true\n\n[metadata]\nsha256 = " +
+         toml_string(sha256) + "\nverified = " + (resolved.source.sha256 ? "true" : "false") +
+         "\nsource = " + toml_string(resolved.source.described) +
+         "\nstack = " + toml_string(target.stack) + "\narch = " + toml_string(target.arch) + "\n";
+}
+
+/// The web process's argv: the Procfile's web command through bash (it may
+/// use $PORT and other shell words), else the launcher on the app's entry.
+std::vector<std::string> web_process(const fs::path& app, Services& s) {
+  s.out.step("Setting up the web process");
+  if (auto procfile = s.disk.read_file(app / "Procfile")) {
+    if (auto command = procfile_web(*procfile); command && !command->empty()) {
+      s.out.detail("The Procfile declares the web process: " + *command);
+      return {"bash", "-c", *command};
+    }
+  }
+  auto entry = find_entry(s.disk, app);
+  if (!entry) {
+    s.out.warning("No WSGI script found",
+                  "The app has no Procfile web process, and none of wsgi.py, app.py or a\n"
+                  "Django project's <project>/wsgi.py, so no web process was set up.\n"
+                  "Add a Procfile naming your WSGI script, for example:\n"
+                  "  web: mod_wsgi-heroku-start myapp/wsgi.py");
+    return {};
+  }
+  s.out.detail("Declared the web process: " + std::string(kLauncher) + " " + *entry);
+  return {kLauncher, *entry};
+}
+
+}  // namespace
+
+bool started_by_lifecycle(const Vars& environment) {
+  for (const char* name : {"CNB_LAYERS_DIR", "CNB_BUILD_PLAN_PATH", "CNB_PLATFORM_DIR"}) {
+    if (!var_or(environment, name).empty()) return true;
+  }
+  return false;
+}
+
+std::optional<std::string> recorded_digest(const Disk& disk, const fs::path& layer_toml) {
+  auto text = disk.read_file(layer_toml);
+  if (!text) return std::nullopt;
+  try {
+    auto doc = parse_toml(*text);
+    const auto& sha = doc.at("metadata").at("sha256");
+    if (sha.is_string()) return sha.get<std::string>();
+  } catch (const std::exception&) {
+    // Unreadable metadata: the layer is built again.
+  }
+  return std::nullopt;
+}
+
+std::string launch_toml(const std::vector<std::string>& command) {
+  if (command.empty()) return "";
+  std::string argv;
+  for (const auto& a : command) argv += (argv.empty() ? "" : ", ") + toml_string(a);
+  return "[[processes]]\ntype = \"web\"\ncommand = [" + argv + "]\ndefault = true\n";
+}
+
+void cnb_build(const CnbBuildArgs& args, Services& s) {
+  Config config = load_config(args.vars, s.disk, args.buildpack_dir);
+  Target target = build_target(args.vars, s.disk);
+  const fs::path layer = args.layers_dir / kLayer;
+  const fs::path toml = args.layers_dir / (std::string(kLayer) + ".toml");
+  const fs::path cache = args.layers_dir / kCacheLayer;
+  s.disk.write_file(args.layers_dir / (std::string(kCacheLayer) + ".toml"),
+                    "[types]\ncache = true\n");
+
+  Resolved resolved = resolve_step(config, target, args.vars, cache, s);
+  std::string digest;
+  auto recorded = recorded_digest(s.disk, toml);
+  if (resolved.source.sha256 && recorded == resolved.source.sha256->hex() &&
+      holds_bundle(s.disk, layer)) {
+    digest = *recorded;
+    s.out.detail("Reused the " + std::string(kLayer) + " layer: it holds " +
+                 resolved.source.sha256->str() + ", the bundle wanted; no download");
+  } else {
+    if (recorded)
+      s.out.detail("The " + std::string(kLayer) + " layer holds another bundle: replacing it");
+    // What the layer held goes first: a failed install then leaves no layer
+    // at all, never a stale one described as new.
+    std::error_code ec;
+    fs::remove(toml, ec);
+    fs::remove_all(layer, ec);
+    if (ec) {
+      throw UserError("The " + std::string(kLayer) + " layer cannot be replaced",
+                      "Removing " + layer.string() + " failed: " + ec.message() + ".", kReportBugs);
+    }
+    digest = install_resolved(resolved, target, args.vars, layer, {}, s);
+  }
+
+  install_launcher(args.launcher, layer / "bin", "the " + std::string(kLayer) + " layer's bin", s);
+  write_env(s.disk, layer / "env.launch", "WHISKEY_BUNDLE_DIR.override", layer.string());
+  write_env(s.disk, layer / "env.launch", "WHISKEY_APP_DIR.override", args.app_dir.string());
+  if (s.disk.is_file(layer / "apache/bin/apxs")) {
+    write_env(s.disk, layer / "env.build", "APXS.override", (layer / "apache/bin/apxs").string());
+  }
+  write_env(s.disk, layer / "env.build", "PATH.prepend", (layer / "apache/bin").string());
+  write_env(s.disk, layer / "env.build", "PATH.delim", ":");
+  s.disk.write_file(toml, layer_toml(digest, resolved, target));
+
+  build_mod_wsgi({.build_dir = args.app_dir,
+                  .cache_dir = cache,
+                  .version = var_or(args.vars, "MOD_WSGI_VERSION", kDefaultModWsgiVersion),
+                  .bundle_digest = digest,
+                  .bundle_dir = layer,
+                  .apxs_from = "the " + std::string(kLayer) + " layer's build environment"},
+                 s.disk, s.runner, s.out, s.clock);
+
+  s.disk.write_file(args.layers_dir / "launch.toml", launch_toml(web_process(args.app_dir, s)));
+  run_build_hook(args.app_dir, s);
+}
+
+}  // namespace whiskey
