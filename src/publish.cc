@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "bundle_source.h"
+#include "defaults.h"
 #include "errors.h"
 #include "unpack.h"
 
@@ -286,6 +287,22 @@ void publish_to_bucket(const PublishArgs& args, Output& out) {
   out.detail("  " + vars);
   out.detail("Or pinned to this one:");
   out.detail("  " + vars + " WHISKEY_PACKAGE=" + args.key + " WHISKEY_SHA256=" + digest.hex());
+  // A public bucket's object can be a release's default, verified by the
+  // digest buildpack.toml records.
+  DefaultBundle as_default{
+      .version = info.apache,
+      .uri = s3_object_url(args.target.bucket, args.key, args.target.region, args.target.endpoint),
+      .sha256 = digest,
+      .stacks = {info.stack},
+      .arch = info.arch};
+  out.detail("Or, for a public bucket, as the buildpack's default when no config var is set,");
+  out.detail("in buildpack.toml (replacing the entry for " + info.stack + "/" + info.arch + "):");
+  std::string toml = default_bundle_toml(as_default);
+  for (std::size_t start = 0; start < toml.size();) {
+    std::size_t end = toml.find('\n', start);
+    out.detail("  " + toml.substr(start, end - start));
+    start = end + 1;
+  }
 }
 
 }  // namespace whiskey

@@ -231,3 +231,14 @@ testNoDefaultForTheStackIsAClearError() {
   assertContains "heroku config:set WHISKEY_BUCKET=my-bucket" "$(cat "$STD_ERR")"
   assertFalse "no layer" "[ -e '$CNB_LAYERS/apache' ]"
 }
+
+testBuildpackTomlDescribesBothGenerations() {
+  local toml="${BUILDPACK_HOME}/buildpack.toml" version
+  assertEquals "CNB API" "0.10" "$(cnb_toml_get "$toml" api)"
+  assertEquals "id" "whiskey/mod-wsgi" "$(cnb_toml_get "$toml" buildpack.id)"
+  assertEquals "the classic registry's name" "$DETECTED_NAME" "$(cnb_toml_get "$toml" buildpack.name)"
+  version=$(sed -n 's/^project(mod_wsgi_heroku VERSION \([0-9.]*\).*/\1/p' "${BUILDPACK_HOME}/CMakeLists.txt")
+  assertEquals "the version is the project's" "$version" "$(cnb_toml_get "$toml" buildpack.version)"
+  assertEquals "a target" "linux" "$(cnb_toml_get "$toml" targets.0.os)"
+  assertContains "test/" "$(cnb_toml_get "$toml" publish.Ignore.files)"
+}
