@@ -27,6 +27,8 @@
 . "${BUILDPACK_HOME}/test/support/drain.sh"
 # shellcheck source=test/support/cnb.sh
 . "${BUILDPACK_HOME}/test/support/cnb.sh"
+# shellcheck source=test/support/servers.sh
+. "${BUILDPACK_HOME}/test/support/servers.sh"
 
 STACK=debian-12
 export STACK
@@ -178,6 +180,20 @@ testAnotherDigestReplacesTheLayer() {
   assertFalse "the old layer's files are gone" "[ -e '$CNB_LAYERS/apache/stale-file' ]"
   assertEquals "recorded digest" "$APACHE_BUNDLE_SHA256" \
     "$(cnb_toml_get "$CNB_LAYERS/apache.toml" metadata.sha256)"
+}
+
+testACutDownloadResumesAsInTheClassicFlow() {
+  local faults="$CNB_ROOT/faults"
+  mkdir -p "$faults"
+  fault_server_start "$APACHE_BUNDLE" "$faults" || fail "the fault server did not start"
+  cp -R "${BUILDPACK_HOME}/test/fixtures/slow_app/." "$CNB_APP/"
+  configure "http://127.0.0.1:$FAULT_PORT/cut/700000/bundle.tar.gz" "$APACHE_BUNDLE_SHA256"
+  cnb_build
+  server_stop "" "$FAULT_PID" ""
+  assertCapturedSuccess
+  assertCaptured "The download was cut after 700000 bytes"
+  assertCaptured "Verified sha256:$APACHE_BUNDLE_SHA256"
+  assertTrue "installed" "[ -x '$CNB_LAYERS/apache/apache/bin/httpd' ]"
 }
 
 testAWrongDigestLeavesNoLayer() {
