@@ -64,7 +64,7 @@ waitRequests() {
 waitStarted() {
   local n=$1 seconds=${2:-20} i
   for ((i = 0; i < seconds * 10; i++)); do
-    [ "$(grep -a -c 'started ' "$WEB_LOG")" -ge "$n" ] && return 0
+    [ "$(grep -a -c -E 'started [^ ]+ in [0-9]+' "$WEB_LOG")" -ge "$n" ] && return 0
     sleep 0.1
   done
   return 1
