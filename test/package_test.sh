@@ -136,6 +136,72 @@ assertInstalled() {
   assertNoStaging
 }
 
+# --- the package itself ----------------------------------------------------------
+
+testThePackageHoldsTheBuildpackAtTheTopOfTheArchive() {
+  local entries
+  entries=$(tar -tzf "$PACKAGE")
+  for entry in bin/detect bin/compile bin/release bin/build bin/support/helper.sh \
+    bin/support/mod_wsgi-heroku bin/support/mod_wsgi-heroku-start bin/support/lib/libcurl.so.4 \
+    buildpack.toml README.md; do
+    grep -qxF -e "$entry" <<<"$entries" || fail "no $entry in the archive"
+  done
+  assertEquals "entries are sorted" "$(LC_ALL=C sort <<<"$entries")" "$entries"
+  assertEquals "no build tree, sources or tests" "" "$(grep -E '^(build|src|test|vendor)/' <<<"$entries")"
+  assertEquals "owned by 0:0" "" "$(tar -tvzf "$PACKAGE" | awk '$2 != "0/0"')"
+  assertEquals "the C library and C++ runtime are the system's" "" \
+    "$(grep -E 'lib/(libc|libm|libstdc\+\+|libgcc_s|ld-linux)[.-]' <<<"$entries")"
+  # (tar marks folders with a trailing slash)
+  assertEquals "the folder holds the same tree" "$entries" \
+    "$(cd "${PACKAGE%.tgz}" && find . -mindepth 1 \( -type d -printf '%P/\n' \) -o -printf '%P\n' |
+      LC_ALL=C sort)"
+}
+
+testThePackageIsReproducible() {
+  SOURCE_DATE_EPOCH=1700000000 "${BUILDPACK_HOME}/bin/support/package" --out "$WORK/again1" \
+    >"$WORK/again.log" 2>&1 || fail "package: $(cat "$WORK/again.log")"
+  SOURCE_DATE_EPOCH=1700000000 "${BUILDPACK_HOME}/bin/support/package" --out "$WORK/again2" \
+    >"$WORK/again.log" 2>&1 || fail "package: $(cat "$WORK/again.log")"
+  assertEquals "$(cd "$WORK/again1" && sha256sum ./*.tgz)" "$(cd "$WORK/again2" && sha256sum ./*.tgz)"
+  assertContains "every time is SOURCE_DATE_EPOCH" " 2023-11-14 22:13 bin/detect" \
+    "$(TZ=UTC tar -tvzf "$WORK"/again1/*.tgz bin/detect)"
+  rm -rf "$WORK/again1" "$WORK/again2"
+}
+
+# packageVersion BUILDPACK_TOML: the version bin/support/package gives a
+# repository with this CMakeLists.txt and BUILDPACK_TOML ("" for none).
+packageVersion() {
+  local repo="$WORK/version-repo"
+  rm -rf "$repo"
+  mkdir -p "$repo/bin/support"
+  cp "${BUILDPACK_HOME}/bin/support/package" "$repo/bin/support/"
+  cp "${BUILDPACK_HOME}/CMakeLists.txt" "$repo/"
+  [ -z "$1" ] || printf '%s\n' "$1" >"$repo/buildpack.toml"
+  "$repo/bin/support/package" --version
+}
+
+testTheVersionIsBuildpackTomlsElseCMakes() {
+  local cmake
+  cmake=$(sed -n 's/^project(.*VERSION \([0-9.]*\).*/\1/p' "${BUILDPACK_HOME}/CMakeLists.txt")
+  assertNotEquals "" "$cmake"
+  assertEquals "$cmake" "$(packageVersion "")"
+  assertEquals "$cmake" "$(packageVersion '[buildpack]
+name = "Apache/mod_wsgi"')"
+  assertEquals "2.3.4" "$(packageVersion 'api = "0.10"
+
+[buildpack]
+id = "whiskey/mod-wsgi"
+  version   =   "2.3.4"  # a comment
+
+[publish.Ignore]
+files = ["build/"]')"
+  assertEquals "a version in another table is not the buildpack's" "$cmake" \
+    "$(packageVersion '[buildpack]
+name = "x"
+[[targets]]
+version = "9.9.9"')"
+}
+
 # --- the root is bare ---------------------------------------------------------
 
 testTheRootHasNoLibcurlLibarchiveOrDevelopmentFiles() {
