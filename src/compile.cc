@@ -247,7 +247,14 @@ void web_process_step(const CompileArgs& args, Services& s) {
 
 }  // namespace
 
-CurlOptions download_options(const Vars& vars) {
+std::string system_ca_bundle(const Disk& disk) {
+  for (const char* path : kSystemCaBundles) {
+    if (disk.is_file(path)) return path;
+  }
+  return "";
+}
+
+CurlOptions download_options(const Vars& vars, const Disk& disk) {
   CurlOptions options;
   RetryPolicy policy = retry_policy(vars);
   options.connect_timeout_s = policy.connect_timeout_s;
@@ -255,6 +262,7 @@ CurlOptions download_options(const Vars& vars) {
   options.low_speed_time_s = policy.stall_time_s;
   options.max_time_s = static_cast<long>(policy.budget_s);
   options.ca_bundle = var_or(vars, "CURL_CA_BUNDLE", var_or(vars, "SSL_CERT_FILE"));
+  if (options.ca_bundle.empty()) options.ca_bundle = system_ca_bundle(disk);
   std::string key = var_or(vars, "AWS_ACCESS_KEY_ID");
   std::string secret = var_or(vars, "AWS_SECRET_ACCESS_KEY");
   std::string bucket = var_or(vars, "WHISKEY_BUCKET");

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 
 #include "clock.h"
 #include "config.h"
@@ -31,11 +32,25 @@ struct Services {
   Runner& runner;
 };
 
+/// Where systems keep their bundle of CA certificates, most common first:
+/// Debian and Ubuntu, Fedora and RHEL, openSUSE, Alpine and others.
+inline constexpr const char* kSystemCaBundles[] = {
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+};
+
+/// The first of kSystemCaBundles that is a file on `disk`, or "" when none
+/// is (libcurl then uses the place it was built with).
+std::string system_ca_bundle(const Disk& disk);
+
 /// How downloads are made for this config: the CA file from CURL_CA_BUNDLE
-/// or SSL_CERT_FILE, and, when AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
-/// are set with WHISKEY_BUCKET, SigV4 signing of the requests to that bucket
-/// (and only to it).
-CurlOptions download_options(const Vars& vars);
+/// or SSL_CERT_FILE, else the system's (system_ca_bundle), so a libcurl
+/// built on another system finds this one's; and, when AWS_ACCESS_KEY_ID
+/// and AWS_SECRET_ACCESS_KEY are set with WHISKEY_BUCKET, SigV4 signing of
+/// the requests to that bucket (and only to it).
+CurlOptions download_options(const Vars& vars, const Disk& disk = RealDisk());
 
 // The steps the classic build (compile) and the Cloud Native build share.
 

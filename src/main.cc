@@ -78,7 +78,11 @@ int run_compile(const std::vector<std::string>& args, const char* argv0) {
     c.cache_dir = fs::absolute(args[1]);
     c.env_dir = args.size() > 2 ? fs::absolute(args[2]) : fs::path();
     c.buildpack_dir = buildpack_dir(argv0);
-    c.launcher = fs::read_symlink("/proc/self/exe", ec).parent_path() / "mod_wsgi-heroku-start";
+    // Beside this executable; where /proc is missing (a chroot), where a
+    // release package keeps it.
+    fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    c.launcher =
+        (ec ? c.buildpack_dir / "bin/support" : self.parent_path()) / "mod_wsgi-heroku-start";
     if (!fs::is_directory(c.build_dir, ec)) {
       throw UserError("The build folder does not exist",
                       "'" + c.build_dir.string() + "' is not a folder.",

@@ -101,5 +101,11 @@ whiskey_run() {
   local phase=$1 helper
   shift
   helper=$(whiskey_helper) || exit 1
+  # Without /proc (in a chroot, say) the dynamic loader cannot tell which
+  # folder the helper is in, so cannot find the libraries a release package
+  # carries beside it ($ORIGIN/lib): tell it.
+  if [ ! -e /proc/self/exe ]; then
+    export LD_ORIGIN_PATH="${helper%/*}"
+  fi
   WHISKEY_BUILDPACK_DIR=$(whiskey_buildpack_dir) exec -a "$phase" "$helper" "$@"
 }

@@ -329,7 +329,7 @@ TEST_CASE("read_bundle_info: files that are not bundles", "[publish]") {
 
 TEST_CASE("download_options: no signing without keys and a bucket", "[publish]") {
   CHECK_FALSE(download_options({}).aws);
-  CHECK(download_options({}).ca_bundle.empty());
+  CHECK(download_options({}, MemoryDisk()).ca_bundle.empty());
 
   const Vars keys = {{"AWS_ACCESS_KEY_ID", kKeyId}, {"AWS_SECRET_ACCESS_KEY", kSecret}};
   CHECK_FALSE(download_options(keys).aws);  // no WHISKEY_BUCKET
@@ -433,4 +433,35 @@ TEST_CASE("download_options: the CA file", "[publish]") {
       with(credentials(), {{"WHISKEY_BUCKET", "b"}, {"SSL_CERT_FILE", "/etc/ca/ssl.pem"}}));
   CHECK(o.ca_bundle == "/etc/ca/ssl.pem");
   CHECK(o.aws);
+}
+
+TEST_CASE("download_options: the system's CA file when none is configured", "[publish]") {
+  MemoryDisk disk;
+  SECTION("none of the usual places holds one: libcurl's own default") {
+    CHECK(system_ca_bundle(disk).empty());
+    CHECK(download_options({}, disk).ca_bundle.empty());
+  }
+  SECTION("Fedora's place") {
+    disk.add_file("/etc/pki/tls/certs/ca-bundle.crt", "certificates");
+    CHECK(download_options({}, disk).ca_bundle == "/etc/pki/tls/certs/ca-bundle.crt");
+  }
+  SECTION("the first place that holds one wins") {
+    disk.add_file("/etc/ssl/cert.pem", "certificates");
+    disk.add_file("/etc/ssl/ca-bundle.pem", "certificates");
+    CHECK(system_ca_bundle(disk) == "/etc/ssl/ca-bundle.pem");
+    disk.add_file("/etc/ssl/certs/ca-certificates.crt", "certificates");
+    CHECK(system_ca_bundle(disk) == "/etc/ssl/certs/ca-certificates.crt");
+  }
+  SECTION("a folder of that name is not a CA file") {
+    disk.add_directory("/etc/ssl/certs/ca-certificates.crt");
+    disk.add_file("/etc/ssl/cert.pem", "certificates");
+    CHECK(system_ca_bundle(disk) == "/etc/ssl/cert.pem");
+  }
+  SECTION("a configured file wins over the system's") {
+    disk.add_file("/etc/ssl/certs/ca-certificates.crt", "certificates");
+    CHECK(download_options({{"SSL_CERT_FILE", "/etc/ca/ssl.pem"}}, disk).ca_bundle ==
+          "/etc/ca/ssl.pem");
+    CHECK(download_options({{"CURL_CA_BUNDLE", "/etc/ca/curl.pem"}}, disk).ca_bundle ==
+          "/etc/ca/curl.pem");
+  }
 }
