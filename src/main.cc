@@ -67,6 +67,14 @@ fs::path buildpack_dir(const char* argv0) {
   return fs::absolute(argv0, ec).parent_path().parent_path();
 }
 
+/// The launcher to install: beside this executable; where /proc is missing
+/// (a chroot), where a release package keeps it.
+fs::path launcher_path(const fs::path& buildpack) {
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return (ec ? buildpack / "bin/support" : self.parent_path()) / "mod_wsgi-heroku-start";
+}
+
 int run_compile(const std::vector<std::string>& args, const char* argv0) {
   if (args.size() < 2 || args.size() > 3) return usage("compile", "BUILD_DIR CACHE_DIR [ENV_DIR]");
   RealDisk disk;
@@ -78,11 +86,7 @@ int run_compile(const std::vector<std::string>& args, const char* argv0) {
     c.cache_dir = fs::absolute(args[1]);
     c.env_dir = args.size() > 2 ? fs::absolute(args[2]) : fs::path();
     c.buildpack_dir = buildpack_dir(argv0);
-    // Beside this executable; where /proc is missing (a chroot), where a
-    // release package keeps it.
-    fs::path self = fs::read_symlink("/proc/self/exe", ec);
-    c.launcher =
-        (ec ? c.buildpack_dir / "bin/support" : self.parent_path()) / "mod_wsgi-heroku-start";
+    c.launcher = launcher_path(c.buildpack_dir);
     if (!fs::is_directory(c.build_dir, ec)) {
       throw UserError("The build folder does not exist",
                       "'" + c.build_dir.string() + "' is not a folder.",
@@ -121,7 +125,7 @@ int run_build(const std::vector<std::string>& args, const char* argv0) {
     c.app_dir = fs::current_path(ec);
     c.layers_dir = fs::absolute(var_or(env, "CNB_LAYERS_DIR"));
     c.buildpack_dir = var_or(env, "CNB_BUILDPACK_DIR", buildpack_dir(argv0).string());
-    c.launcher = fs::read_symlink("/proc/self/exe", ec).parent_path() / "mod_wsgi-heroku-start";
+    c.launcher = launcher_path(buildpack_dir(argv0));
     std::string platform = var_or(env, "CNB_PLATFORM_DIR");
     c.vars = load_vars(disk, platform.empty() ? fs::path() : fs::path(platform) / "env", environ);
     CurlHttpClient http(download_options(c.vars));
