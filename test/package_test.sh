@@ -265,6 +265,26 @@ testCompileInstallsTheVerifiedBundleAndReleaseNamesTheWebProcess() {
   assertCaptured "web: mod_wsgi-heroku-start wsgi.py"
 }
 
+testTheCloudNativeFlowRunsInTheRootToo() {
+  rm -rf "$ROOT/layers" "$ROOT/platform"
+  mkdir -p "$ROOT/layers/bp" "$ROOT/platform/env"
+  printf %s "$(s3_url "$BUCKET" "$BUNDLE_NAME")" >"$ROOT/platform/env/WHISKEY_URL"
+  printf %s "$APACHE_BUNDLE_SHA256" >"$ROOT/platform/env/WHISKEY_SHA256"
+  capture chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root \
+    LANG=C.UTF-8 STACK="$ROOT_STACK" CNB_PLATFORM_DIR=/platform CNB_BUILD_PLAN_PATH=/plan.toml \
+    sh -c 'cd /app && exec "$1/bin/detect"' sh "$BP"
+  assertEquals "CNB detect passes" 0 "$RETURN"
+  capture chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root \
+    LANG=C.UTF-8 STACK="$ROOT_STACK" CNB_LAYERS_DIR=/layers/bp CNB_PLATFORM_DIR=/platform \
+    CNB_BP_PLAN_PATH=/bp-plan.toml CNB_BUILDPACK_DIR="$BP" sh -c 'cd /app && exec "$1/bin/build"' sh "$BP"
+  assertCapturedSuccess
+  assertCaptured "Verified sha256:$APACHE_BUNDLE_SHA256"
+  assertFileExists "$ROOT/layers/bp/apache/apache/bin/httpd"
+  assertFileExists "$ROOT/layers/bp/apache/bin/mod_wsgi-heroku-start"
+  assertFileExists "$ROOT/layers/bp/launch.toml"
+  rm -rf "$ROOT/layers" "$ROOT/platform"
+}
+
 testWrongDigestIsRefusedAndNothingIsInstalled() {
   local wrong
   wrong=$(sha256sum <<<"another bundle" | cut -d' ' -f1)
