@@ -49,11 +49,7 @@ std::vector<std::string> web_process(const fs::path& app, Services& s) {
   }
   auto entry = find_entry(s.disk, app);
   if (!entry) {
-    s.out.warning("No WSGI script found",
-                  "The app has no Procfile web process, and none of wsgi.py, app.py or a\n"
-                  "Django project's <project>/wsgi.py, so no web process was set up.\n"
-                  "Add a Procfile naming your WSGI script, for example:\n"
-                  "  web: mod_wsgi-heroku-start myapp/wsgi.py");
+    s.out.warning(kNoEntryHeadline, kNoEntryBody);
     return {};
   }
   s.out.detail("Declared the web process: " + std::string(kLauncher) + " " + *entry);

@@ -231,11 +231,7 @@ void web_process_step(const CompileArgs& args, Services& s) {
   }
   auto entry = find_entry(s.disk, args.build_dir);
   if (!entry) {
-    s.out.warning("No WSGI script found",
-                  "The app has no Procfile web process, and none of wsgi.py, app.py or a\n"
-                  "Django project's <project>/wsgi.py, so no web process was set up.\n"
-                  "Add a Procfile naming your WSGI script, for example:\n"
-                  "  web: mod_wsgi-heroku-start myapp/wsgi.py");
+    s.out.warning(kNoEntryHeadline, kNoEntryBody);
     return;
   }
   std::string contents = procfile ? *procfile : std::string();

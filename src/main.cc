@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -75,11 +76,36 @@ fs::path launcher_path(const fs::path& buildpack) {
   return (ec ? buildpack / "bin/support" : self.parent_path()) / "mod_wsgi-heroku-start";
 }
 
+/// Runs `body`, turning what it throws into the build log's error; the exit
+/// status.
+int reporting_errors(Output& out, const std::string& unexpected,
+                     const std::function<void()>& body) {
+  try {
+    body();
+    return kSuccess;
+  } catch (const UserError& e) {
+    out.error(e);
+  } catch (const std::exception& e) {
+    out.error(UserError(unexpected, e.what(), kReportBugs));
+  }
+  return kFailure;
+}
+
+/// The real network, clock and processes, for a build with `vars`.
+template <typename Step>
+void with_services(Disk& disk, Output& out, const Vars& vars, Step step) {
+  CurlHttpClient http(download_options(vars));
+  SteadyClock clock;
+  RealRunner runner;
+  Services services{disk, http, clock, out, runner};
+  step(services);
+}
+
 int run_compile(const std::vector<std::string>& args, const char* argv0) {
   if (args.size() < 2 || args.size() > 3) return usage("compile", "BUILD_DIR CACHE_DIR [ENV_DIR]");
   RealDisk disk;
   Output out(std::cout, std::cerr);
-  try {
+  return reporting_errors(out, "The build failed unexpectedly", [&] {
     std::error_code ec;
     CompileArgs c;
     c.build_dir = fs::absolute(args[0]);
@@ -94,18 +120,8 @@ int run_compile(const std::vector<std::string>& args, const char* argv0) {
     }
     fs::create_directories(c.cache_dir, ec);
     c.vars = load_vars(disk, c.env_dir, environ);
-    CurlHttpClient http(download_options(c.vars));
-    SteadyClock clock;
-    RealRunner runner;
-    Services services{disk, http, clock, out, runner};
-    compile(c, services);
-    return kSuccess;
-  } catch (const UserError& e) {
-    out.error(e);
-  } catch (const std::exception& e) {
-    out.error(UserError("The build failed unexpectedly", e.what(), kReportBugs));
-  }
-  return kFailure;
+    with_services(disk, out, c.vars, [&](Services& services) { compile(c, services); });
+  });
 }
 
 /// Cloud Native build, as the lifecycle runs it (buildpack API 0.10).
@@ -119,7 +135,7 @@ int run_build(const std::vector<std::string>& args, const char* argv0) {
   }
   RealDisk disk;
   Output out(std::cout, std::cerr);
-  try {
+  return reporting_errors(out, "The build failed unexpectedly", [&] {
     std::error_code ec;
     CnbBuildArgs c;
     c.app_dir = fs::current_path(ec);
@@ -128,18 +144,8 @@ int run_build(const std::vector<std::string>& args, const char* argv0) {
     c.launcher = launcher_path(buildpack_dir(argv0));
     std::string platform = var_or(env, "CNB_PLATFORM_DIR");
     c.vars = load_vars(disk, platform.empty() ? fs::path() : fs::path(platform) / "env", environ);
-    CurlHttpClient http(download_options(c.vars));
-    SteadyClock clock;
-    RealRunner runner;
-    Services services{disk, http, clock, out, runner};
-    cnb_build(c, services);
-    return kSuccess;
-  } catch (const UserError& e) {
-    out.error(e);
-  } catch (const std::exception& e) {
-    out.error(UserError("The build failed unexpectedly", e.what(), kReportBugs));
-  }
-  return kFailure;
+    with_services(disk, out, c.vars, [&](Services& services) { cnb_build(c, services); });
+  });
 }
 
 int run_publish(const std::vector<std::string>& args) {
@@ -152,16 +158,10 @@ int run_publish(const std::vector<std::string>& args) {
                  "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.\n";
     return kSuccess;
   }
-  try {
-    RealDisk disk;
+  RealDisk disk;
+  return reporting_errors(out, "Publishing failed unexpectedly", [&] {
     publish(parse_publish_args(args, load_vars(disk, {}, environ)), out);
-    return kSuccess;
-  } catch (const UserError& e) {
-    out.error(e);
-  } catch (const std::exception& e) {
-    out.error(UserError("Publishing failed unexpectedly", e.what(), kReportBugs));
-  }
-  return kFailure;
+  });
 }
 
 }  // namespace
