@@ -150,6 +150,17 @@ TEST_CASE("unpack_bundle: the stream in tiny 7-byte chunks", "[unpack]") {
   check_good_tree(dir.path());
 }
 
+TEST_CASE("unpack_bundle: a zstd-compressed tree", "[unpack]") {
+  TempDir dir;
+  std::string bytes = make_tar_zst(good_entries());
+  REQUIRE(bytes.substr(0, 4) == std::string("\x28\xb5\x2f\xfd", 4));  // zstd's magic number
+  StringStream in(bytes, 4096);
+  UnpackStats stats = unpack_bundle(in, dir.path());
+  CHECK(stats.entries == good_entries().size());
+  CHECK(stats.top_level == std::vector<std::string>{"VERSION", "apache", "bin"});
+  check_good_tree(dir.path());
+}
+
 TEST_CASE("unpack_bundle: a tree without the .whiskey/ entry itself", "[unpack]") {
   TempDir dir;
   StringStream in(make_tar_gz({File(".whiskey/bin/run", "x", 0755), File("./.whiskey/y", "yy")}));
