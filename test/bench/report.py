@@ -112,7 +112,7 @@ def main():
         for kind, size in (("gzip", gz_bytes), ("zstd", zst_bytes)):
             entry = {"bytes": size}
             row = [kind, "%d" % size if size else "-"]
-            for what in ("cold", "warm", "tar from local disk"):
+            for what in ("cold", "warm", "tar from local disk", "curl -o + tar"):
                 m = med("compression", "%s, %s" % (kind, what))
                 entry[what.replace(" ", "_") + "_median_s"] = m
                 row.append(fmt(m))
@@ -120,12 +120,24 @@ def main():
             rows.append(row)
         zc = ratio(med("compression", "zstd, cold"), med("compression", "gzip, cold"))
         zw = ratio(med("compression", "zstd, warm"), med("compression", "gzip, warm"))
-        rows.append(["zstd / gzip", fmt(ratio(zst_bytes, gz_bytes), 2), fmt(zc, 2), fmt(zw, 2),
-                     fmt(ratio(med("compression", "zstd, tar from local disk"),
-                               med("compression", "gzip, tar from local disk")), 2)])
+        rows.append(["zstd / gzip", fmt(ratio(zst_bytes, gz_bytes), 2), fmt(zc, 2), fmt(zw, 2)] + [
+            fmt(ratio(med("compression", "zstd, " + what), med("compression", "gzip, " + what)), 2)
+            for what in ("tar from local disk", "curl -o + tar")])
         table("Compression: the same tar as .tar.gz (gzip -9) and .tar.zst (zstd -19)",
-              ["bundle", "bytes", "install cold s", "install warm s", "tar from local disk s"],
-              rows)
+              ["bundle", "bytes", "install cold s", "install warm s", "tar from local disk s",
+               "curl -o + tar s"], rows)
+        for kind in ("gzip", "zstd"):
+            c = ratio(med("compression", kind + ", cold"), med("compression", kind + ", curl -o + tar"))
+            w = ratio(med("compression", kind + ", warm"),
+                      med("compression", kind + ", tar from local disk"))
+            part[kind]["x_curl_o_tar_cold"] = c
+            part[kind]["x_local_tar_warm"] = w
+            if c is not None:
+                goal("%s bundle: install (verified) <= 0.8x curl -o + tar" % kind, c, 0.8, c <= 0.8,
+                     "%s, cold / %s, curl -o + tar (medians)" % (kind, kind))
+            if w is not None:
+                goal("%s bundle: warm install <= 1.2x tar from local disk" % kind, w, 1.2, w <= 1.2,
+                     "%s, warm / %s, tar from local disk (medians)" % (kind, kind))
         faster = zc is not None and zw is not None and zc < 1 and zw < 1
         smaller = zst_bytes is not None and gz_bytes is not None and zst_bytes < gz_bytes
         part["zstd_over_gzip"] = {"bytes": ratio(zst_bytes, gz_bytes), "cold": zc, "warm": zw}
