@@ -216,7 +216,7 @@ UserError bundle_error(const BundleError& e, const BundleSource& src, const std:
       return UserError("The download is not an Apache bundle",
                        src.described + " is not a tar archive." + (said.empty() ? "" : "\n" + said),
                        "Check that the URL names a bundle made by this buildpack's recipe\n"
-                       "(whiskey-<stack>-<arch>-apache-<version>.tar.gz).",
+                       "(whiskey-<stack>-<arch>-apache-<version>.tar.zst or .tar.gz).",
                        e.what());
     }
     case BundleError::Kind::kCorrupt:

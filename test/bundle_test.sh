@@ -320,20 +320,25 @@ testDockerDefaultCommandPublishesTheBundle() {
   # What the per-stack images run, natively, with the bundle already built.
   local dist="$WORK/dist"
   mkdir -p "$dist"
-  cp "$APACHE_BUNDLE" "$APACHE_BUNDLE.sha256" "$dist/"
+  # The recipe's default is the zstd bundle.
+  local name
+  name=$(basename "$APACHE_BUNDLE_ZST")
+  cp "$APACHE_BUNDLE_ZST" "$APACHE_BUNDLE_ZST.sha256" "$dist/"
   capture env STACK=debian-12 WHISKEY_DIST="$dist" WHISKEY_BUCKET="$PRIVATE" \
     WHISKEY_S3_ENDPOINT="$MOTO_ENDPOINT" AWS_ACCESS_KEY_ID="$MOTO_ACCESS_KEY_ID" \
     AWS_SECRET_ACCESS_KEY="$MOTO_SECRET_ACCESS_KEY" \
     "${BUILDPACK_HOME}/vendor/apache/build-and-publish.sh"
   assertCapturedSuccess
-  assertCaptured "Keeping $BUNDLE_NAME from an earlier run"
-  assertCaptured "Publishing $BUNDLE_NAME"
-  assertCaptured "WHISKEY_SHA256=$APACHE_BUNDLE_SHA256"
+  assertCaptured "Keeping $name from an earlier run"
+  assertCaptured "Publishing $name"
+  assertCaptured "WHISKEY_SHA256=$APACHE_BUNDLE_ZST_SHA256"
   assertNotOutput "$MOTO_SECRET_ACCESS_KEY"
   for stack in 22 24; do
     assertFileContains "FROM heroku/heroku:$stack-build" \
       "${BUILDPACK_HOME}/vendor/apache/Dockerfile.heroku-$stack"
     assertFileContains 'CMD ["/buildpack/vendor/apache/build-and-publish.sh"]' \
+      "${BUILDPACK_HOME}/vendor/apache/Dockerfile.heroku-$stack"
+    assertFileContains "the image can pack zstd" " zstd " \
       "${BUILDPACK_HOME}/vendor/apache/Dockerfile.heroku-$stack"
   done
 }
