@@ -103,6 +103,11 @@ def main():
         if warm is not None:
             goal("warm install <= 1.2x tar xzf from local disk", warm, 1.2, warm <= 1.2,
                  "install step, warm / tar xzf from local disk (medians)")
+        shipped = ratio(med("install", "install step, zstd bundle (the default), cold"), base)
+        if shipped is not None:
+            goal("install of the zstd bundle (the default) <= 0.8x the seed's curl -o + tar xzf "
+                 "of the gzip bundle", shipped, 0.8, shipped <= 0.8,
+                 "install step, zstd bundle, cold / curl -o + tar xzf (medians)")
 
     # --- compression ------------------------------------------------------
     if names("compression"):
