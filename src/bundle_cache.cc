@@ -25,28 +25,16 @@ fs::path BundleCache::path_for(const Sha256Digest& digest) const {
   return dir_ / (digest.hex() + kSuffix);
 }
 
-BundleCache::Lookup BundleCache::find(const Sha256Digest& digest) const {
-  Lookup found;
+std::optional<fs::path> BundleCache::entry(const Sha256Digest& digest) const {
   fs::path path = path_for(digest);
   std::error_code ec;
-  if (!fs::is_regular_file(fs::symlink_status(path, ec))) return found;
-  std::string actual;
-  try {
-    FileStream file(path);
-    Sha256 hash;
-    for (auto chunk = file.read(); !chunk.empty(); chunk = file.read()) hash.update(chunk);
-    actual = hash.finish().str();
-  } catch (const std::system_error& e) {
-    found.discarded = std::string("it could not be read (") + e.what() + ")";
-  }
-  if (found.discarded.empty() && actual == digest.str()) {
-    found.file = path;
-    return found;
-  }
-  if (found.discarded.empty())
-    found.discarded = "its SHA-256 is now " + actual + ": it was damaged";
-  fs::remove(path, ec);
-  return found;
+  if (!fs::is_regular_file(fs::symlink_status(path, ec))) return std::nullopt;
+  return path;
+}
+
+void BundleCache::discard(const Sha256Digest& digest) const noexcept {
+  std::error_code ec;
+  fs::remove(path_for(digest), ec);
 }
 
 int BundleCache::prune(const Sha256Digest& keep) const noexcept {
@@ -89,7 +77,7 @@ void BundleCache::Writer::write(std::span<const char> bytes) {
 }
 
 void BundleCache::Writer::commit(const fs::path& dest) {
-  if (std::fflush(file_.get()) != 0 || ::fsync(::fileno(file_.get())) != 0) {
+  if (std::fflush(file_.get()) != 0) {
     throw errno_error("writing '" + path_.string() + "'");
   }
   std::FILE* f = file_.release();

@@ -1,8 +1,9 @@
 // The build cache's copies of verified bundles, each named by its SHA-256
 // in CACHE_DIR/whiskey-bundles/, so that a build that expects a digest the
-// cache holds makes no request at all. An entry is checked again before it
-// is used; a damaged one is discarded. The cache is a help, never a cause
-// of failure: when it cannot be written, the build goes on without it.
+// cache holds makes no request at all. An entry is hashed again as it is
+// used; a damaged one is discarded before anything it held is installed.
+// The cache is a help, never a cause of failure: when it cannot be written,
+// the build goes on without it.
 #pragma once
 
 #include <cstdio>
@@ -25,14 +26,13 @@ class BundleCache {
   /// Where the entry for `digest` lives (whether or not it is there).
   std::filesystem::path path_for(const Sha256Digest& digest) const;
 
-  /// What looking up an entry found.
-  struct Lookup {
-    std::optional<std::filesystem::path> file;  ///< present and its digest checked
-    std::string discarded;  ///< why an entry was there but thrown away, or empty
-  };
-  /// The entry for `digest`, its bytes hashed again first: an entry whose
-  /// bytes no longer match is removed, and `discarded` says why.
-  Lookup find(const Sha256Digest& digest) const;
+  /// The entry for `digest`, when there is one. Its bytes are not read here:
+  /// the caller hashes them as it uses them, and discards the entry (and what
+  /// it made of it) when they no longer have that digest.
+  std::optional<std::filesystem::path> entry(const Sha256Digest& digest) const;
+
+  /// Removes the entry for `digest`, if any.
+  void discard(const Sha256Digest& digest) const noexcept;
 
   /// Removes every bundle but `keep`'s, and unfinished writes; returns how
   /// many bundles went. Other files in the folder are left alone.
@@ -47,7 +47,9 @@ class BundleCache {
     Writer(const Writer&) = delete;
     Writer& operator=(const Writer&) = delete;
     void write(std::span<const char> bytes);  ///< throws std::system_error
-    /// Flushes, then renames the entry into place as `dest`.
+    /// Flushes, then renames the entry into place as `dest`. No fsync: an
+    /// entry is hashed again whenever it is used, so one that a crash left
+    /// torn is found out and discarded then.
     void commit(const std::filesystem::path& dest);
 
    private:

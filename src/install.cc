@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <exception>
+#include <optional>
 #include <system_error>
 
 #include "curl_handles.h"
@@ -215,7 +217,7 @@ UserError bundle_error(const BundleError& e, const BundleSource& src, const std:
       return UserError("The download is not an Apache bundle",
                        src.described + " is not a tar archive." + (said.empty() ? "" : "\n" + said),
                        "Check that the URL names a bundle made by this buildpack's recipe\n"
-                       "(whiskey-<stack>-<arch>-apache-<version>.tar.gz).",
+                       "(whiskey-<stack>-<arch>-apache-<version>.tar.zst or .tar.gz).",
                        e.what());
     }
     case BundleError::Kind::kCorrupt:
@@ -314,20 +316,57 @@ InstallResult install_bundle_into(HttpClient& http, const BundleSource& src, con
   std::string cache_failure;
   std::unique_ptr<BundleCache::Writer> entry;
   try {
-    Staging staging(target);
-    std::unique_ptr<ByteStream> body;
-    TeeStream* tee = nullptr;
+    std::optional<Staging> staging;
     if (cache && src.sha256) {
-      auto found = cache->find(*src.sha256);
-      if (!found.discarded.empty() && note) {
-        note("Discarded the cached bundle: " + found.discarded + "; downloading it again");
-      }
-      if (found.file) {
-        body = std::make_unique<FileStream>(*found.file);
-        use = CacheUse::kReused;
+      if (auto file = cache->entry(*src.sha256)) {
+        // One pass: the entry is hashed as it is unpacked, and what it made
+        // is thrown away unless its bytes still have the digest.
+        staging.emplace(target);
+        std::string discarded;
+        std::exception_ptr failed;
+        std::optional<Sha256Digest> actual;
+        std::string head;
+        try {
+          FileStream stream(*file);
+          HashingStream hashed(stream, clock, progress);
+          try {
+            unpacked = unpack_bundle(hashed, staging->path(), limits);
+          } catch (const std::exception&) {
+            failed = std::current_exception();  // blamed on the entry if its digest is wrong
+          }
+          hashed.drain();
+          actual = hashed.finish();
+          bytes = hashed.bytes();
+          head = hashed.head();
+        } catch (const std::system_error& e) {
+          discarded = std::string("it could not be read (") + e.what() + ")";
+        }
+        if (actual && *actual != *src.sha256) {
+          discarded = "its SHA-256 is now " + actual->str() + ": it was damaged";
+        }
+        if (discarded.empty()) {
+          if (failed) {
+            try {
+              std::rethrow_exception(failed);
+            } catch (const BundleError& e) {
+              throw bundle_error(e, src, head);
+            }
+          }
+          digest = actual;
+          use = CacheUse::kReused;
+        } else {
+          if (note) note("Discarded the cached bundle: " + discarded + "; downloading it again");
+          cache->discard(*src.sha256);
+          staging.reset();
+          unpacked = {};
+          bytes = 0;
+        }
       }
     }
-    if (!body) {
+    if (use != CacheUse::kReused) {
+      staging.emplace(target);
+      std::unique_ptr<ByteStream> body;
+      TeeStream* tee = nullptr;
       try {
         body = std::make_unique<RetryingStream>(http, src.url, policy, clock, note);
       } catch (const HttpStatusError& e) {
@@ -347,54 +386,53 @@ InstallResult install_bundle_into(HttpClient& http, const BundleSource& src, con
       } else if (cache) {
         use = CacheUse::kUnverified;
       }
-    }
 
-    HashingStream hashed(*body, clock, progress);
-    try {
-      unpacked = unpack_bundle(hashed, staging.path(), limits);
-      hashed.drain();
-    } catch (const TransportError& e) {
-      throw http_transport_error(e, kBundle, src.described);
-    } catch (const HttpStatusError& e) {  // answered so when resuming
-      throw http_status_error(e, kBundle, src.described);
-    } catch (const BundleError& e) {
-      // A wrong digest explains a broken archive better than the breakage:
-      // read the rest and compare before blaming the archive.
-      if (src.sha256) {
-        try {
-          hashed.drain();
-        } catch (const TransportError&) {
-          throw bundle_error(e, src, hashed.head());
+      HashingStream hashed(*body, clock, progress);
+      try {
+        unpacked = unpack_bundle(hashed, staging->path(), limits);
+        hashed.drain();
+      } catch (const TransportError& e) {
+        throw http_transport_error(e, kBundle, src.described);
+      } catch (const HttpStatusError& e) {  // answered so when resuming
+        throw http_status_error(e, kBundle, src.described);
+      } catch (const BundleError& e) {
+        // A wrong digest explains a broken archive better than the breakage:
+        // read the rest and compare before blaming the archive.
+        if (src.sha256) {
+          try {
+            hashed.drain();
+          } catch (const TransportError&) {
+            throw bundle_error(e, src, hashed.head());
+          }
+          auto actual = hashed.finish();
+          if (actual != *src.sha256) throw mismatch_error(*src.sha256, actual, src, e.what());
         }
-        auto actual = hashed.finish();
-        if (actual != *src.sha256) throw mismatch_error(*src.sha256, actual, src, e.what());
+        throw bundle_error(e, src, hashed.head());
       }
-      throw bundle_error(e, src, hashed.head());
+      digest = hashed.finish();
+      bytes = hashed.bytes();
+      if (src.sha256 && *digest != *src.sha256) throw mismatch_error(*src.sha256, *digest, src, {});
+      if (tee) {
+        entry = tee->release();
+        if (!entry) cache_failure = tee->failure();
+      }
     }
-    digest = hashed.finish();
-    bytes = hashed.bytes();
-    if (src.sha256 && *digest != *src.sha256) throw mismatch_error(*src.sha256, *digest, src, {});
-    if (tee) {
-      entry = tee->release();
-      if (!entry) cache_failure = tee->failure();
-    }
-
-    if (prepare) prepare(staging.path(), target);
+    if (prepare) prepare(staging->path(), target);
 
     // Carry the target's other entries (the app's own .whiskey files) over,
     // then swap.
     if (fs::is_directory(target_status)) {
       for (const auto& entry : fs::directory_iterator(target)) {
         auto name = entry.path().filename();
-        if (fs::exists(fs::symlink_status(staging.path() / name))) continue;
-        fs::copy(entry.path(), staging.path() / name,
+        if (fs::exists(fs::symlink_status(staging->path() / name))) continue;
+        fs::copy(entry.path(), staging->path() / name,
                  fs::copy_options::recursive | fs::copy_options::copy_symlinks);
         kept.push_back(name.string());
       }
       std::sort(kept.begin(), kept.end());
     }
-    ::chmod(staging.path().c_str(), 0755);
-    swap_into_place(staging.path(), target);
+    ::chmod(staging->path().c_str(), 0755);
+    swap_into_place(staging->path(), target);
   } catch (const UserError&) {
     throw;
   } catch (const std::exception& e) {

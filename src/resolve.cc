@@ -20,7 +20,7 @@ std::string publish_help(const Target& t) {
          " --out dist\n"
          "  mod_wsgi-heroku publish dist/whiskey-" +
          t.stack + "-" + t.arch +
-         "-apache-<version>.tar.gz --bucket BUCKET\n"
+         "-apache-<version>.tar.zst --bucket BUCKET\n"
          "or name a bundle and its digest with WHISKEY_PACKAGE and WHISKEY_SHA256.";
 }
 

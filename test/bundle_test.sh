@@ -282,24 +282,63 @@ testCompileFromAPrivateBucketWithAWrongSecret() {
   assertNotOutput "$wrong"
 }
 
+# --- zstd ----------------------------------------------------------------------
+
+testZstdBundleHoldsTheSameTarAsTheGzipOne() {
+  # build.sh --compression both packs one tar twice.
+  assertEquals "$(basename "$APACHE_BUNDLE" .tar.gz).tar.zst" "$(basename "$APACHE_BUNDLE_ZST")"
+  assertEquals "$APACHE_BUNDLE_ZST_SHA256  $(basename "$APACHE_BUNDLE_ZST")" \
+    "$(cat "$APACHE_BUNDLE_ZST.sha256")"
+  assertEquals "$(gzip -dc "$APACHE_BUNDLE" | sha256sum)" "$(zstd -dcq "$APACHE_BUNDLE_ZST" | sha256sum)"
+}
+
+testZstdBundlePublishesAndInstallsThroughCompile() {
+  local name
+  name=$(basename "$APACHE_BUNDLE_ZST")
+  publish "$MOTO_ACCESS_KEY_ID" "$MOTO_SECRET_ACCESS_KEY" "$APACHE_BUNDLE_ZST"
+  assertCapturedSuccess
+  assertCaptured "WHISKEY_SHA256=$APACHE_BUNDLE_ZST_SHA256"
+
+  useFixture demo_flask_app
+  setVar WHISKEY_BUCKET "$PRIVATE"
+  setVar WHISKEY_PACKAGE "$name"
+  setVar WHISKEY_S3_ENDPOINT "$MOTO_ENDPOINT"
+  setVar AWS_ACCESS_KEY_ID "$MOTO_ACCESS_KEY_ID"
+  setVar AWS_SECRET_ACCESS_KEY "$MOTO_SECRET_ACCESS_KEY"
+  compile
+  assertCapturedSuccess
+  assertCaptured "Installing Apache from $name"
+  assertCaptured "Verified sha256:$APACHE_BUNDLE_ZST_SHA256"
+  capture env -u LD_LIBRARY_PATH "$BUILD_DIR/.whiskey/apache/bin/httpd" -v
+  assertCaptured "Apache/2.4.68"
+  local real
+  real=$(cd "$BUILD_DIR" && pwd -P)
+  assertEquals "$real/.whiskey/apache/include" "$("$BUILD_DIR/.whiskey/apache/bin/apxs" -q INCLUDEDIR)"
+}
+
 testDockerDefaultCommandPublishesTheBundle() {
   # What the per-stack images run, natively, with the bundle already built.
   local dist="$WORK/dist"
   mkdir -p "$dist"
-  cp "$APACHE_BUNDLE" "$APACHE_BUNDLE.sha256" "$dist/"
+  # The recipe's default is the zstd bundle.
+  local name
+  name=$(basename "$APACHE_BUNDLE_ZST")
+  cp "$APACHE_BUNDLE_ZST" "$APACHE_BUNDLE_ZST.sha256" "$dist/"
   capture env STACK=debian-12 WHISKEY_DIST="$dist" WHISKEY_BUCKET="$PRIVATE" \
     WHISKEY_S3_ENDPOINT="$MOTO_ENDPOINT" AWS_ACCESS_KEY_ID="$MOTO_ACCESS_KEY_ID" \
     AWS_SECRET_ACCESS_KEY="$MOTO_SECRET_ACCESS_KEY" \
     "${BUILDPACK_HOME}/vendor/apache/build-and-publish.sh"
   assertCapturedSuccess
-  assertCaptured "Keeping $BUNDLE_NAME from an earlier run"
-  assertCaptured "Publishing $BUNDLE_NAME"
-  assertCaptured "WHISKEY_SHA256=$APACHE_BUNDLE_SHA256"
+  assertCaptured "Keeping $name from an earlier run"
+  assertCaptured "Publishing $name"
+  assertCaptured "WHISKEY_SHA256=$APACHE_BUNDLE_ZST_SHA256"
   assertNotOutput "$MOTO_SECRET_ACCESS_KEY"
   for stack in 22 24; do
     assertFileContains "FROM heroku/heroku:$stack-build" \
       "${BUILDPACK_HOME}/vendor/apache/Dockerfile.heroku-$stack"
     assertFileContains 'CMD ["/buildpack/vendor/apache/build-and-publish.sh"]' \
+      "${BUILDPACK_HOME}/vendor/apache/Dockerfile.heroku-$stack"
+    assertFileContains "the image can pack zstd" " zstd " \
       "${BUILDPACK_HOME}/vendor/apache/Dockerfile.heroku-$stack"
   done
 }

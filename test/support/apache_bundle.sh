@@ -7,7 +7,8 @@
 # from scratch.
 #
 #   . "${BUILDPACK_HOME}/test/support/apache_bundle.sh"
-#   apache_bundle          # sets APACHE_BUNDLE (the .tar.gz) and APACHE_BUNDLE_SHA256
+#   apache_bundle          # sets APACHE_BUNDLE (the .tar.gz) and APACHE_BUNDLE_SHA256,
+#                          # and APACHE_BUNDLE_ZST(_SHA256): the same tar as .tar.zst
 
 APACHE_BUNDLE_DIR="${BUILDPACK_HOME}/build/apache-bundle"
 
@@ -16,18 +17,22 @@ apache_bundle() {
   want=$(cat "$recipe/build.sh" "$recipe/sources.txt" "$recipe"/patches/* | sha256sum | cut -d' ' -f1)
   stamp="$APACHE_BUNDLE_DIR/.recipe-sha256"
   APACHE_BUNDLE=$(ls "$APACHE_BUNDLE_DIR"/whiskey-debian-12-*-apache-*.tar.gz 2>/dev/null | head -n 1)
-  if [ -z "$APACHE_BUNDLE" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  APACHE_BUNDLE_ZST="${APACHE_BUNDLE%.tar.gz}.tar.zst"
+  if [ -z "$APACHE_BUNDLE" ] || [ ! -f "$APACHE_BUNDLE_ZST" ] ||
+    [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "Building the Apache bundle (a few minutes; kept in build/apache-bundle)" >&2
-    rm -f "$APACHE_BUNDLE_DIR"/whiskey-*.tar.gz*
+    rm -f "$APACHE_BUNDLE_DIR"/whiskey-*.tar.gz* "$APACHE_BUNDLE_DIR"/whiskey-*.tar.zst*
     WHISKEY_SOURCES=${WHISKEY_SOURCES:-debian} \
       WHISKEY_SOURCES_DIR="${BUILDPACK_HOME}/build/apache-sources" \
-      "$recipe/build.sh" --stack debian-12 --out "$APACHE_BUNDLE_DIR" >"$APACHE_BUNDLE_DIR.log" 2>&1 || {
+      "$recipe/build.sh" --stack debian-12 --compression both --out "$APACHE_BUNDLE_DIR" >"$APACHE_BUNDLE_DIR.log" 2>&1 || {
       tail -n 30 "$APACHE_BUNDLE_DIR.log" >&2
       return 1
     }
     echo "$want" >"$stamp"
     APACHE_BUNDLE=$(ls "$APACHE_BUNDLE_DIR"/whiskey-debian-12-*-apache-*.tar.gz | head -n 1)
+    APACHE_BUNDLE_ZST="${APACHE_BUNDLE%.tar.gz}.tar.zst"
   fi
   APACHE_BUNDLE_SHA256=$(sha256sum "$APACHE_BUNDLE" | cut -d' ' -f1)
-  export APACHE_BUNDLE APACHE_BUNDLE_SHA256
+  APACHE_BUNDLE_ZST_SHA256=$(sha256sum "$APACHE_BUNDLE_ZST" | cut -d' ' -f1)
+  export APACHE_BUNDLE APACHE_BUNDLE_SHA256 APACHE_BUNDLE_ZST APACHE_BUNDLE_ZST_SHA256
 }

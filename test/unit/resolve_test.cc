@@ -247,7 +247,7 @@ TEST_CASE("resolve: no manifest and no package", "[resolve]") {
   CHECK_THAT(e.what_to_do(), Contains("vendor/apache/build.sh --stack heroku-24 --out dist"));
   CHECK_THAT(
       e.what_to_do(),
-      Contains("mod_wsgi-heroku publish dist/whiskey-heroku-24-amd64-apache-<version>.tar.gz "
+      Contains("mod_wsgi-heroku publish dist/whiskey-heroku-24-amd64-apache-<version>.tar.zst "
                "--bucket BUCKET"));
   CHECK_THAT(e.what_to_do(), Contains("WHISKEY_PACKAGE and WHISKEY_SHA256"));
   CHECK(http.requests == std::vector<std::string>{kManifestUrl});

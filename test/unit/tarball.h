@@ -36,8 +36,11 @@ inline TarEntry Fifo(std::string path) {
   return {TarEntry::Type::kFifo, std::move(path), {}, 0644};
 }
 
-/// The entries as a gzip-compressed POSIX tar archive.
-inline std::string make_tar_gz(const std::vector<TarEntry>& entries) {
+/// How make_tar compresses the archive.
+enum class TarCompression { kGzip, kZstd };
+
+/// The entries as a compressed POSIX tar archive.
+inline std::string make_tar(const std::vector<TarEntry>& entries, TarCompression compression) {
   std::size_t capacity = 64 * 1024;
   for (const auto& e : entries) capacity += e.data.size() + 2048;
   capacity += capacity / 4;
@@ -50,10 +53,14 @@ inline std::string make_tar_gz(const std::vector<TarEntry>& entries) {
     archive_write_free(a);
     throw std::runtime_error(msg);
   };
-  if (archive_write_add_filter_gzip(a) != ARCHIVE_OK) fail("gzip filter");
-  // No time in the gzip header: the same entries make the same bytes.
-  if (archive_write_set_filter_option(a, "gzip", "timestamp", nullptr) != ARCHIVE_OK) {
-    fail("gzip timestamp");
+  if (compression == TarCompression::kZstd) {
+    if (archive_write_add_filter_zstd(a) != ARCHIVE_OK) fail("zstd filter");
+  } else {
+    if (archive_write_add_filter_gzip(a) != ARCHIVE_OK) fail("gzip filter");
+    // No time in the gzip header: the same entries make the same bytes.
+    if (archive_write_set_filter_option(a, "gzip", "timestamp", nullptr) != ARCHIVE_OK) {
+      fail("gzip timestamp");
+    }
   }
   if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK) fail("pax format");
   if (archive_write_open_memory(a, buffer.data(), buffer.size(), &used) != ARCHIVE_OK) {
@@ -106,6 +113,16 @@ inline std::string make_tar_gz(const std::vector<TarEntry>& entries) {
   archive_write_free(a);
   buffer.resize(used);
   return buffer;
+}
+
+/// The entries as a gzip-compressed POSIX tar archive.
+inline std::string make_tar_gz(const std::vector<TarEntry>& entries) {
+  return make_tar(entries, TarCompression::kGzip);
+}
+
+/// The entries as a zstd-compressed POSIX tar archive.
+inline std::string make_tar_zst(const std::vector<TarEntry>& entries) {
+  return make_tar(entries, TarCompression::kZstd);
 }
 
 /// `n` bytes that gzip cannot shrink much, the same on every run.

@@ -150,6 +150,17 @@ TEST_CASE("unpack_bundle: the stream in tiny 7-byte chunks", "[unpack]") {
   check_good_tree(dir.path());
 }
 
+TEST_CASE("unpack_bundle: a zstd-compressed tree", "[unpack]") {
+  TempDir dir;
+  std::string bytes = make_tar_zst(good_entries());
+  REQUIRE(bytes.substr(0, 4) == std::string("\x28\xb5\x2f\xfd", 4));  // zstd's magic number
+  StringStream in(bytes, 4096);
+  UnpackStats stats = unpack_bundle(in, dir.path());
+  CHECK(stats.entries == good_entries().size());
+  CHECK(stats.top_level == std::vector<std::string>{"VERSION", "apache", "bin"});
+  check_good_tree(dir.path());
+}
+
 TEST_CASE("unpack_bundle: a tree without the .whiskey/ entry itself", "[unpack]") {
   TempDir dir;
   StringStream in(make_tar_gz({File(".whiskey/bin/run", "x", 0755), File("./.whiskey/y", "yy")}));
@@ -196,6 +207,31 @@ TEST_CASE("unpack_bundle: unsafe entries", "[unpack]") {
     // Refused at the link, so nothing can be written through it.
     unsafe_error({Symlink(".whiskey/evil", out), File(".whiskey/evil/planted", "x")}, dir.path());
   }
+  SECTION("links inside, then entries through them") {
+    // Each link stays inside on its own; together they would not.
+    auto chain = unsafe_error({Symlink(".whiskey/d1/l", ".."), Symlink(".whiskey/d1/l/l2", "..")},
+                              dir.path());
+    CHECK(chain.entry == ".whiskey/d1/l/l2");
+    CHECK(std::string(chain.what()) == "'.whiskey/d1/l/l2' is inside '.whiskey/d1/l', a link");
+  }
+  SECTION("a file through a link to a folder") {
+    auto e = unsafe_error(
+        {Dir(".whiskey/apache/"), Symlink(".whiskey/lib", "apache"), File(".whiskey/lib/x", "x")},
+        dir.path());
+    CHECK(std::string(e.what()) == "'.whiskey/lib/x' is inside '.whiskey/lib', a link");
+    CHECK_FALSE(fs::exists(dir / "apache/x"));
+  }
+  SECTION("a folder in place of a link") {
+    auto e = unsafe_error({Symlink(".whiskey/lib", "apache"), Dir(".whiskey/lib/")}, dir.path());
+    CHECK(std::string(e.what()) == "'.whiskey/lib/' replaces the link '.whiskey/lib'");
+  }
+  SECTION("a hard link to a link") {
+    auto e = unsafe_error(
+        {Symlink(".whiskey/a/b/up", "../.."), Hardlink(".whiskey/h", ".whiskey/a/b/up")},
+        dir.path());
+    CHECK(std::string(e.what()) ==
+          "'.whiskey/h' is a hard link to '.whiskey/a/b/up', which is a link");
+  }
   SECTION("a hard link out") {
     write_text(outside / "secret", "s");
     auto abs = unsafe_error({Hardlink(".whiskey/h", out + "/secret")}, dir.path());
@@ -226,6 +262,14 @@ TEST_CASE("unpack_bundle: unsafe entries", "[unpack]") {
   CHECK(names_starting_with(outside.path(), "").size() <= 1);
   CHECK(read_text(outside / "secret") == (fs::exists(outside / "secret") ? "s" : "<missing>"));
   CHECK_FALSE(fs::exists(dir.path().parent_path() / "escaped"));
+}
+
+TEST_CASE("unpack_bundle: only into an empty folder", "[unpack]") {
+  TempDir dir;
+  fs::create_symlink("/", dir / "apache");
+  StringStream in(make_tar_gz(good_entries()));
+  CHECK_THROWS_WITH(unpack_bundle(in, dir.path()), Contains("the folder is not empty"));
+  CHECK(fs::is_symlink(dir / "apache"));
 }
 
 TEST_CASE("unpack_bundle: broken and empty archives", "[unpack]") {

@@ -15,7 +15,7 @@ out=${WHISKEY_DIST:-/dist}
 : "${STACK:?STACK names the stack to build for}"
 version=$(awk '$1 == "httpd" { print $2 }' "$here/sources.txt")
 case $(uname -m) in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
-bundle="$out/whiskey-$STACK-$arch-apache-$version.tar.gz"
+bundle="$out/whiskey-$STACK-$arch-apache-$version.tar.zst"
 
 # A bundle already in $out that matches its .sha256 is published as it is
 # (WHISKEY_REBUILD=1 builds it again).

@@ -1,0 +1,247 @@
+"""The table and the JSON of test/bench/run, from the samples it recorded.
+
+    report.py SAMPLES.tsv RESULTS.json COMMAND
+
+Each sample line is PART, NAME, METRIC, VALUE, NOTE (tab-separated); a
+figure is the median of its samples. Prints Markdown tables, then the goals.
+"""
+import json
+import statistics
+import sys
+from collections import defaultdict
+
+
+def load(path):
+    samples = defaultdict(list)
+    for line in open(path):
+        part, name, metric, value, _note = (line.rstrip("\n").split("\t") + [""])[:5]
+        try:
+            samples[(part, name, metric)].append(float(value))
+        except ValueError:
+            samples[(part, name, metric)].append(value)
+    return samples
+
+
+def main():
+    samples_path, json_path, command = sys.argv[1:4]
+    s = load(samples_path)
+
+    def values(part, name, metric="seconds"):
+        return [v for v in s.get((part, name, metric), []) if isinstance(v, float)]
+
+    def med(part, name, metric="seconds"):
+        v = values(part, name, metric)
+        return statistics.median(v) if v else None
+
+    def text(part, name, metric):
+        v = s.get((part, name, metric), [])
+        return str(v[0]) if v else ""
+
+    def names(part, metric="seconds"):
+        seen = []
+        for p, n, m in s:
+            if p == part and m == metric and n not in seen:
+                seen.append(n)
+        return seen
+
+    def fmt(v, digits=3):
+        return "-" if v is None else ("%.*f" % (digits, v))
+
+    def ratio(a, b):
+        return None if a is None or b is None or b == 0 else a / b
+
+    results = {"command": command, "meta": {}, "parts": {}, "goals": []}
+    for (p, n, m), v in s.items():
+        if p == "meta":
+            results["meta"]["%s.%s" % (n, m)] = v[0] if len(v) == 1 else v
+    out = []
+
+    def table(title, header, rows):
+        out.append("")
+        out.append("## " + title)
+        out.append("")
+        out.append("| " + " | ".join(header) + " |")
+        out.append("|" + "---|" * len(header))
+        for r in rows:
+            out.append("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |")
+
+    def goal(name, figure, target, met, detail):
+        results["goals"].append(
+            {"goal": name, "figure": figure, "target": target, "met": met, "detail": detail}
+        )
+
+    # --- install ----------------------------------------------------------
+    if names("install"):
+        base = med("install", "curl -o + tar xzf")
+        floor = med("install", "tar xzf from local disk")
+        rows, part = [], {}
+        for n in names("install"):
+            m = med("install", n)
+            lo = min(values("install", n))
+            part[n] = {
+                "median_s": m,
+                "min_s": lo,
+                "samples": len(values("install", n)),
+                "x_curl_o_tar": ratio(m, base),
+                "x_local_tar": ratio(m, floor),
+            }
+            rows.append([n, fmt(m), fmt(lo), fmt(ratio(m, base), 2), fmt(ratio(m, floor), 2)])
+        table(
+            "Install of the Apache bundle (%s bytes, %s unpacked) from s3rver on 127.0.0.1, "
+            "into %s" % (text("meta", "bundle", "bytes").split(".")[0],
+                         text("meta", "bundle", "unpacked_bytes").split(".")[0],
+                         text("meta", "install_dir", "filesystem") or "?"),
+            ["method", "median s", "min s", "x curl -o + tar xzf", "x tar from local disk"],
+            rows,
+        )
+        results["parts"]["install"] = part
+        cold = ratio(med("install", "install step, cold"), base)
+        warm = ratio(med("install", "install step, warm"), floor)
+        if cold is not None:
+            goal("install (verified) <= 0.8x curl -o + tar xzf", cold, 0.8, cold <= 0.8,
+                 "install step, cold / curl -o + tar xzf (medians)")
+        if warm is not None:
+            goal("warm install <= 1.2x tar xzf from local disk", warm, 1.2, warm <= 1.2,
+                 "install step, warm / tar xzf from local disk (medians)")
+        shipped = ratio(med("install", "install step, zstd bundle (the default), cold"), base)
+        if shipped is not None:
+            goal("install of the zstd bundle (the default) <= 0.8x the seed's curl -o + tar xzf "
+                 "of the gzip bundle", shipped, 0.8, shipped <= 0.8,
+                 "install step, zstd bundle, cold / curl -o + tar xzf (medians)")
+
+    # --- compression ------------------------------------------------------
+    if names("compression"):
+        gz_bytes = med("compression", "gzip", "bytes")
+        zst_bytes = med("compression", "zstd", "bytes")
+        rows, part = [], {}
+        for kind, size in (("gzip", gz_bytes), ("zstd", zst_bytes)):
+            entry = {"bytes": size}
+            row = [kind, "%d" % size if size else "-"]
+            for what in ("cold", "warm", "tar from local disk", "curl -o + tar"):
+                m = med("compression", "%s, %s" % (kind, what))
+                entry[what.replace(" ", "_") + "_median_s"] = m
+                row.append(fmt(m))
+            part[kind] = entry
+            rows.append(row)
+        zc = ratio(med("compression", "zstd, cold"), med("compression", "gzip, cold"))
+        zw = ratio(med("compression", "zstd, warm"), med("compression", "gzip, warm"))
+        rows.append(["zstd / gzip", fmt(ratio(zst_bytes, gz_bytes), 2), fmt(zc, 2), fmt(zw, 2)] + [
+            fmt(ratio(med("compression", "zstd, " + what), med("compression", "gzip, " + what)), 2)
+            for what in ("tar from local disk", "curl -o + tar")])
+        table("Compression: the same tar as .tar.gz (gzip -9) and .tar.zst (zstd -19)",
+              ["bundle", "bytes", "install cold s", "install warm s", "tar from local disk s",
+               "curl -o + tar s"], rows)
+        for kind in ("gzip", "zstd"):
+            c = ratio(med("compression", kind + ", cold"), med("compression", kind + ", curl -o + tar"))
+            w = ratio(med("compression", kind + ", warm"),
+                      med("compression", kind + ", tar from local disk"))
+            part[kind]["x_curl_o_tar_cold"] = c
+            part[kind]["x_local_tar_warm"] = w
+            if c is not None:
+                goal("%s bundle: install (verified) <= 0.8x curl -o + tar" % kind, c, 0.8, c <= 0.8,
+                     "%s, cold / %s, curl -o + tar (medians)" % (kind, kind))
+            if w is not None:
+                goal("%s bundle: warm install <= 1.2x tar from local disk" % kind, w, 1.2, w <= 1.2,
+                     "%s, warm / %s, tar from local disk (medians)" % (kind, kind))
+        # Bytes saved count on every real download; install times on this
+        # machine move by a few percent from run to run.
+        smaller = zst_bytes is not None and gz_bytes is not None and zst_bytes < gz_bytes
+        not_slower = zc is not None and zw is not None and max(zc, zw) <= 1.05
+        part["zstd_over_gzip"] = {"bytes": ratio(zst_bytes, gz_bytes), "cold": zc, "warm": zw}
+        part["suggested_default"] = "zstd" if smaller and not_slower else "gzip"
+        out.append("")
+        out.append("Suggested default from these figures: %s (zstd is %s, and %s)." % (
+            part["suggested_default"],
+            "%.0f %% smaller" % (100 * (1 - zst_bytes / gz_bytes)) if smaller else "not smaller",
+            "installs cold and warm within 5 % of gzip or faster" if not_slower
+            else "installs more than 5 % slower cold or warm"))
+        results["parts"]["compression"] = part
+
+    # --- build ------------------------------------------------------------
+    if names("build"):
+        ours = med("build", "this buildpack, whole build")
+        rows, part = [], {}
+        for n in names("build"):
+            m = med("build", n)
+            part[n] = {"seconds": m, "x_this_buildpack": ratio(m, ours)}
+            rows.append([n, fmt(m, 1), fmt(ratio(m, ours), 1)])
+        table("Cold build of fixtures/bench_app (no build cache, no pip cache)",
+              ["what", "seconds", "x this buildpack's whole build"], rows)
+        results["parts"]["build"] = part
+        standalone = med("build", "pip install Flask mod_wsgi-standalone")
+        if standalone is not None and ours:
+            goal("cold build >= 10x faster than mod_wsgi-standalone", standalone / ours, 10,
+                 standalone / ours >= 10, "pip install mod_wsgi-standalone / whole build")
+
+    # --- serve ------------------------------------------------------------
+    if names("serve", "rps"):
+        rows, part = [], {}
+        for n in names("serve", "rps"):
+            server = n.rsplit(", ", 1)[0] if n.endswith("world") else n.rsplit(", I/O", 1)[0]
+            part[n] = {
+                "rps": med("serve", n, "rps"),
+                "p50_ms": med("serve", n, "p50_ms"),
+                "p99_ms": med("serve", n, "p99_ms"),
+                "errors": text("serve", n, "errors"),
+                "runs": text("serve", server, "runs"),
+            }
+            rows.append([n, part[n]["runs"], fmt(part[n]["rps"], 1), fmt(part[n]["p50_ms"], 1),
+                         fmt(part[n]["p99_ms"], 1), part[n]["errors"]])
+        table("Serving with wrk on 127.0.0.1 (%s connections, %s)" % (
+            text("meta", "wrk", "connections").split(".")[0] or "?",
+            text("meta", "wrk", "seconds").split(".")[0] + " s each"),
+            ["server, app", "ran with", "req/s", "p50 ms", "p99 ms", "socket errors"], rows)
+        results["parts"]["serve"] = part
+        for ours_name, theirs_name in (
+            ("mod_wsgi-heroku, standard-1x (512 MiB)", "gunicorn, WEB_CONCURRENCY=2"),
+            ("mod_wsgi-heroku, standard-2x (1 GiB)", "gunicorn, WEB_CONCURRENCY=4"),
+        ):
+            for app, want in (("hello world", 1.0), ("I/O bound (50 ms)", 2.0)):
+                a = part.get("%s, %s" % (ours_name, app))
+                b = part.get("%s, %s" % (theirs_name, app))
+                if not a or not b or not b["rps"]:
+                    continue
+                r = a["rps"] / b["rps"]
+                goal("%s: req/s >= %gx %s (%s)" % (ours_name, want, theirs_name, app), r, want,
+                     r >= want, "req/s ratio")
+                p = ratio(a["p99_ms"], b["p99_ms"])
+                goal("%s: p99 no worse than %s (%s)" % (ours_name, theirs_name, app), p, 1.0,
+                     p is not None and p <= 1.0, "p99 ratio (ours / theirs)")
+
+    # --- boot and memory --------------------------------------------------
+    if names("boot") or names("memory", "pss_mib"):
+        rows, part = [], {}
+        for n in names("boot") or names("memory", "pss_mib"):
+            part[n] = {
+                "boot_s": med("boot", n),
+                "idle_pss_mib": med("memory", n, "pss_mib"),
+                "idle_rss_mib": med("memory", n, "rss_mib"),
+                "processes": med("memory", n, "processes"),
+            }
+            rows.append([n, fmt(part[n]["boot_s"], 2), fmt(part[n]["idle_pss_mib"], 1),
+                         fmt(part[n]["idle_rss_mib"], 1), fmt(part[n]["processes"], 0)])
+        table("Boot (start to first 200) and idle memory of the web process",
+              ["server", "boot s", "idle PSS MiB", "idle RSS MiB", "processes"], rows)
+        results["parts"]["boot"] = part
+
+    if results["goals"]:
+        out.append("")
+        out.append("## Goals")
+        out.append("")
+        out.append("| goal | figure | target | met |")
+        out.append("|---|---|---|---|")
+        for g in results["goals"]:
+            out.append("| %s | %s | %s | %s |" % (g["goal"], fmt(g["figure"], 2), g["target"],
+                                                   "yes" if g["met"] else "no"))
+    out.append("")
+    out.append("Command: %s   (machine: %s CPUs, load %s at the start, %s at the end)" % (
+        command, text("meta", "run", "cpus").split(".")[0], text("meta", "run", "loadavg"),
+        text("meta", "run", "loadavg_end")))
+    print("\n".join(out))
+    with open(json_path, "w") as f:
+        json.dump(results, f, indent=2)
+    print("Written to %s" % json_path)
+
+
+if __name__ == "__main__":
+    main()
