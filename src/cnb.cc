@@ -91,6 +91,8 @@ void cnb_build(const CnbBuildArgs& args, Services& s) {
   const fs::path layer = args.layers_dir / kLayer;
   const fs::path toml = args.layers_dir / (std::string(kLayer) + ".toml");
   const fs::path cache = args.layers_dir / kCacheLayer;
+  std::error_code ec;
+  fs::create_directories(cache, ec);  // a layer is a folder with its toml
   s.disk.write_file(args.layers_dir / (std::string(kCacheLayer) + ".toml"),
                     "[types]\ncache = true\n");
 
@@ -107,7 +109,6 @@ void cnb_build(const CnbBuildArgs& args, Services& s) {
       s.out.detail("The " + std::string(kLayer) + " layer holds another bundle: replacing it");
     // What the layer held goes first: a failed install then leaves no layer
     // at all, never a stale one described as new.
-    std::error_code ec;
     fs::remove(toml, ec);
     fs::remove_all(layer, ec);
     if (ec) {
