@@ -54,9 +54,9 @@ bool symlink_stays_inside(std::string_view link, std::string_view target);
 /// Reads a tar archive (gzip, bzip2, xz or zstd compressed, or plain) from
 /// `src` and writes its entries, with ".whiskey/" stripped, into `dest`, an
 /// existing, empty directory (std::runtime_error when it is not empty). No
-/// entry is written through a link the archive made. Throws BundleError for what the archive holds, and
-/// lets the stream's own errors (TransportError) through unchanged. On a
-/// throw, `dest` may hold part of the archive: the caller discards it.
+/// entry is written through a link the archive made. Throws BundleError for what the archive holds,
+/// and lets the stream's own errors (TransportError) through unchanged. On a throw, `dest` may hold
+/// part of the archive: the caller discards it.
 UnpackStats unpack_bundle(ByteStream& src, const std::filesystem::path& dest,
                           const UnpackLimits& limits = {});
 
