@@ -84,17 +84,7 @@ oneTimeTearDown() {
 # An HTTPS server for the bundle, its certificate signed by a CA of its own.
 tlsServerStart() {
   local tls="$WORK/tls"
-  mkdir -p "$tls"
-  (
-    cd "$tls" &&
-      openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Whiskey Package CA" \
-        -keyout ca.key -out ca.pem &&
-      openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server.key \
-        -out server.csr &&
-      printf 'subjectAltName=IP:127.0.0.1\n' >san.ext &&
-      openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-        -extfile san.ext -out server.pem
-  ) >"$tls/openssl.log" 2>&1 || { cat "$tls/openssl.log" >&2; return 1; }
+  test_certificates "$tls" 127.0.0.1 IP:127.0.0.1 || return 1
   fault_server_start "$APACHE_BUNDLE" "$tls" --tls "$tls/server.pem" "$tls/server.key" || return 1
   TLS_PID=$FAULT_PID
   TLS_URL="https://127.0.0.1:$FAULT_PORT/$BUNDLE_NAME"

@@ -29,16 +29,7 @@ PROXY_PASSWORD=pr0xy-s3cret
 oneTimeSetUp() {
   WORK="${SHUNIT_TMPDIR}/proxy"
   mkdir -p "$WORK/plain" "$WORK/tls" "$WORK/open" "$WORK/auth"
-  (
-    cd "$WORK/tls" &&
-      openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Whiskey Test CA" \
-        -keyout ca.key -out ca.pem &&
-      openssl req -newkey rsa:2048 -nodes -subj "/CN=bundles.invalid" -keyout server.key \
-        -out server.csr &&
-      printf 'subjectAltName=DNS:bundles.invalid,IP:127.0.0.1\n' >san.ext &&
-      openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-        -extfile san.ext -out server.pem
-  ) >"$WORK/tls/openssl.log" 2>&1 || { cat "$WORK/tls/openssl.log"; return 1; }
+  test_certificates "$WORK/tls" bundles.invalid DNS:bundles.invalid,IP:127.0.0.1 || return 1
   python3 "${BUILDPACK_HOME}/test/support/make_bundle.py" good "$WORK/good.tar.gz" || return 1
   GOOD_SHA=$(sha256sum <"$WORK/good.tar.gz" | cut -d' ' -f1)
   fault_server_start "$WORK/good.tar.gz" "$WORK/plain" || return 1

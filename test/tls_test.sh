@@ -17,17 +17,7 @@
 
 oneTimeSetUp() {
   TLS="${SHUNIT_TMPDIR}/tls"
-  mkdir -p "$TLS"
-  (
-    cd "$TLS" &&
-      openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Whiskey Test CA" \
-        -keyout ca.key -out ca.pem &&
-      openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server.key \
-        -out server.csr &&
-      printf 'subjectAltName=IP:127.0.0.1\n' >san.ext &&
-      openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-        -extfile san.ext -out server.pem
-  ) >"$TLS/openssl.log" 2>&1 || { cat "$TLS/openssl.log"; return 1; }
+  test_certificates "$TLS" 127.0.0.1 IP:127.0.0.1 || return 1
   python3 "${BUILDPACK_HOME}/test/support/make_bundle.py" good "$TLS/good.tar.gz" || return 1
   GOOD_SHA=$(sha256sum <"$TLS/good.tar.gz" | cut -d' ' -f1)
   fault_server_start "$TLS/good.tar.gz" "$TLS" --tls "$TLS/server.pem" "$TLS/server.key" || return 1

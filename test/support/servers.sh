@@ -70,3 +70,21 @@ fault_server_start() {
   FAULT_PORT=$(cat "$dir/port" 2>/dev/null)
   [ -n "$FAULT_PORT" ] || { cat "$dir/server.log" >&2; return 1; }
 }
+
+# test_certificates DIR CN SAN: a CA of its own (DIR/ca.pem) and a server
+# certificate it signed (DIR/server.pem, DIR/server.key) for common name CN
+# and subjectAltName SAN ("IP:127.0.0.1", "DNS:a.invalid,IP:127.0.0.1").
+# On failure prints openssl's output and returns non-zero.
+test_certificates() {
+  local dir=$1 cn=$2 san=$3
+  mkdir -p "$dir"
+  (
+    cd "$dir" &&
+      openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Whiskey Test CA" \
+        -keyout ca.key -out ca.pem &&
+      openssl req -newkey rsa:2048 -nodes -subj "/CN=$cn" -keyout server.key -out server.csr &&
+      printf 'subjectAltName=%s\n' "$san" >san.ext &&
+      openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+        -extfile san.ext -out server.pem
+  ) >"$dir/openssl.log" 2>&1 || { cat "$dir/openssl.log" >&2; return 1; }
+}
