@@ -26,10 +26,6 @@ bool holds_bundle(const Disk& disk, const fs::path& layer) {
   }
 }
 
-void write_env(Disk& disk, const fs::path& dir, const std::string& name, const std::string& value) {
-  disk.write_file(dir / name, value);
-}
-
 std::string layer_toml(const std::string& sha256, const Resolved& resolved, const Target& target) {
   return "[types]\nlaunch = true\nbuild = true\ncache = true\n\n[metadata]\nsha256 = " +
          toml_string(sha256) + "\nverified = " + (resolved.source.sha256 ? "true" : "false") +
@@ -119,13 +115,13 @@ void cnb_build(const CnbBuildArgs& args, Services& s) {
   }
 
   install_launcher(args.launcher, layer / "bin", "the " + std::string(kLayer) + " layer's bin", s);
-  write_env(s.disk, layer / "env.launch", "WHISKEY_BUNDLE_DIR.override", layer.string());
-  write_env(s.disk, layer / "env.launch", "WHISKEY_APP_DIR.override", args.app_dir.string());
+  s.disk.write_file(layer / "env.launch" / "WHISKEY_BUNDLE_DIR.override", layer.string());
+  s.disk.write_file(layer / "env.launch" / "WHISKEY_APP_DIR.override", args.app_dir.string());
   if (s.disk.is_file(layer / "apache/bin/apxs")) {
-    write_env(s.disk, layer / "env.build", "APXS.override", (layer / "apache/bin/apxs").string());
+    s.disk.write_file(layer / "env.build" / "APXS.override", (layer / "apache/bin/apxs").string());
   }
-  write_env(s.disk, layer / "env.build", "PATH.prepend", (layer / "apache/bin").string());
-  write_env(s.disk, layer / "env.build", "PATH.delim", ":");
+  s.disk.write_file(layer / "env.build" / "PATH.prepend", (layer / "apache/bin").string());
+  s.disk.write_file(layer / "env.build" / "PATH.delim", ":");
   s.disk.write_file(toml, layer_toml(digest, resolved, target));
 
   build_mod_wsgi({.build_dir = args.app_dir,
