@@ -375,3 +375,27 @@ TEST_CASE("unpack_bundle: a TransportError comes out as itself", "[unpack]") {
     }
   }
 }
+
+TEST_CASE("unpack_bundle: a refused entry stops the reading early", "[unpack]") {
+  // The archive is decompressed ahead of the writing, but only a little:
+  // a bad entry at the start leaves most of a large download unread, for
+  // the caller to read on (its digest covers every byte).
+  std::string bytes =
+      make_tar_gz({File("/etc/passwd", "x"), File(".whiskey/big", noise(8 << 20, 5))});
+  TempDir dir;
+  StringStream in(bytes, 4096);
+  auto e = expect_throw<BundleError>([&] { unpack_bundle(in, dir.path()); });
+  CHECK(e.kind == Kind::kUnsafeEntry);
+  CHECK(in.position() < bytes.size() / 2);
+  std::size_t rest = 0;
+  for (auto chunk = in.read(); !chunk.empty(); chunk = in.read()) rest += chunk.size();
+  CHECK(in.position() == bytes.size());
+  CHECK(rest > 0);
+}
+
+TEST_CASE("unpack_bundle: the stream in 1-byte chunks, decompressed ahead", "[unpack]") {
+  TempDir dir;
+  StringStream in(make_tar_zst(good_entries()), 1);
+  unpack_bundle(in, dir.path());
+  check_good_tree(dir.path());
+}
