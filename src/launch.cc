@@ -128,7 +128,8 @@ Sizing size_server(const Env& env, std::optional<std::uint64_t> memory, int cpus
     s.why = "WEB_CONCURRENCY";
   } else {
     int by_cpu = 2 * std::max(cpus, 1) + 1;
-    int by_memory = memory ? static_cast<int>(std::max<std::uint64_t>(*memory >> 29, 1)) : by_cpu;
+    // Heroku's Python buildpack sets WEB_CONCURRENCY the same way.
+    int by_memory = memory ? static_cast<int>(std::max<std::uint64_t>(*memory >> 28, 1)) : by_cpu;
     s.processes = std::max(1, std::min(by_cpu, by_memory));
     s.why = memory ? "the dyno's " + std::to_string(*memory >> 20) + " MiB and " +
                          std::to_string(cpus) + " CPUs"
@@ -198,6 +199,16 @@ std::vector<std::string> server_arguments(const ServerPlan& p) {
       "--mime-types",
       (apache / "conf/mime.types").string(),
   };
+  if (!has_option(p.user_args, "--keep-alive-timeout")) {
+    // Heroku's router (Router 2.0) keeps its connections to the dyno open
+    // and closes them after 90 s idle: a server closing them sooner can do
+    // so just as the router sends a request on one, which then fails. In
+    // embedded mode a kept connection holds one of the few threads that run
+    // Python, so there it is closed after each response, as gunicorn's
+    // sync workers do.
+    bool embedded = has_option(p.user_args, "--embedded-mode");
+    a.insert(a.end(), {"--keep-alive-timeout", embedded ? "0" : "100"});
+  }
   if (p.run_as && !has_option(p.user_args, "--user")) {
     a.insert(a.end(), {"--user", p.run_as->first, "--group", p.run_as->second});
   }

@@ -240,6 +240,7 @@ int start(const std::vector<std::string>& user_args, bool shell) {
   std::cout << program << ": Apache on port " << plan.port << ", " << processes
             << (processes == "1" ? " process" : " processes") << " of " << threads << " threads ("
             << (theirs ? "the Procfile's arguments" : plan.sizing.why) << ")"
+            << (has_option(user_args, "--embedded-mode") ? ", in embedded mode" : "")
             << (plan.newrelic_wrapper ? ", with New Relic" : "") << std::endl;
   std::cout << program << ": " << stop.why << std::endl;
   if (stop.graceful) {

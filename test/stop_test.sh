@@ -99,6 +99,25 @@ testRequestsAcrossProcessesAndThreadsAllComplete() {
   assertTrue "every process gone in under 15 s (took ${STOP_SECONDS} s)" "[ ${STOP_SECONDS%.*} -lt 15 ]"
 }
 
+testInEmbeddedModeRequestsInFlightCompleteToo() {
+  # No daemons: Apache's own children run the app, and its graceful stop
+  # lets them finish.
+  start_web_with "$SLUG" "mod_wsgi-heroku-start wsgi.py --embedded-mode" DYNO=web.1 \
+    MOD_WSGI_PROCESSES=2 MOD_WSGI_THREADS=2
+  wait_http "$PORT_UNDER_TEST" 40 || fail "nothing answered on \$PORT; the web log:
+$(cat "$WEB_LOG")"
+  assertContains "2 processes of 2 threads (MOD_WSGI_PROCESSES, MOD_WSGI_THREADS), in embedded mode" \
+    "$(cat "$WEB_LOG")"
+  local i
+  for i in 1 2 3 4; do request "e$i" "/sleep/3?tag=e$i"; done
+  waitStarted 4 || fail "the requests did not all start: $(grep -c 'started' "$WEB_LOG")"
+  stopAll
+  waitRequests
+  for i in 1 2 3 4; do assertCompleted "e$i"; done
+  assertTrue "every process gone in under 15 s (took ${STOP_SECONDS} s)" "[ ${STOP_SECONDS%.*} -lt 15 ]"
+  assertContains "mod_wsgi-heroku-start: stopped gracefully in " "$(cat "$WEB_LOG")"
+}
+
 testAResponseUnderWayArrivesWhole() {
   startOnDyno
   request s "/stream/4?tag=s"

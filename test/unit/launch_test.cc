@@ -1,5 +1,6 @@
 #include "launch.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstdlib>
@@ -230,23 +231,23 @@ TEST_CASE("size_server: WEB_CONCURRENCY next", "[launch]") {
   CHECK(empty.why == "WEB_CONCURRENCY");
 }
 
-TEST_CASE("size_server: one process per 512 MiB of the dyno", "[launch]") {
-  auto half = size_server({}, 512 * kMiB, 8);
-  CHECK(half.processes == 1);
-  CHECK(half.threads == 5);
-  CHECK(half.why == "the dyno's 512 MiB and 8 CPUs");
+TEST_CASE("size_server: one process per 256 MiB of the dyno", "[launch]") {
+  auto standard_1x = size_server({}, 512 * kMiB, 8);
+  CHECK(standard_1x.processes == 2);
+  CHECK(standard_1x.threads == 5);
+  CHECK(standard_1x.why == "the dyno's 512 MiB and 8 CPUs");
 
-  auto one = size_server({}, kGiB, 8);
-  CHECK(one.processes == 2);
-  CHECK(one.why == "the dyno's 1024 MiB and 8 CPUs");
+  auto standard_2x = size_server({}, kGiB, 8);
+  CHECK(standard_2x.processes == 4);
+  CHECK(standard_2x.why == "the dyno's 1024 MiB and 8 CPUs");
 
-  auto performance_m = size_server({}, 2 * kGiB + 512 * kMiB, 8);
-  CHECK(performance_m.processes == 5);
-  CHECK(performance_m.why == "the dyno's 2560 MiB and 8 CPUs");
+  auto large = size_server({}, 2 * kGiB + 512 * kMiB, 16);
+  CHECK(large.processes == 10);
+  CHECK(large.why == "the dyno's 2560 MiB and 16 CPUs");
 
-  // Whole slices only: just under 1.5 GiB is two.
-  CHECK(size_server({}, 3 * 512 * kMiB - 1, 8).processes == 2);
-  CHECK(size_server({}, 3 * 512 * kMiB, 8).processes == 3);
+  // Whole slices only: just under 768 MiB is two.
+  CHECK(size_server({}, 3 * 256 * kMiB - 1, 8).processes == 2);
+  CHECK(size_server({}, 3 * 256 * kMiB, 8).processes == 3);
 }
 
 TEST_CASE("size_server: at most 2 per CPU + 1, at least 1", "[launch]") {
@@ -256,6 +257,7 @@ TEST_CASE("size_server: at most 2 per CPU + 1, at least 1", "[launch]") {
   CHECK(size_server({}, 1ull << 40, 4).processes == 9);
 
   CHECK(size_server({}, 256 * kMiB, 8).processes == 1);
+  CHECK(size_server({}, 256 * kMiB - 1, 8).processes == 1);
   CHECK(size_server({}, 1, 8).processes == 1);
   CHECK(size_server({}, 0, 8).processes == 1);
   auto small = size_server({}, 100 * kMiB, 2);
@@ -273,12 +275,13 @@ TEST_CASE("size_server: no memory known, 2 per CPU + 1", "[launch]") {
   CHECK(size_server({}, std::nullopt, 8).processes == 17);
   // An unknown CPU count (0) counts as one.
   CHECK(size_server({}, std::nullopt, 0).processes == 3);
-  CHECK(size_server({}, kGiB, 0).processes == 2);
+  CHECK(size_server({}, kGiB, 0).processes == 3);
+  CHECK(size_server({}, 512 * kMiB, 0).processes == 2);
 }
 
 TEST_CASE("size_server: MOD_WSGI_THREADS", "[launch]") {
   auto by_memory = size_server({{"MOD_WSGI_THREADS", "8"}}, kGiB, 8);
-  CHECK(by_memory.processes == 2);
+  CHECK(by_memory.processes == 4);
   CHECK(by_memory.threads == 8);
   CHECK(by_memory.why == "the dyno's 1024 MiB and 8 CPUs, MOD_WSGI_THREADS");
 
@@ -300,7 +303,7 @@ TEST_CASE("size_server: MOD_WSGI_THREADS", "[launch]") {
 
 TEST_CASE("size_server: other variables do not matter", "[launch]") {
   auto s = size_server({{"PORT", "5000"}, {"THREADS", "abc"}, {"PROCESSES", "0"}}, kGiB, 8);
-  CHECK(s.processes == 2);
+  CHECK(s.processes == 4);
   CHECK(s.threads == 5);
 }
 
@@ -422,6 +425,8 @@ TEST_CASE("server_arguments: the launcher's defaults, then the user's", "[launch
       "/app/.whiskey/apache/modules",
       "--mime-types",
       "/app/.whiskey/apache/conf/mime.types",
+      "--keep-alive-timeout",
+      "100",
       "--processes",
       "7",
       "wsgi.py",
@@ -468,6 +473,8 @@ TEST_CASE("server_arguments: no user arguments, other home, port and timeout", "
       "/srv/site/.whiskey/apache/modules",
       "--mime-types",
       "/srv/site/.whiskey/apache/conf/mime.types",
+      "--keep-alive-timeout",
+      "100",
   };
   CHECK(server_arguments(plan) == expected);
 
@@ -477,6 +484,31 @@ TEST_CASE("server_arguments: no user arguments, other home, port and timeout", "
   REQUIRE(args.size() == expected.size() + plan.user_args.size());
   CHECK(Args(args.begin(), args.begin() + expected.size()) == expected);
   CHECK(Args(args.begin() + expected.size(), args.end()) == plan.user_args);
+}
+
+TEST_CASE("server_arguments: how long a kept-alive connection waits", "[launch]") {
+  ServerPlan plan;
+  plan.home = kApp;
+  plan.port = "5000";
+  auto value = [&](const Args& args) {
+    auto [first, last] = first_and_last(args, "--keep-alive-timeout");
+    REQUIRE(first == last);
+    REQUIRE(first + 1 < args.size());
+    return args[first + 1];
+  };
+  // Longer than the router's 90 s, so the router is the one that closes.
+  plan.user_args = {"wsgi.py"};
+  CHECK(value(server_arguments(plan)) == "100");
+  // Embedded mode: a kept connection would hold a thread that runs Python.
+  plan.user_args = {"wsgi.py", "--embedded-mode"};
+  CHECK(value(server_arguments(plan)) == "0");
+  // The user's own value, alone.
+  plan.user_args = {"--keep-alive-timeout", "5", "wsgi.py"};
+  CHECK(value(server_arguments(plan)) == "5");
+  plan.user_args = {"--embedded-mode", "--keep-alive-timeout=30", "wsgi.py"};
+  auto args = server_arguments(plan);
+  CHECK(std::count(args.begin(), args.end(), "--keep-alive-timeout") == 0);
+  CHECK(std::count(args.begin(), args.end(), "--keep-alive-timeout=30") == 1);
 }
 
 // --- library_path -----------------------------------------------------------
