@@ -194,6 +194,8 @@ def main():
         results["parts"]["serve"] = part
         for ours_name, theirs_name in (
             ("mod_wsgi-heroku, standard-1x (512 MiB)", "gunicorn, WEB_CONCURRENCY=2"),
+            ("mod_wsgi-heroku --embedded-mode, standard-1x (512 MiB)",
+             "gunicorn, WEB_CONCURRENCY=2"),
             ("mod_wsgi-heroku, standard-2x (1 GiB)", "gunicorn, WEB_CONCURRENCY=4"),
         ):
             for app, want in (("hello world", 1.0), ("I/O bound (50 ms)", 2.0)):
