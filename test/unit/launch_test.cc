@@ -425,6 +425,7 @@ TEST_CASE("server_arguments: the launcher's defaults, then the user's", "[launch
       "/app/.whiskey/apache/modules",
       "--mime-types",
       "/app/.whiskey/apache/conf/mime.types",
+      "--disable-reloading",
       "--keep-alive-timeout",
       "100",
       "--processes",
@@ -473,6 +474,7 @@ TEST_CASE("server_arguments: no user arguments, other home, port and timeout", "
       "/srv/site/.whiskey/apache/modules",
       "--mime-types",
       "/srv/site/.whiskey/apache/conf/mime.types",
+      "--disable-reloading",
       "--keep-alive-timeout",
       "100",
   };
@@ -484,6 +486,21 @@ TEST_CASE("server_arguments: no user arguments, other home, port and timeout", "
   REQUIRE(args.size() == expected.size() + plan.user_args.size());
   CHECK(Args(args.begin(), args.begin() + expected.size()) == expected);
   CHECK(Args(args.begin() + expected.size(), args.end()) == plan.user_args);
+}
+
+TEST_CASE("server_arguments: no reloading, unless the Procfile asks for it", "[launch]") {
+  ServerPlan plan;
+  plan.home = kApp;
+  plan.port = "5000";
+  auto count = [](const Args& args, const std::string& what) {
+    return std::count(args.begin(), args.end(), what);
+  };
+  plan.user_args = {"wsgi.py"};
+  CHECK(count(server_arguments(plan), "--disable-reloading") == 1);
+  plan.user_args = {"--reload-on-changes", "wsgi.py"};
+  CHECK(count(server_arguments(plan), "--disable-reloading") == 0);
+  plan.user_args = {"--disable-reloading", "wsgi.py"};
+  CHECK(count(server_arguments(plan), "--disable-reloading") == 1);
 }
 
 TEST_CASE("server_arguments: how long a kept-alive connection waits", "[launch]") {
