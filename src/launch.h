@@ -49,7 +49,8 @@ struct Sizing {
 /// How many daemon processes and threads: MOD_WSGI_PROCESSES and
 /// MOD_WSGI_THREADS when set, else WEB_CONCURRENCY processes, else one per
 /// 256 MiB of the dyno's memory (at least 1, at most 2 per CPU + 1), as
-/// Heroku's Python buildpack sets WEB_CONCURRENCY; 5 threads each. Throws LaunchError for a value that is not a positive number.
+/// Heroku's Python buildpack sets WEB_CONCURRENCY; 5 threads each. Throws
+/// LaunchError for a value that is not a positive number.
 Sizing size_server(const Env& env, std::optional<std::uint64_t> memory, int cpus);
 
 /// Whether the user's arguments set `option` (as "--opt value" or "--opt=value").
