@@ -58,6 +58,17 @@ la_ssize_t pull(archive* a, void* data, const void** buffer) {
   }
 }
 
+/// Throws for a libarchive result below ARCHIVE_WARN: the stream's own
+/// error (parked in `state`) as it was thrown, else a BundleError of `kind`
+/// saying `what` and libarchive's reason.
+void check_read(archive* a, const Pull& state, int r, BundleError::Kind kind,
+                const std::string& what) {
+  if (r >= ARCHIVE_WARN) return;
+  if (state.error) std::rethrow_exception(state.error);
+  const char* msg = archive_error_string(a);
+  throw BundleError(kind, what + (msg ? std::string(": ") + msg : std::string()));
+}
+
 /// The tar stream inside a compressed one. A thread of its own reads `src`
 /// (the download, its digest, the cache copy) and decompresses it while the
 /// caller's thread writes the files: on two cores the unpack then takes about
@@ -124,12 +135,9 @@ class Decompressed final : public ByteStream {
     // ARCHIVE_ERRNO_FILE_FORMAT, EILSEQ on Linux) means "not an archive".
     bool opening = true;
     auto check = [&](int r, const std::string& what) {
-      if (r >= ARCHIVE_WARN) return;
-      if (state.error) std::rethrow_exception(state.error);
-      const char* msg = archive_error_string(in.get());
-      auto kind = opening && archive_errno(in.get()) == EILSEQ ? BundleError::Kind::kNotArchive
-                                                               : BundleError::Kind::kCorrupt;
-      throw BundleError(kind, what + (msg ? std::string(": ") + msg : ""));
+      bool unknown = r < ARCHIVE_WARN && opening && archive_errno(in.get()) == EILSEQ;
+      check_read(in.get(), state, r,
+                 unknown ? BundleError::Kind::kNotArchive : BundleError::Kind::kCorrupt, what);
     };
     // Opening decompresses the first block already: a stream cut short
     // there cannot be read at all. An empty one is passed on as empty.
@@ -258,10 +266,7 @@ UnpackStats unpack_bundle(ByteStream& src, const std::filesystem::path& dest,
   Decompressed tar(src);
   Pull state{&tar, nullptr};
   auto check = [&](int r, BundleError::Kind kind, const std::string& what) {
-    if (r >= ARCHIVE_WARN) return;
-    if (state.error) std::rethrow_exception(state.error);
-    const char* msg = archive_error_string(in.get());
-    throw BundleError(kind, what + (msg ? std::string(": ") + msg : std::string()));
+    check_read(in.get(), state, r, kind, what);
   };
   // Opening already decompresses the first block, so a compressed stream cut
   // short fails here too: only an unrecognised format (libarchive's
