@@ -67,7 +67,13 @@ startOnDyno() {
 
 # startWith [VAR=VALUE...]: starts the web process with these variables.
 startWith() {
-  start_web_with "$SLUG" "" "$@"
+  startCommandWith "" "$@"
+}
+
+# startCommandWith COMMAND [VAR=VALUE...]: the same with COMMAND instead of
+# the default web process.
+startCommandWith() {
+  start_web_with "$SLUG" "$@"
   wait_http "$PORT_UNDER_TEST" 40 || fail "nothing answered on \$PORT; the web log:
 $(cat "$WEB_LOG")"
 }
@@ -102,10 +108,8 @@ testRequestsAcrossProcessesAndThreadsAllComplete() {
 testInEmbeddedModeRequestsInFlightCompleteToo() {
   # No daemons: Apache's own children run the app, and its graceful stop
   # lets them finish.
-  start_web_with "$SLUG" "mod_wsgi-heroku-start wsgi.py --embedded-mode" DYNO=web.1 \
+  startCommandWith "mod_wsgi-heroku-start wsgi.py --embedded-mode" DYNO=web.1 \
     MOD_WSGI_PROCESSES=2 MOD_WSGI_THREADS=2
-  wait_http "$PORT_UNDER_TEST" 40 || fail "nothing answered on \$PORT; the web log:
-$(cat "$WEB_LOG")"
   assertContains "2 processes of 2 threads (MOD_WSGI_PROCESSES, MOD_WSGI_THREADS), in embedded mode" \
     "$(cat "$WEB_LOG")"
   local i
