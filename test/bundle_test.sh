@@ -175,6 +175,29 @@ EOF
   assertContains "Syntax OK" "$(cat "$STD_OUT" "$STD_ERR")"
 }
 
+testAprResolvesAnAddressWithoutListingInterfaces() {
+  compileFromPublicUrl
+  assertCapturedSuccess
+  # A program built against the relocated APR, as mod_wsgi is, that reports
+  # the flags APR passes to getaddrinfo().
+  local apr="$BUILD_DIR/.whiskey/apr" program="$WORK/resolve"
+  # shellcheck disable=SC2046 # apr-1-config prints several flags
+  gcc -o "$program" "${FIXTURES_DIR}/apr_resolve/resolve.c" \
+    $("$apr/bin/apr-1-config" --cflags --cppflags --includes) \
+    -L"$apr/lib" -Wl,-rpath,"$apr/lib" -lapr-1 -ldl
+  assertEquals "the program builds" 0 $?
+  capture env -u LD_LIBRARY_PATH "$program" 127.0.0.1 10.1.2.3 ::1 localhost
+  assertCapturedSuccess
+  # Addresses: no interface listing (the patch in vendor/apache/patches).
+  assertCaptured "lookup 127.0.0.1 plain"
+  assertCaptured "lookup 10.1.2.3 plain"
+  assertCaptured "lookup ::1 plain"
+  assertCaptured "10.1.2.3 is 10.1.2.3"
+  # Names: as APR always looked them up.
+  assertCaptured "lookup localhost AI_ADDRCONFIG"
+  assertNotCaptured "not found"
+}
+
 testBundleMovesAgainWithinItsPlaceholder() {
   compileFromPublicUrl
   assertCapturedSuccess

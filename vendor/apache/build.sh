@@ -4,7 +4,7 @@
 # never uses, with $ORIGIN rpaths, packed as
 #   whiskey-<stack>-<arch>-apache-<version>.tar.zst (or .tar.gz)
 # holding .whiskey/{apr,apr-util,apache}/... and .whiskey/apache/whiskey-bundle.json.
-# httpd carries the patches in patches/ (each says what it does and why).
+# APR and httpd carry the patches in patches/ (each says what it does and why).
 #
 # The tree is installed under a long placeholder prefix, recorded in
 # whiskey-bundle.json. The buildpack rewrites that prefix, in text and binary
@@ -163,11 +163,15 @@ unpack() {
 }
 mkdir -p "$work/src"
 for name in apr apr-util httpd; do unpack "$(pin "$name" 3)"; done
-# Our own changes to httpd, each described at its top (patches/*.patch).
-for p in "$here"/patches/httpd-*.patch; do
-  [ -f "$p" ] || continue
-  detail "patch: $(basename "$p")"
-  patch -d "$work/src/httpd-$apache_version" -p1 --quiet <"$p" || die "$(basename "$p") does not apply"
+# Our own changes, each described at its top: patches/NAME-*.patch applies
+# to NAME's sources (apr, apr-util or httpd).
+for name in apr apr-util httpd; do
+  for p in "$here/patches/$name"-*.patch; do
+    [ -f "$p" ] || continue
+    case $p in "$here/patches/apr-util-"*) [ "$name" = apr-util ] || continue ;; esac
+    detail "patch: $(basename "$p")"
+    patch -d "$work/src/$name-$(pin "$name" 2)" -p1 --quiet <"$p" || die "$(basename "$p") does not apply"
+  done
 done
 
 log=$out/build-$stack.log
