@@ -148,6 +148,15 @@ bool has_option(const std::vector<std::string>& args, const std::string& option)
   });
 }
 
+std::string option_value(const std::vector<std::string>& args, const std::string& option,
+                         const std::string& fallback) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == option && i + 1 < args.size()) return args[i + 1];
+    if (args[i].rfind(option + "=", 0) == 0) return args[i].substr(option.size() + 1);
+  }
+  return fallback;
+}
+
 std::optional<std::string> entry_script(const std::vector<std::string>& args) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -223,6 +232,7 @@ std::vector<std::string> server_arguments(const ServerPlan& p) {
   if (!p.locale.empty() && !has_option(p.user_args, "--locale")) {
     a.insert(a.end(), {"--locale", p.locale});
   }
+  if (!p.front_conf.empty()) a.insert(a.end(), {"--include-file", p.front_conf.string()});
   if (p.graceful_stop_s > 0) {
     // The daemons get the dyno's SIGTERM too: they finish their requests
     // within this long, and the parent's graceful stop waits as long.
@@ -233,6 +243,45 @@ std::vector<std::string> server_arguments(const ServerPlan& p) {
   }
   a.insert(a.end(), p.user_args.begin(), p.user_args.end());
   return a;
+}
+
+int front_threads(int processes, int threads) {
+  // Requests beyond what the daemons run at once wait at the front, each on
+  // a thread: room for as many again before the front is all busy.
+  long wanted = 2L * std::max(processes, 1) * std::max(threads, 1);
+  return static_cast<int>(std::clamp(wanted, 64L, 1024L));
+}
+
+std::optional<std::string> front_conf_text(const std::vector<std::string>& user_args,
+                                           const Sizing& sizing) {
+  if (has_option(user_args, "--embedded-mode") || has_option(user_args, "--max-clients")) {
+    return std::nullopt;
+  }
+  auto number = [&](const char* option, int fallback) -> std::optional<int> {
+    std::string v = option_value(user_args, option, std::to_string(fallback));
+    bool digits = !v.empty() && v.size() <= 6 &&
+                  std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); });
+    if (!digits) return std::nullopt;
+    return std::stoi(v);
+  };
+  auto processes = number("--processes", sizing.processes);
+  auto threads = number("--threads", sizing.threads);
+  if (!processes || !threads) return std::nullopt;
+  std::string n = std::to_string(front_threads(*processes, *threads));
+  std::string text =
+      "# Written by mod_wsgi-heroku-start: Apache's front in daemon mode, the\n"
+      "# threads that hold the router's connections and hand each request to the\n"
+      "# daemons. One process, all of its threads started at once and none\n"
+      "# stopped while Apache runs: Apache shuts down the kept-alive connections\n"
+      "# of a child whose threads are all busy, and those of a spare child it\n"
+      "# stops, and a request the router sends on one as it closes fails.\n"
+      "<IfModule mpm_event_module>\n"
+      "ServerLimit 1\n"
+      "StartServers 1\n";
+  for (const char* directive : {"ThreadLimit", "ThreadsPerChild", "MaxRequestWorkers"}) {
+    text += std::string(directive) + " " + n + "\n";
+  }
+  return text + "MinSpareThreads 1\nMaxSpareThreads " + n + "\n</IfModule>\n";
 }
 
 StopPlan stop_plan(const Env& env, bool apache_can) {

@@ -56,6 +56,10 @@ Sizing size_server(const Env& env, std::optional<std::uint64_t> memory, int cpus
 /// Whether the user's arguments set `option` (as "--opt value" or "--opt=value").
 bool has_option(const std::vector<std::string>& args, const std::string& option);
 
+/// The value the user's arguments give `option`, else `fallback`.
+std::string option_value(const std::vector<std::string>& args, const std::string& option,
+                         const std::string& fallback);
+
 /// The WSGI script the user's arguments name: --entry-point's value, else the
 /// first argument that is not an option or an option's value (some options
 /// take two); nullopt with --application-type module or paste (they name no
@@ -80,7 +84,26 @@ struct ServerPlan {
   /// `stop_conf`, and the daemons' --shutdown-timeout); 0 for plain Apache.
   int graceful_stop_s = 0;
   std::filesystem::path stop_conf;
+  /// Apache's front in daemon mode (front_conf_text); empty leaves
+  /// mod_wsgi-express's.
+  std::filesystem::path front_conf;
 };
+
+/// Apache's front in daemon mode: the event MPM's children, which hold the
+/// router's connections and hand each request to the daemons. One process of
+/// front_threads() threads, all started at once and none stopped while Apache
+/// runs, instead of mod_wsgi-express's up to 3 processes of 12 or so, started
+/// and stopped with the load: Apache shuts down the idle kept-alive
+/// connections of a child whose threads are all busy, and those of a spare
+/// child it stops, and a request the router sends on one as it closes fails.
+/// nullopt in embedded mode (the front runs the app there), when the user
+/// sets --max-clients (the front is theirs), or when their --processes or
+/// --threads is not a number (mod_wsgi-express refuses it).
+std::optional<std::string> front_conf_text(const std::vector<std::string>& user_args,
+                                           const Sizing& sizing);
+
+/// Threads for the front: two per daemon thread, at least 64, at most 1024.
+int front_threads(int processes, int threads);
 
 /// How the web process stops on SIGTERM.
 struct StopPlan {

@@ -123,15 +123,6 @@ fs::path write_newrelic_wrapper(const fs::path& home, const std::string& script,
   return wrapper;
 }
 
-std::string option_value(const std::vector<std::string>& args, const std::string& option,
-                         const std::string& fallback) {
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == option && i + 1 < args.size()) return args[i + 1];
-    if (args[i].rfind(option + "=", 0) == 0) return args[i].substr(option.size() + 1);
-  }
-  return fallback;
-}
-
 int start(const std::vector<std::string>& user_args, bool shell) {
   RealDisk disk;
   // A Cloud Native build names the app and the bundle's layer; on Heroku's
@@ -222,6 +213,11 @@ int start(const std::vector<std::string>& user_args, bool shell) {
     plan.run_as = {"nobody", nogroup ? "nogroup" : "nobody"};
   }
   if (getenv_or("LC_ALL").empty() && getenv_or("LANG").empty()) plan.locale = "C.UTF-8";
+
+  if (auto front = front_conf_text(user_args, plan.sizing)) {
+    plan.front_conf = home / ".whiskey/express/front.conf";
+    disk.write_file(plan.front_conf, *front);
+  }
 
   StopPlan stop = stop_plan(env, bundle_has(bundle, disk, "graceful-sigterm"));
   if (stop.graceful) {

@@ -6,8 +6,10 @@
 # with their whole body, requests made after the SIGTERM are refused or
 # completed (never cut), and every process is gone well before the
 # platform's SIGKILL at 30 s. Off a dyno, or opted out, Apache stops at once
-# as plain Apache does. One slug (the Flask app of fixtures/slow_app, built
-# with the real bundle) serves every test.
+# as plain Apache does. And while it runs, the connections the router keeps
+# open to the dyno stay open through a burst of requests. One slug (the
+# Flask app of fixtures/slow_app, built with the real bundle) serves every
+# test.
 
 # shellcheck source=test/support/under_bash.sh
 . "${BUILDPACK_HOME}/test/support/under_bash.sh"
@@ -181,6 +183,18 @@ testARequestLongerThanTheStopTimeoutIsEndedInTime() {
   assertNotEquals "the request outlasting the stop is ended" "0 200" "$(cat "$REQUESTS/slow.result")"
   assertTrue "ended in under 6 s (took ${STOP_SECONDS} s)" "[ ${STOP_SECONDS%.*} -lt 6 ]"
   assertContains "requests still in flight after 2.0 s were ended" "$(cat "$WEB_LOG")"
+}
+
+testKeptAliveConnectionsOutlastABurst() {
+  # 40 requests of 1 s at once, 4 times what the daemons run together, then
+  # 20 connections kept alive; all of them still answer once Apache is idle
+  # again. With mod_wsgi-express's own front (--max-clients 25), 7 or 8 of
+  # the 20 were shut down by then when measured.
+  startOnDyno MOD_WSGI_PROCESSES=2 MOD_WSGI_THREADS=5
+  capture python3 "${BUILDPACK_HOME}/test/support/kept_alive.py" "$PORT_UNDER_TEST" 20 40 1
+  assertCapturedSuccess
+  assertCaptured "20 of 20 kept connections answered"
+  assertEquals "no request failed" "" "$(grep -v ' kept connections answered$' "$STD_OUT")"
 }
 
 testOffTheDynoApacheStopsAtOnce() {

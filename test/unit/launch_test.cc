@@ -724,3 +724,74 @@ TEST_CASE("server_arguments: a graceful stop sets the daemons' shutdown timeout"
     CHECK(std::count(plain.begin(), plain.end(), "--include-file") == 0);
   }
 }
+
+// --- the front in daemon mode ------------------------------------------------
+
+TEST_CASE("front_threads: two per daemon thread, 64 to 1024", "[launch]") {
+  CHECK(front_threads(2, 5) == 64);
+  CHECK(front_threads(1, 1) == 64);
+  CHECK(front_threads(0, 0) == 64);
+  CHECK(front_threads(10, 5) == 100);
+  CHECK(front_threads(16, 16) == 512);
+  CHECK(front_threads(100, 100) == 1024);
+  CHECK(front_threads(999999, 999999) == 1024);
+}
+
+TEST_CASE("front_conf_text: one process of front_threads() threads, none spare", "[launch]") {
+  Sizing sizing;
+  sizing.processes = 2;
+  sizing.threads = 5;
+
+  auto text = front_conf_text({"wsgi.py"}, sizing);
+  REQUIRE(text);
+  CHECK_THAT(*text, Contains("<IfModule mpm_event_module>\nServerLimit 1\nStartServers 1\n"));
+  for (const char* line : {"ThreadLimit 64\n", "ThreadsPerChild 64\n", "MaxRequestWorkers 64\n",
+                           "MinSpareThreads 1\n", "MaxSpareThreads 64\n"}) {
+    CHECK_THAT(*text, Contains(line));
+  }
+  CHECK(text->ends_with("</IfModule>\n"));
+
+  SECTION("the daemons the Procfile asks for") {
+    auto theirs = front_conf_text({"wsgi.py", "--processes", "8", "--threads=10"}, sizing);
+    REQUIRE(theirs);
+    CHECK_THAT(*theirs, Contains("ThreadsPerChild 160\n"));
+    CHECK_THAT(*theirs, Contains("MaxSpareThreads 160\n"));
+  }
+  SECTION("from the sizing") {
+    sizing.processes = 5;
+    sizing.threads = 20;
+    CHECK_THAT(*front_conf_text({"wsgi.py"}, sizing), Contains("ThreadsPerChild 200\n"));
+  }
+  SECTION("none in embedded mode, where the front runs the app") {
+    CHECK_FALSE(front_conf_text({"wsgi.py", "--embedded-mode"}, sizing));
+  }
+  SECTION("none when the Procfile sizes the front itself") {
+    CHECK_FALSE(front_conf_text({"wsgi.py", "--max-clients", "30"}, sizing));
+    CHECK_FALSE(front_conf_text({"wsgi.py", "--max-clients=30"}, sizing));
+  }
+  SECTION("none for daemons that are not numbers (mod_wsgi-express says so)") {
+    CHECK_FALSE(front_conf_text({"wsgi.py", "--threads", "many"}, sizing));
+    CHECK_FALSE(front_conf_text({"wsgi.py", "--processes="}, sizing));
+  }
+}
+
+TEST_CASE("server_arguments: the front's file, before the stop's and the user's", "[launch]") {
+  ServerPlan plan;
+  plan.home = "/app";
+  plan.port = "5000";
+  plan.user_args = {"wsgi.py", "--include-file", "mine.conf"};
+  plan.front_conf = "/app/.whiskey/express/front.conf";
+  plan.graceful_stop_s = 25;
+  plan.stop_conf = "/app/.whiskey/express/graceful-stop.conf";
+  auto args = server_arguments(plan);
+  std::vector<std::string> included;
+  for (auto it = args.begin(); it != args.end(); ++it) {
+    if (*it == "--include-file" && it + 1 != args.end()) included.push_back(*(it + 1));
+  }
+  CHECK(included == Args{"/app/.whiskey/express/front.conf",
+                         "/app/.whiskey/express/graceful-stop.conf", "mine.conf"});
+
+  plan.front_conf.clear();
+  auto without = server_arguments(plan);
+  CHECK(std::count(without.begin(), without.end(), "/app/.whiskey/express/front.conf") == 0);
+}
