@@ -2,11 +2,13 @@
 
     kept_alive.py PORT KEPT BURST SECONDS
 
-Starts BURST requests of /sleep/SECONDS at once, each on a connection of its
-own; a second later opens KEPT connections, each answered once and kept
-alive; when every one of those requests is done and the web process has
-been idle for 3 s, sends a request on each kept connection. Prints one line
-per failure and a last line "KEPT_OK of KEPT kept connections answered"."""
+Opens KEPT connections, each answered once and then idle through what
+follows; starts BURST requests of /sleep/SECONDS at once, each on a
+connection of its own; a second later opens KEPT more kept connections
+(they wait behind the burst). When every one of those requests is done and
+the web process has been idle for 3 s, sends a request on each kept
+connection. Prints one line per failure and a last line "N of 2*KEPT kept
+connections answered"."""
 
 import http.client
 import sys
@@ -47,14 +49,19 @@ def main():
         except OSError as e:
             failures.append("first request: %r" % e)
 
+    def open_kept():
+        keeping = [threading.Thread(target=keep) for _ in range(kept_count)]
+        for t in keeping:
+            t.start()
+        return keeping
+
+    for t in open_kept():
+        t.join()
     bursting = [threading.Thread(target=slow) for _ in range(burst)]
     for t in bursting:
         t.start()
     time.sleep(1)
-    keeping = [threading.Thread(target=keep) for _ in range(kept_count)]
-    for t in keeping:
-        t.start()
-    for t in keeping + bursting:
+    for t in open_kept() + bursting:
         t.join()
     time.sleep(3)
 
@@ -67,7 +74,7 @@ def main():
             failures.append("kept connection: %r" % e)
     for f in failures:
         print(f)
-    print("%d of %d kept connections answered" % (answered, kept_count))
+    print("%d of %d kept connections answered" % (answered, 2 * kept_count))
 
 
 if __name__ == "__main__":
