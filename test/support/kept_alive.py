@@ -16,6 +16,10 @@ import threading
 import time
 
 
+# What a failed request raises: socket errors, and http.client's own.
+FAILED = (OSError, http.client.HTTPException)
+
+
 def get(conn, path):
     conn.request("GET", path)
     response = conn.getresponse()
@@ -33,7 +37,7 @@ def main():
             status = get(conn, "/sleep/%d" % seconds).status
             if status != 200:
                 failures.append("burst: %d" % status)
-        except OSError as e:
+        except FAILED as e:
             failures.append("burst: %r" % e)
 
     kept = []
@@ -43,10 +47,11 @@ def main():
         try:
             response = get(conn, "/")
             if response.status != 200 or response.will_close:
-                failures.append("first request: %d, will close: %s" % (response.status, response.will_close))
+                failures.append("first request: %d, will close: %s"
+                                % (response.status, response.will_close))
             else:
                 kept.append(conn)
-        except OSError as e:
+        except FAILED as e:
             failures.append("first request: %r" % e)
 
     def open_kept():
@@ -70,7 +75,7 @@ def main():
         try:
             if get(conn, "/").status == 200:
                 answered += 1
-        except OSError as e:
+        except FAILED as e:
             failures.append("kept connection: %r" % e)
     for f in failures:
         print(f)
