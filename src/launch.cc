@@ -67,16 +67,23 @@ std::string trim_newlines(std::string s) {
   return s;
 }
 
+/// `v` as a number when it is 1 to `max_digits` decimal digits, else nullopt.
+std::optional<int> whole_number(const std::string& v, std::size_t max_digits = 6) {
+  bool digits = !v.empty() && v.size() <= max_digits &&
+                std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); });
+  if (!digits) return std::nullopt;
+  return std::stoi(v);
+}
+
 /// A positive whole number from `env`, or nullopt when unset or empty.
 std::optional<int> positive(const Env& env, const std::string& name) {
   auto it = env.find(name);
   if (it == env.end() || it->second.empty()) return std::nullopt;
-  const std::string& v = it->second;
-  bool digits = std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); });
-  if (!digits || v.size() > 6 || std::stoi(v) < 1) {
-    throw LaunchError(name + " is '" + v + "': set it to a whole number of at least 1");
+  auto n = whole_number(it->second);
+  if (!n || *n < 1) {
+    throw LaunchError(name + " is '" + it->second + "': set it to a whole number of at least 1");
   }
-  return std::stoi(v);
+  return n;
 }
 
 }  // namespace
@@ -257,15 +264,9 @@ std::optional<std::string> front_conf_text(const std::vector<std::string>& user_
   if (has_option(user_args, "--embedded-mode") || has_option(user_args, "--max-clients")) {
     return std::nullopt;
   }
-  auto number = [&](const char* option, int fallback) -> std::optional<int> {
-    std::string v = option_value(user_args, option, std::to_string(fallback));
-    bool digits = !v.empty() && v.size() <= 6 &&
-                  std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); });
-    if (!digits) return std::nullopt;
-    return std::stoi(v);
-  };
-  auto processes = number("--processes", sizing.processes);
-  auto threads = number("--threads", sizing.threads);
+  auto processes =
+      whole_number(option_value(user_args, "--processes", std::to_string(sizing.processes)));
+  auto threads = whole_number(option_value(user_args, "--threads", std::to_string(sizing.threads)));
   if (!processes || !threads) return std::nullopt;
   std::string n = std::to_string(front_threads(*processes, *threads));
   std::string text =
@@ -293,10 +294,7 @@ StopPlan stop_plan(const Env& env, bool apache_can) {
   std::string timeout = get("WHISKEY_STOP_TIMEOUT");
   plan.timeout_s = 25;
   if (!timeout.empty()) {
-    bool digits =
-        timeout.size() <= 3 && std::all_of(timeout.begin(), timeout.end(),
-                                           [](unsigned char c) { return std::isdigit(c); });
-    int value = digits ? std::stoi(timeout) : 0;
+    int value = whole_number(timeout, 3).value_or(0);
     if (value < 1 || value > 26) {
       throw LaunchError("WHISKEY_STOP_TIMEOUT is '" + timeout +
                         "': give the seconds a stop may take for the requests in flight, 1 to 26 "
