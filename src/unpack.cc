@@ -141,12 +141,13 @@ class Decompressed final : public ByteStream {
     };
     // Opening decompresses the first block already: a stream cut short
     // there cannot be read at all. An empty one is passed on as empty.
+    auto empty = [&](int r) { return r < ARCHIVE_WARN && !state.error && state.bytes == 0; };
     int r = archive_read_open(in.get(), &state, nullptr, &pull, nullptr);
-    if (r < ARCHIVE_WARN && !state.error && state.bytes == 0) return;
+    if (empty(r)) return;
     check(r, "cannot read the archive");
     archive_entry* entry = nullptr;
     r = archive_read_next_header(in.get(), &entry);
-    if (r == ARCHIVE_EOF || (r < ARCHIVE_WARN && !state.error && state.bytes == 0)) return;
+    if (r == ARCHIVE_EOF || empty(r)) return;
     check(r, "cannot read the archive");
     opening = false;
     while (true) {
