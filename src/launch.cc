@@ -274,8 +274,8 @@ std::optional<std::string> front_conf_text(const std::vector<std::string>& user_
       "# threads that hold the router's connections and hand each request to the\n"
       "# daemons. One process, all of its threads started at once and none\n"
       "# stopped while Apache runs: Apache shuts down the kept-alive connections\n"
-      "# of a child whose threads are all busy, and those of a spare child it\n"
-      "# stops, and a request the router sends on one as it closes fails.\n"
+      "# of a spare child it stops, and a request the router sends on one as it\n"
+      "# closes fails.\n"
       "<IfModule mpm_event_module>\n"
       "ServerLimit 1\n"
       "StartServers 1\n";

@@ -94,8 +94,9 @@ struct ServerPlan {
 /// front_threads() threads, all started at once and none stopped while Apache
 /// runs, instead of mod_wsgi-express's up to 3 processes of 12 or so, started
 /// and stopped with the load: Apache shuts down the idle kept-alive
-/// connections of a child whose threads are all busy, and those of a spare
-/// child it stops, and a request the router sends on one as it closes fails.
+/// connections of a spare child it stops, and a request the router sends on
+/// one as it closes fails. (Those of a child whose threads are all busy stay
+/// open: the bundle's httpd is patched for that.)
 /// nullopt in embedded mode (the front runs the app there), when the user
 /// sets --max-clients (the front is theirs), or when their --processes or
 /// --threads is not a number (mod_wsgi-express refuses it).

@@ -2,13 +2,16 @@
 
     kept_alive.py PORT KEPT BURST SECONDS
 
-Opens KEPT connections, each answered once and then idle through what
-follows; starts BURST requests of /sleep/SECONDS at once, each on a
-connection of its own; a second later opens KEPT more kept connections
-(they wait behind the burst). When every one of those requests is done and
-the web process has been idle for 3 s, sends a request on each kept
-connection. Prints one line per failure and a last line "N of 2*KEPT kept
-connections answered"."""
+Opens 2*KEPT connections, each answered once: KEPT stay idle through what
+follows, KEPT are used again during it. Starts BURST requests of
+/sleep/SECONDS at once, each on a connection of its own. A second later,
+while the burst is under way, sends a request on each of the second KEPT
+connections (as the router sends on the connections it keeps when a burst
+reaches it) and opens KEPT more kept connections (both wait behind the
+burst). When every one of those requests is done and the web process has
+been idle for 3 s, sends a request on each of the 3*KEPT kept connections.
+Prints one line per failure and a last line "N of 3*KEPT kept connections
+answered"."""
 
 import http.client
 import sys
@@ -40,46 +43,49 @@ def main():
         except FAILED as e:
             failures.append("burst: %r" % e)
 
-    kept = []
-
-    def keep():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    def ask(conn, what):
+        """One request on a kept connection, which must stay open."""
         try:
             response = get(conn, "/")
-            if response.status != 200 or response.will_close:
-                failures.append("first request: %d, will close: %s"
-                                % (response.status, response.will_close))
-            else:
-                kept.append(conn)
+            if response.status == 200 and not response.will_close:
+                return True
+            failures.append("%s: %d, will close: %s"
+                            % (what, response.status, response.will_close))
         except FAILED as e:
-            failures.append("first request: %r" % e)
+            failures.append("%s: %r" % (what, e))
+        return False
 
-    def open_kept():
-        keeping = [threading.Thread(target=keep) for _ in range(kept_count)]
-        for t in keeping:
+    def keep(into):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        if ask(conn, "first request"):
+            # Closed by the server, it fails from now on instead of being
+            # opened again by http.client.
+            conn.auto_open = 0
+            into.append(conn)
+
+    def run_all(target, args_list):
+        threads = [threading.Thread(target=target, args=a) for a in args_list]
+        for t in threads:
             t.start()
-        return keeping
+        return threads
 
-    for t in open_kept():
+    idle, busy = [], []
+    for t in run_all(keep, [(idle,)] * kept_count + [(busy,)] * kept_count):
         t.join()
-    bursting = [threading.Thread(target=slow) for _ in range(burst)]
-    for t in bursting:
-        t.start()
+    bursting = run_all(slow, [()] * burst)
     time.sleep(1)
-    for t in open_kept() + bursting:
+    opened = []
+    during = run_all(ask, [(c, "during the burst") for c in busy])
+    late = run_all(keep, [(opened,)] * kept_count)
+    for t in bursting + during + late:
         t.join()
     time.sleep(3)
 
-    answered = 0
-    for conn in kept:
-        try:
-            if get(conn, "/").status == 200:
-                answered += 1
-        except FAILED as e:
-            failures.append("kept connection: %r" % e)
+    kept = idle + busy + opened
+    answered = sum(1 for conn in kept if ask(conn, "kept connection"))
     for f in failures:
         print(f)
-    print("%d of %d kept connections answered" % (answered, 2 * kept_count))
+    print("%d of %d kept connections answered" % (answered, 3 * kept_count))
 
 
 if __name__ == "__main__":
