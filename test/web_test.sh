@@ -114,6 +114,8 @@ testFlaskWithThisBuildpackFirst() {
   python_buildpack "$BUILD_DIR" || fail "the Python stand-in failed"
   runSlug
   assertServesAndStops "Hello from Flask under Apache"
+  # Heroku's router logs every request: no access log of our own by default.
+  assertNotContains "no access log" '"GET / HTTP/1.1" 200' "$(cat "$SLUG.web.log")"
 }
 
 testFlaskWithPythonFirstBuildsModWsgiOnceThenReusesIt() {
@@ -139,8 +141,11 @@ testUserArgumentsWinOverTheLaunchersDefaults() {
   useFixture demo_flask_app
   compileWithCache
   python_buildpack "$BUILD_DIR" || fail "the Python stand-in failed"
-  runSlug "mod_wsgi-heroku-start wsgi.py --processes 2 --threads 3"
+  runSlug "mod_wsgi-heroku-start wsgi.py --processes 2 --threads 3 --access-log"
   assertContains "Request Capacity   : 6 (2 processes * 3 threads)" "$(cat "$SLUG.web.log")"
+  get "http://127.0.0.1:$PORT_UNDER_TEST/" >/dev/null
+  sleep 0.5
+  assertContains "the access log, asked for" '"GET / HTTP/1.1" 200' "$(cat "$SLUG.web.log")"
   local daemons
   daemons=$(ps -eo sid=,args= | awk -v sid="$WEB_PID" '$1 == sid && $2 ~ /^\(wsgi:/' | wc -l)
   assertEquals 2 "$daemons"
