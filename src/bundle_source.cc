@@ -46,7 +46,7 @@ std::string file_name(std::string_view path) {
 const char* kConfigureHelp =
     "Name the bundle with its bucket and key:\n"
     "  heroku config:set WHISKEY_BUCKET=my-bucket "
-    "WHISKEY_PACKAGE=whiskey-heroku-24-amd64-apache-2.4.68.tar.gz\n"
+    "WHISKEY_PACKAGE=whiskey-heroku-24-amd64-apache-2.4.68.tar.zst\n"
     "or with its full URL and digest:\n"
     "  heroku config:set WHISKEY_URL=https://... WHISKEY_SHA256=<sha256 of the bundle>";
 
@@ -169,7 +169,7 @@ BundleSource resolve_bundle(const Config& c) {
                     "WHISKEY_BUCKET is set to '" + c.bucket + "', but no bundle in it is named.",
                     "Set WHISKEY_PACKAGE to the key of the bundle in the bucket:\n"
                     "  heroku config:set "
-                    "WHISKEY_PACKAGE=whiskey-heroku-24-amd64-apache-2.4.68.tar.gz");
+                    "WHISKEY_PACKAGE=whiskey-heroku-24-amd64-apache-2.4.68.tar.zst");
   } else if (!c.package.empty()) {
     throw UserError("WHISKEY_BUCKET is not set",
                     "WHISKEY_PACKAGE names '" + c.package + "', but not the bucket it is in.",

@@ -137,7 +137,7 @@ Resolved resolve_step(const Config& config, const Target& target, const Vars& va
     s.out.warning("The Apache bundle will not be verified",
                   "WHISKEY_SHA256 is not set, so nothing checks that the bundle downloaded\n"
                   "is the one you published. Set its SHA-256 digest:\n"
-                  "  heroku config:set WHISKEY_SHA256=$(sha256sum BUNDLE.tar.gz | cut -d' ' -f1)");
+                  "  heroku config:set WHISKEY_SHA256=$(sha256sum BUNDLE.tar.zst | cut -d' ' -f1)");
   }
   return resolved;
 }

@@ -85,7 +85,7 @@ Config parse_config(const Vars& vars) {
       throw UserError("Invalid WHISKEY_SHA256 value",
                       "WHISKEY_SHA256 must be the bundle's SHA-256 digest: 64 hexadecimal "
                       "digits,\noptionally written as sha256:<digits>.",
-                      "Compute it with `sha256sum BUNDLE.tar.gz` and set it:\n"
+                      "Compute it with `sha256sum BUNDLE.tar.zst` and set it:\n"
                       "  heroku config:set WHISKEY_SHA256=<digest>",
                       e.what());
     }

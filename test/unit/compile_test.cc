@@ -221,7 +221,7 @@ TEST_CASE("compile: without WHISKEY_SHA256, warns and keeps the app's .whiskey f
                  " !\n"
                  " !     WHISKEY_SHA256 is not set, so nothing checks that the bundle downloaded\n"
                  " !     is the one you published. Set its SHA-256 digest:\n"
-                 " !       heroku config:set WHISKEY_SHA256=$(sha256sum BUNDLE.tar.gz | cut -d' ' "
+                 " !       heroku config:set WHISKEY_SHA256=$(sha256sum BUNDLE.tar.zst | cut -d' ' "
                  "-f1)\n"
                  "\n");
   CHECK(b.out.str() == install +

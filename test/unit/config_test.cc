@@ -114,7 +114,7 @@ TEST_CASE("parse_config: WHISKEY_SHA256 must be a digest", "[config]") {
     CHECK(std::string(e.what()) == "Invalid WHISKEY_SHA256 value");
     CHECK_THAT(e.what_happened(), Contains("64 hexadecimal digits"));
     CHECK_THAT(e.what_happened(), Contains("sha256:<digits>"));
-    CHECK_THAT(e.what_to_do(), Contains("sha256sum BUNDLE.tar.gz"));
+    CHECK_THAT(e.what_to_do(), Contains("sha256sum BUNDLE.tar.zst"));
     CHECK_THAT(e.what_to_do(), Contains("heroku config:set WHISKEY_SHA256=<digest>"));
     CHECK(e.details() == "expected 64 hexadecimal digits, got 63 characters");
   }
