@@ -87,7 +87,12 @@ struct ServerPlan {
   /// Apache's front in daemon mode (front_conf_text); empty leaves
   /// mod_wsgi-express's.
   std::filesystem::path front_conf;
+  /// Its threads (front_size); the daemons' socket backlog holds as many.
+  int front_threads = 0;
 };
+
+/// mod_wsgi-express's --daemon-backlog when not told otherwise.
+inline constexpr int kExpressDaemonBacklog = 100;
 
 /// Apache's front in daemon mode: the event MPM's children, which hold the
 /// router's connections and hand each request to the daemons. One process of
@@ -97,13 +102,17 @@ struct ServerPlan {
 /// connections of a spare child it stops, and a request the router sends on
 /// one as it closes fails. (Those of a child whose threads are all busy stay
 /// open: the bundle's httpd is patched for that.)
-/// nullopt in embedded mode (the front runs the app there), when the user
-/// sets --max-clients (the front is theirs), or when their --processes or
-/// --threads is not a number (mod_wsgi-express refuses it).
-std::optional<std::string> front_conf_text(const std::vector<std::string>& user_args,
-                                           const Sizing& sizing);
+/// The text of its file, for a front of `threads` threads.
+std::string front_conf_text(int threads);
 
-/// Threads for the front: two per daemon thread, at least 64, at most 1024.
+/// The front's threads: front_threads() of the daemons the user's arguments,
+/// else the sizing, ask for. nullopt in embedded mode (the front runs the app
+/// there), when the user sets --max-clients (the front is theirs), or when
+/// their --processes or --threads is not a number (mod_wsgi-express refuses
+/// it): mod_wsgi-express's front then stays.
+std::optional<int> front_size(const std::vector<std::string>& user_args, const Sizing& sizing);
+
+/// Threads for the front: two per daemon thread, at least 256, at most 1024.
 int front_threads(int processes, int threads);
 
 /// How the web process stops on SIGTERM.

@@ -214,9 +214,10 @@ int start(const std::vector<std::string>& user_args, bool shell) {
   }
   if (getenv_or("LC_ALL").empty() && getenv_or("LANG").empty()) plan.locale = "C.UTF-8";
 
-  if (auto front = front_conf_text(user_args, plan.sizing)) {
+  if (auto threads = front_size(user_args, plan.sizing)) {
+    plan.front_threads = *threads;
     plan.front_conf = home / ".whiskey/express/front.conf";
-    disk.write_file(plan.front_conf, *front);
+    disk.write_file(plan.front_conf, front_conf_text(*threads));
   }
 
   StopPlan stop = stop_plan(env, bundle_has(bundle, disk, "graceful-sigterm"));

@@ -186,15 +186,19 @@ testARequestLongerThanTheStopTimeoutIsEndedInTime() {
 }
 
 testKeptAliveConnectionsOutlastABurst() {
-  # A burst of 100 requests of 1 s at once: 10 times what the daemons run
-  # together, beyond the front's 64 threads, so that every one of them is
+  # A burst of 300 requests of 1 s at once: 15 times what the daemons run
+  # together, beyond the front's 256 threads, so that every one of them is
   # busy for seconds. 10 kept connections stay idle through it, 10 send a
   # request during it, 10 more are opened during it: every request is
   # answered and all 30 connections answer again once Apache is idle.
   # Plain Apache (without the bundle's keep-alive patch) cut 4 of the
   # requests sent during the burst and closed the 10 idle connections.
-  startOnDyno MOD_WSGI_PROCESSES=2 MOD_WSGI_THREADS=5
-  capture python3 "${BUILDPACK_HOME}/test/support/kept_alive.py" "$PORT_UNDER_TEST" 10 100 1
+  startOnDyno MOD_WSGI_PROCESSES=2 MOD_WSGI_THREADS=10
+  assertEquals "a front of 256 threads" "ThreadsPerChild 256" \
+    "$(grep ThreadsPerChild "$SLUG/.whiskey/express/front.conf")"
+  assertContains "the daemons' backlog holds every front thread" \
+    "Queue Backlog      : 256 (connections)" "$(cat "$WEB_LOG")"
+  capture python3 "${BUILDPACK_HOME}/test/support/kept_alive.py" "$PORT_UNDER_TEST" 10 300 1
   assertCapturedSuccess
   assertCaptured "30 of 30 kept connections answered"
   assertEquals "no request failed" "" "$(grep -v ' kept connections answered$' "$STD_OUT")"

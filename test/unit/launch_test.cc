@@ -727,51 +727,51 @@ TEST_CASE("server_arguments: a graceful stop sets the daemons' shutdown timeout"
 
 // --- the front in daemon mode ------------------------------------------------
 
-TEST_CASE("front_threads: two per daemon thread, 64 to 1024", "[launch]") {
-  CHECK(front_threads(2, 5) == 64);
-  CHECK(front_threads(1, 1) == 64);
-  CHECK(front_threads(0, 0) == 64);
-  CHECK(front_threads(10, 5) == 100);
+TEST_CASE("front_threads: two per daemon thread, 256 to 1024", "[launch]") {
+  CHECK(front_threads(2, 5) == 256);
+  CHECK(front_threads(1, 1) == 256);
+  CHECK(front_threads(0, 0) == 256);
+  CHECK(front_threads(10, 5) == 256);
+  CHECK(front_threads(20, 10) == 400);
   CHECK(front_threads(16, 16) == 512);
   CHECK(front_threads(100, 100) == 1024);
   CHECK(front_threads(999999, 999999) == 1024);
 }
 
-TEST_CASE("front_conf_text: one process of front_threads() threads, none spare", "[launch]") {
+TEST_CASE("front_conf_text: one process of that many threads, none spare", "[launch]") {
+  auto text = front_conf_text(64);
+  CHECK_THAT(text, Contains("<IfModule mpm_event_module>\nServerLimit 1\nStartServers 1\n"));
+  for (const char* line : {"ThreadLimit 64\n", "ThreadsPerChild 64\n", "MaxRequestWorkers 64\n",
+                           "MinSpareThreads 1\n", "MaxSpareThreads 64\n"}) {
+    CHECK_THAT(text, Contains(line));
+  }
+  CHECK(text.ends_with("</IfModule>\n"));
+}
+
+TEST_CASE("front_size: front_threads() of the daemons, or none", "[launch]") {
   Sizing sizing;
   sizing.processes = 2;
   sizing.threads = 5;
 
-  auto text = front_conf_text({"wsgi.py"}, sizing);
-  REQUIRE(text);
-  CHECK_THAT(*text, Contains("<IfModule mpm_event_module>\nServerLimit 1\nStartServers 1\n"));
-  for (const char* line : {"ThreadLimit 64\n", "ThreadsPerChild 64\n", "MaxRequestWorkers 64\n",
-                           "MinSpareThreads 1\n", "MaxSpareThreads 64\n"}) {
-    CHECK_THAT(*text, Contains(line));
-  }
-  CHECK(text->ends_with("</IfModule>\n"));
-
+  CHECK(front_size({"wsgi.py"}, sizing) == 256);
   SECTION("the daemons the Procfile asks for") {
-    auto theirs = front_conf_text({"wsgi.py", "--processes", "8", "--threads=10"}, sizing);
-    REQUIRE(theirs);
-    CHECK_THAT(*theirs, Contains("ThreadsPerChild 160\n"));
-    CHECK_THAT(*theirs, Contains("MaxSpareThreads 160\n"));
+    CHECK(front_size({"wsgi.py", "--processes", "16", "--threads=10"}, sizing) == 320);
   }
   SECTION("from the sizing") {
-    sizing.processes = 5;
+    sizing.processes = 15;
     sizing.threads = 20;
-    CHECK_THAT(*front_conf_text({"wsgi.py"}, sizing), Contains("ThreadsPerChild 200\n"));
+    CHECK(front_size({"wsgi.py"}, sizing) == 600);
   }
   SECTION("none in embedded mode, where the front runs the app") {
-    CHECK_FALSE(front_conf_text({"wsgi.py", "--embedded-mode"}, sizing));
+    CHECK_FALSE(front_size({"wsgi.py", "--embedded-mode"}, sizing));
   }
   SECTION("none when the Procfile sizes the front itself") {
-    CHECK_FALSE(front_conf_text({"wsgi.py", "--max-clients", "30"}, sizing));
-    CHECK_FALSE(front_conf_text({"wsgi.py", "--max-clients=30"}, sizing));
+    CHECK_FALSE(front_size({"wsgi.py", "--max-clients", "30"}, sizing));
+    CHECK_FALSE(front_size({"wsgi.py", "--max-clients=30"}, sizing));
   }
   SECTION("none for daemons that are not numbers (mod_wsgi-express says so)") {
-    CHECK_FALSE(front_conf_text({"wsgi.py", "--threads", "many"}, sizing));
-    CHECK_FALSE(front_conf_text({"wsgi.py", "--processes="}, sizing));
+    CHECK_FALSE(front_size({"wsgi.py", "--threads", "many"}, sizing));
+    CHECK_FALSE(front_size({"wsgi.py", "--processes="}, sizing));
   }
 }
 
@@ -794,4 +794,30 @@ TEST_CASE("server_arguments: the front's file, before the stop's and the user's"
   plan.front_conf.clear();
   auto without = server_arguments(plan);
   CHECK(std::count(without.begin(), without.end(), "/app/.whiskey/express/front.conf") == 0);
+}
+
+TEST_CASE("server_arguments: the daemons' backlog holds every front thread", "[launch]") {
+  ServerPlan plan;
+  plan.home = "/app";
+  plan.port = "5000";
+  plan.user_args = {"wsgi.py"};
+  plan.front_conf = "/app/.whiskey/express/front.conf";
+  auto backlog = [&] {
+    auto args = server_arguments(plan);
+    auto at = std::find(args.begin(), args.end(), "--daemon-backlog");
+    return at == args.end() || at + 1 == args.end() ? std::string("none") : *(at + 1);
+  };
+  plan.front_threads = 64;
+  CHECK(backlog() == "100");  // never below mod_wsgi-express's own
+  plan.front_threads = 640;
+  CHECK(backlog() == "640");
+  SECTION("the Procfile's wins") {
+    plan.user_args = {"wsgi.py", "--daemon-backlog", "50"};
+    auto args = server_arguments(plan);
+    CHECK(std::count(args.begin(), args.end(), "--daemon-backlog") == 1);
+  }
+  SECTION("mod_wsgi-express's front keeps its backlog") {
+    plan.front_conf.clear();
+    CHECK(backlog() == "none");
+  }
 }
