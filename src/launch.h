@@ -102,6 +102,7 @@ inline constexpr int kExpressDaemonBacklog = 100;
 /// connections of a spare child it stops, and a request the router sends on
 /// one as it closes fails. (Those of a child whose threads are all busy stay
 /// open: the bundle's httpd is patched for that.)
+///
 /// The text of its file, for a front of `threads` threads.
 std::string front_conf_text(int threads);
 
