@@ -263,11 +263,11 @@ std::vector<std::string> server_arguments(const ServerPlan& p) {
 
 int front_threads(int processes, int threads) {
   // Requests beyond what the daemons run at once wait at the front, each on
-  // a thread, in turn for the daemons' socket. A connection that arrives
-  // while every thread is busy waits for Apache to accept it, behind the
-  // connections it holds: under a burst some waited seconds (wrk, 200
-  // connections, 64 threads: p99 up to 3.7 s; 256 threads: 50 ms). Each
-  // thread costs about 50 KiB once it has served.
+  // a thread, in turn for the daemons' socket. A request that arrives
+  // while every thread is busy waits for one, in turn with the others (the
+  // bundle's event MPM patches): under a burst some waited seconds (wrk,
+  // 200 connections, 64 threads: p99 up to 3.7 s; 256 threads: 50 ms).
+  // Each thread costs about 50 KiB once it has served.
   long wanted = 2L * std::max(processes, 1) * std::max(threads, 1);
   return static_cast<int>(std::clamp(wanted, 256L, 1024L));
 }

@@ -204,6 +204,21 @@ testKeptAliveConnectionsOutlastABurst() {
   assertEquals "no request failed" "" "$(grep -v ' kept connections answered$' "$STD_OUT")"
 }
 
+testNewConnectionsAreAnsweredWhileKeptOnesKeepTheFrontBusy() {
+  # 300 kept connections send 0.2 s requests one after another for 10 s:
+  # more than the front's 256 threads, so that every one of them is always
+  # busy. 5 connections opened 2 s in are answered in turn, behind the
+  # requests already queued for the daemons (about 3 s), not when the load
+  # stops. Plain Apache left them in the listen backlog until it stopped
+  # (answered after 10.8 s).
+  startOnDyno MOD_WSGI_PROCESSES=2 MOD_WSGI_THREADS=10
+  capture python3 "${BUILDPACK_HOME}/test/support/new_connections.py" "$PORT_UNDER_TEST" 300 0.2 10 5
+  assertCapturedSuccess
+  assertCaptured "5 of 5 new connections answered while the load ran"
+  assertEquals "no request failed" "" \
+    "$(grep -v '^load: [0-9]* requests in \|^new connection answered after \| new connections answered while the load ran$' "$STD_OUT")"
+}
+
 testOffTheDynoApacheStopsAtOnce() {
   startWith
   assertContains "not on a dyno (no DYNO): SIGTERM stops Apache at once" "$(cat "$WEB_LOG")"
