@@ -15,16 +15,7 @@ import sys
 import threading
 import time
 
-
-# What a failed request raises: socket errors, and http.client's own.
-FAILED = (OSError, http.client.HTTPException)
-
-
-def get(conn, path):
-    conn.request("GET", path)
-    response = conn.getresponse()
-    response.read()
-    return response
+from kept_http import FAILED, get
 
 
 def main():
