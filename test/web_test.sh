@@ -144,7 +144,12 @@ testUserArgumentsWinOverTheLaunchersDefaults() {
   runSlug "mod_wsgi-heroku-start wsgi.py --processes 2 --threads 3 --access-log"
   assertContains "Request Capacity   : 6 (2 processes * 3 threads)" "$(cat "$SLUG.web.log")"
   get "http://127.0.0.1:$PORT_UNDER_TEST/" >/dev/null
-  sleep 0.5
+  # Apache writes the line after the response, through the log's pipe.
+  local i
+  for ((i = 0; i < 50; i++)); do
+    grep -q '"GET / HTTP/1.1" 200' "$SLUG.web.log" && break
+    sleep 0.1
+  done
   assertContains "the access log, asked for" '"GET / HTTP/1.1" 200' "$(cat "$SLUG.web.log")"
   local daemons
   daemons=$(ps -eo sid=,args= | awk -v sid="$WEB_PID" '$1 == sid && $2 ~ /^\(wsgi:/' | wc -l)
