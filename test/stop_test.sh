@@ -159,9 +159,9 @@ testRequestsAfterTheStopAreRefusedNeverCut() {
       # Refused, or reset in the listen queue when the listeners were shut
       # down: no byte of a response either way.
       "7 000" | "56 000") refused=$((refused + 1)) ;;
-      # Passed to a mod_wsgi daemon in the instant after the SIGTERM reached
-      # it (it accepts no more): answered with an error as soon as the
-      # daemons are gone, never held until the stop timeout.
+      # An error: what Apache answers when a request it passed to the
+      # daemons after the SIGTERM reached them (they accept no more) found
+      # no daemon started again to serve it.
       "0 5"??) turned=$((turned + 1)) ;;
       "52 000") unanswered=$((unanswered + 1)) ;;
       "0 200") [ "$(stat -c %s "$REQUESTS/late$i.body")" -eq 65536 ] && completed=$((completed + 1)) || cut=$((cut + 1)) ;;
@@ -171,7 +171,33 @@ testRequestsAfterTheStopAreRefusedNeverCut() {
   echo "after SIGTERM: $refused refused, $completed completed, $turned turned away with an error, $unanswered closed unanswered, $cut cut (stop: $STOPPER_SECONDS s)"
   assertEquals "requests cut after the SIGTERM" 0 "$cut"
   assertEquals "requests closed without an answer" 0 "$unanswered"
+  assertEquals "requests answered with an error" 0 "$turned"
   assertTrue "requests after the SIGTERM are refused" "[ $refused -gt 0 ]"
+}
+
+testARequestReachingTheDaemonsAfterTheyStoppedIsServed() {
+  # Apache takes the connection before the stop, but the request's headers
+  # end only half a second after the SIGTERM: by then the mod_wsgi daemons,
+  # which got the SIGTERM too, have stopped accepting. The request is served
+  # all the same, by a daemon started again for it (before, the children
+  # answered it 502 once the daemons had gone).
+  startOnDyno
+  python3 "${BUILDPACK_HOME}/test/support/late_headers.py" "$PORT_UNDER_TEST" \
+    "/sleep/0.2?tag=late" "$REQUESTS/ready" "$REQUESTS/go" >"$REQUESTS/late.out" 2>&1 &
+  local client=$! i
+  for ((i = 0; i < 100; i++)); do [ -f "$REQUESTS/ready" ] && break; sleep 0.1; done
+  sleep 0.2
+  stopAll &
+  local stopper=$!
+  sleep 0.5
+  touch "$REQUESTS/go"
+  wait "$client"
+  wait "$stopper"
+  WEB_PID=
+  assertEquals "the late request is answered in full" "HTTP 200, 65536 bytes" "$(cat "$REQUESTS/late.out")"
+  assertContains "starting a daemon process again to serve it" "$(cat "$WEB_LOG")"
+  assertContains "mod_wsgi-heroku-start: stopped gracefully in " "$(cat "$WEB_LOG")"
+  assertNotContains "scoreboard is full" "$(cat "$WEB_LOG")"
 }
 
 testARequestLongerThanTheStopTimeoutIsEndedInTime() {
