@@ -301,6 +301,21 @@ std::string front_conf_text(int threads) {
   return text + "MinSpareThreads 1\nMaxSpareThreads " + n + "\n</IfModule>\n";
 }
 
+LocalePlan locale_plan(const Env& env, const std::function<bool(const std::string&)>& installed) {
+  for (const char* name : {"LC_ALL", "LC_CTYPE", "LANG"}) {
+    auto it = env.find(name);
+    if (it == env.end() || it->second.empty()) continue;
+    const std::string& wanted = it->second;
+    // C and POSIX: what mod_wsgi-express would pick instead may be missing.
+    if (wanted == "C" || wanted == "POSIX") break;
+    // Given as it is: mod_wsgi-express would read C.UTF-8 as en_US.UTF-8.
+    if (installed(wanted)) return {wanted, ""};
+    return {"C.UTF-8", std::string(name) + " is " + wanted +
+                           ", a locale this system lacks: Apache and the app run in C.UTF-8"};
+  }
+  return {"C.UTF-8", ""};
+}
+
 StopPlan stop_plan(const Env& env, bool apache_can) {
   auto get = [&](const char* name) {
     auto it = env.find(name);

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -79,7 +80,7 @@ struct ServerPlan {
   /// Set when running as root (never on a dyno): Apache's children then run
   /// as this user and group, since Apache refuses to serve as root.
   std::optional<std::pair<std::string, std::string>> run_as;
-  std::string locale;  ///< --locale when LANG and LC_ALL say nothing; "" leaves express's
+  std::string locale;  ///< --locale (locale_plan); "" leaves express's choice
   /// Seconds a graceful stop may take (GracefulShutdownTimeout, in the file
   /// `stop_conf`, and the daemons' --shutdown-timeout); 0 for plain Apache.
   int graceful_stop_s = 0;
@@ -90,6 +91,19 @@ struct ServerPlan {
   /// Its threads (front_size); the daemons' socket backlog holds as many.
   int front_threads = 0;
 };
+
+/// The locale Apache and the app run in (--locale), from the environment's:
+/// LC_ALL, else LC_CTYPE, else LANG, as mod_wsgi-express reads it.
+struct LocalePlan {
+  std::string locale;
+  std::string why;  ///< a line for the start-up log; "" says nothing
+};
+
+/// The environment's locale when this system has it (`installed` tells);
+/// "C.UTF-8" when it names none, C or POSIX (for which mod_wsgi-express
+/// would pick en_US.UTF-8, installed or not), or one this system lacks (each
+/// daemon would warn at start, and run in the C locale).
+LocalePlan locale_plan(const Env& env, const std::function<bool(const std::string&)>& installed);
 
 /// mod_wsgi-express's --daemon-backlog when not told otherwise.
 inline constexpr int kExpressDaemonBacklog = 100;

@@ -1,5 +1,6 @@
 // mod_wsgi-heroku-start [ARGS...]: the web process (see launch.h).
 // mod_wsgi-heroku-shell [ARGS...]: the same set-up, then a shell.
+#include <locale.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -212,7 +213,12 @@ int start(const std::vector<std::string>& user_args, bool shell) {
     bool nogroup = groups && ("\n" + *groups).find("\nnogroup:") != std::string::npos;
     plan.run_as = {"nobody", nogroup ? "nogroup" : "nobody"};
   }
-  if (getenv_or("LC_ALL").empty() && getenv_or("LANG").empty()) plan.locale = "C.UTF-8";
+  LocalePlan locale = locale_plan(env, [](const std::string& name) {
+    locale_t loaded = ::newlocale(LC_ALL_MASK, name.c_str(), static_cast<locale_t>(0));
+    if (loaded) ::freelocale(loaded);
+    return loaded != static_cast<locale_t>(0);
+  });
+  plan.locale = locale.locale;
 
   if (auto threads = front_size(user_args, plan.sizing)) {
     plan.front_threads = *threads;
@@ -240,6 +246,7 @@ int start(const std::vector<std::string>& user_args, bool shell) {
             << (has_option(user_args, "--embedded-mode") ? ", in embedded mode" : "")
             << (plan.newrelic_wrapper ? ", with New Relic" : "") << std::endl;
   std::cout << program << ": " << stop.why << std::endl;
+  if (!locale.why.empty()) std::cout << program << ": " << locale.why << std::endl;
   if (stop.graceful) {
     // Stay Apache's parent, so that SIGTERM becomes a graceful stop.
     SuperviseResult r = supervise(argv, {.graceful_timeout_s = static_cast<double>(stop.timeout_s),

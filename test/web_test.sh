@@ -116,6 +116,7 @@ testFlaskWithThisBuildpackFirst() {
   assertServesAndStops "Hello from Flask under Apache"
   # Heroku's router logs every request: no access log of our own by default.
   assertNotContains "no access log" '"GET / HTTP/1.1" 200' "$(cat "$SLUG.web.log")"
+  assertNotContains "no daemon warns of its locale" "WSGI0079" "$(cat "$SLUG.web.log")"
 }
 
 testFlaskWithPythonFirstBuildsModWsgiOnceThenReusesIt() {
@@ -154,6 +155,22 @@ testUserArgumentsWinOverTheLaunchersDefaults() {
   local daemons
   daemons=$(ps -eo sid=,args= | awk -v sid="$WEB_PID" '$1 == sid && $2 ~ /^\(wsgi:/' | wc -l)
   assertEquals 2 "$daemons"
+  assertTrue "stops" "stop_web 20"
+  WEB_PID=
+}
+
+testALocaleTheSystemLacksGivesWayToCUtf8() {
+  useFixture demo_flask_app
+  compileWithCache
+  python_buildpack "$BUILD_DIR" || fail "the Python stand-in failed"
+  LANG=xx_XX.UTF-8 runSlug
+  assertEquals "Hello from Flask under Apache" "$(get "http://127.0.0.1:$PORT_UNDER_TEST/")"
+  local log
+  log=$(cat "$SLUG.web.log")
+  assertContains "mod_wsgi-heroku-start: LANG is xx_XX.UTF-8, a locale this system lacks: Apache and the app run in C.UTF-8" "$log"
+  assertContains "Locale Setting     : C.UTF-8" "$log"
+  assertNotContains "no daemon warns of its locale" "WSGI0079" "$log"
+  assertNotContains "no shell warns of its locale" "cannot change locale" "$log"
   assertTrue "stops" "stop_web 20"
   WEB_PID=
 }

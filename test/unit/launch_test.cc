@@ -653,6 +653,46 @@ TEST_CASE("server_arguments: as root, Apache's children run as another user", "[
   CHECK(std::count(args.begin(), args.end(), "--locale") == 1);
 }
 
+TEST_CASE("locale_plan: C.UTF-8 unless the environment names a locale this system has",
+          "[launch]") {
+  auto only = [](std::string name) {
+    return [name](const std::string& wanted) { return wanted == name; };
+  };
+  // Nothing named: C.UTF-8, quietly.
+  LocalePlan plan = locale_plan({}, only("en_US.UTF-8"));
+  CHECK(plan.locale == "C.UTF-8");
+  CHECK(plan.why.empty());
+  CHECK(locale_plan({{"LANG", ""}}, only("en_US.UTF-8")).locale == "C.UTF-8");
+
+  // One this system has: that one, as it is (mod_wsgi-express would read
+  // C.UTF-8 as en_US.UTF-8).
+  plan = locale_plan({{"LANG", "en_US.UTF-8"}}, only("en_US.UTF-8"));
+  CHECK(plan.locale == "en_US.UTF-8");
+  CHECK(plan.why.empty());
+  CHECK(locale_plan({{"LANG", "C.UTF-8"}}, only("C.UTF-8")).locale == "C.UTF-8");
+
+  // One it lacks: C.UTF-8, and the start-up log says why.
+  plan = locale_plan({{"LANG", "en_US.UTF-8"}}, only("C.UTF-8"));
+  CHECK(plan.locale == "C.UTF-8");
+  CHECK(plan.why ==
+        "LANG is en_US.UTF-8, a locale this system lacks: Apache and the app run in "
+        "C.UTF-8");
+
+  // LC_ALL, then LC_CTYPE, win over LANG.
+  Env env = {{"LANG", "en_US.UTF-8"}, {"LC_CTYPE", "de_DE.UTF-8"}};
+  CHECK(locale_plan(env, only("de_DE.UTF-8")).locale == "de_DE.UTF-8");
+  CHECK(locale_plan(env, only("en_US.UTF-8")).why.rfind("LC_CTYPE is de_DE.UTF-8", 0) == 0);
+  env["LC_ALL"] = "fr_FR.UTF-8";
+  CHECK(locale_plan(env, only("fr_FR.UTF-8")).locale == "fr_FR.UTF-8");
+
+  // C and POSIX: C.UTF-8, quietly (mod_wsgi-express would pick
+  // en_US.UTF-8, installed or not).
+  CHECK(locale_plan({{"LANG", "C"}}, only("C")).locale == "C.UTF-8");
+  plan = locale_plan({{"LC_ALL", "POSIX"}, {"LANG", "en_US.UTF-8"}}, only("en_US.UTF-8"));
+  CHECK(plan.locale == "C.UTF-8");
+  CHECK(plan.why.empty());
+}
+
 // --- stopping ------------------------------------------------------------------
 
 TEST_CASE("stop_plan: graceful on a dyno whose Apache can, unless opted out", "[launch]") {
