@@ -207,6 +207,8 @@ std::vector<std::string> server_arguments(const ServerPlan& p) {
       "X-Forwarded-Proto",
       "--request-timeout",
       p.request_timeout,
+      "--queue-timeout",
+      p.queue_timeout,
       // Paths mod_wsgi froze when it was built (in the build folder).
       "--httpd-executable",
       (apache / "bin/httpd").string(),

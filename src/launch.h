@@ -76,7 +76,10 @@ struct ServerPlan {
   Sizing sizing;
   std::vector<std::string> user_args;  ///< from the Procfile, after the command
   std::string request_timeout = "25";  ///< below the router's 30 s
-  bool newrelic_wrapper = false;       ///< serve through the New Relic wrapper script
+  /// A request still waiting for a daemon after this long is answered 504
+  /// instead of run: the router gave up on it at 30 s.
+  std::string queue_timeout = "30";
+  bool newrelic_wrapper = false;  ///< serve through the New Relic wrapper script
   /// Set when running as root (never on a dyno): Apache's children then run
   /// as this user and group, since Apache refuses to serve as root.
   std::optional<std::pair<std::string, std::string>> run_as;

@@ -186,6 +186,9 @@ int start(const std::vector<std::string>& user_args, bool shell) {
   if (auto v = env.find("MOD_WSGI_REQUEST_TIMEOUT"); v != env.end() && !v->second.empty()) {
     plan.request_timeout = v->second;
   }
+  if (auto v = env.find("MOD_WSGI_QUEUE_TIMEOUT"); v != env.end() && !v->second.empty()) {
+    plan.queue_timeout = v->second;
+  }
 
   if (!getenv_or("NEW_RELIC_LICENSE_KEY").empty() || !getenv_or("NEW_RELIC_CONFIG_FILE").empty()) {
     std::string nr_err;

@@ -245,6 +245,22 @@ testNewConnectionsAreAnsweredWhileKeptOnesKeepTheFrontBusy() {
     "$(grep -v '^load: [0-9]* requests in \|^new connection answered after \| new connections answered while the load ran$' "$STD_OUT")"
 }
 
+testARequestThatWaitedLongerThanTheQueueTimeoutIsNotRun() {
+  # One daemon thread, busy for 3 s: the request behind it waits longer than
+  # MOD_WSGI_QUEUE_TIMEOUT, and is answered 504 without running (the router
+  # gives up at 30 s, the default).
+  startOnDyno MOD_WSGI_PROCESSES=1 MOD_WSGI_THREADS=1 MOD_WSGI_QUEUE_TIMEOUT=1
+  assertContains "queue-timeout=1 " "$(cat "$SLUG/.whiskey/express/httpd.conf")"
+  request busy "/sleep/3?tag=busy"
+  waitStarted 1 || fail "the first request did not start"
+  request queued "/sleep/0.1?tag=queued"
+  waitRequests
+  assertCompleted busy
+  assertEquals "curl, HTTP" "0 504" "$(cat "$REQUESTS/queued.result")"
+  assertNotContains "the queued request never ran" "started queued" "$(cat "$WEB_LOG")"
+  assertContains "Queue timeout expired" "$(cat "$WEB_LOG")"
+}
+
 testOffTheDynoApacheStopsAtOnce() {
   startWith
   assertContains "not on a dyno (no DYNO): SIGTERM stops Apache at once" "$(cat "$WEB_LOG")"

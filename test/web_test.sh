@@ -117,6 +117,8 @@ testFlaskWithThisBuildpackFirst() {
   # Heroku's router logs every request: no access log of our own by default.
   assertNotContains "no access log" '"GET / HTTP/1.1" 200' "$(cat "$SLUG.web.log")"
   assertNotContains "no daemon warns of its locale" "WSGI0079" "$(cat "$SLUG.web.log")"
+  assertContains "requests the router gave up on are not run" "queue-timeout=30 " \
+    "$(cat "$SLUG/.whiskey/express/httpd.conf")"
 }
 
 testFlaskWithPythonFirstBuildsModWsgiOnceThenReusesIt() {

@@ -419,6 +419,8 @@ TEST_CASE("server_arguments: the launcher's defaults, then the user's", "[launch
       "X-Forwarded-Proto",
       "--request-timeout",
       "25",
+      "--queue-timeout",
+      "30",
       "--httpd-executable",
       "/app/.whiskey/apache/bin/httpd",
       "--modules-directory",
@@ -451,6 +453,7 @@ TEST_CASE("server_arguments: no user arguments, other home, port and timeout", "
   plan.port = "8080";
   plan.sizing = {1, 5, ""};
   plan.request_timeout = "60";
+  plan.queue_timeout = "10";
   plan.newrelic_wrapper = true;
 
   Args expected = {
@@ -468,6 +471,8 @@ TEST_CASE("server_arguments: no user arguments, other home, port and timeout", "
       "X-Forwarded-Proto",
       "--request-timeout",
       "60",
+      "--queue-timeout",
+      "10",
       "--httpd-executable",
       "/srv/site/.whiskey/apache/bin/httpd",
       "--modules-directory",
