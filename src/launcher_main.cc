@@ -249,7 +249,9 @@ int start(const std::vector<std::string>& user_args, bool shell) {
             << (has_option(user_args, "--embedded-mode") ? ", in embedded mode" : "")
             << (plan.newrelic_wrapper ? ", with New Relic" : "") << std::endl;
   std::cout << program << ": " << stop.why << std::endl;
-  if (!locale.why.empty()) std::cout << program << ": " << locale.why << std::endl;
+  if (!locale.why.empty() && !has_option(user_args, "--locale")) {
+    std::cout << program << ": " << locale.why << std::endl;
+  }
   if (stop.graceful) {
     // Stay Apache's parent, so that SIGTERM becomes a graceful stop.
     SuperviseResult r = supervise(argv, {.graceful_timeout_s = static_cast<double>(stop.timeout_s),
