@@ -2,9 +2,9 @@
 
     late_headers.py PORT PATH READY_FILE GO_FILE
 
-Connects, sends the request line of GET PATH and its Host header but not
-the blank line that ends the headers, and then creates READY_FILE: Apache
-has taken the connection, and waits for the rest of the request. Once
+Connects, sends the request line of GET PATH and its headers but not the
+blank line that ends them, and then creates READY_FILE: the server has the
+connection, and waits for the rest of the request. Once
 GO_FILE exists (the caller has stopped the web process meanwhile), sends
 the blank line and reads the whole response. Prints "HTTP STATUS, N bytes"
 or "no answer: WHAT HAPPENED"."""
