@@ -183,12 +183,8 @@ int start(const std::vector<std::string>& user_args, bool shell) {
   Env env = process_env();
   plan.sizing =
       size_server(env, memory_limit(disk), static_cast<int>(std::thread::hardware_concurrency()));
-  if (auto v = env.find("MOD_WSGI_REQUEST_TIMEOUT"); v != env.end() && !v->second.empty()) {
-    plan.request_timeout = v->second;
-  }
-  if (auto v = env.find("MOD_WSGI_QUEUE_TIMEOUT"); v != env.end() && !v->second.empty()) {
-    plan.queue_timeout = v->second;
-  }
+  plan.request_timeout = getenv_or("MOD_WSGI_REQUEST_TIMEOUT", plan.request_timeout);
+  plan.queue_timeout = getenv_or("MOD_WSGI_QUEUE_TIMEOUT", plan.queue_timeout);
 
   if (!getenv_or("NEW_RELIC_LICENSE_KEY").empty() || !getenv_or("NEW_RELIC_CONFIG_FILE").empty()) {
     std::string nr_err;
