@@ -216,6 +216,9 @@ def main():
                  text("meta", "wrk", "seconds").split(".")[0], rounds,
                  "" if rounds == "1" else "s"),
             ["server, app", "ran with", "req/s", "p50 ms", "p99 ms", "socket errors"], rows)
+        if text("meta", "python", "servers"):
+            out.append("")
+            out.append("Every server ran on %s." % text("meta", "python", "servers"))
         results["parts"]["serve"] = part
         for ours_name, theirs_name in (
             ("mod_wsgi-heroku, standard-1x (512 MiB)", "gunicorn, WEB_CONCURRENCY=2"),

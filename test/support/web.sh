@@ -6,19 +6,28 @@
 #
 #   . "${BUILDPACK_HOME}/test/support/web.sh"
 
-# python_buildpack BUILD_DIR: what heroku/python leaves behind, near enough:
-# a Python at BUILD_DIR/.heroku/python (Debian's, shared libpython) with the
-# app's requirements installed from PyPI, and its .profile.d script. When
-# this buildpack ran first, its export is sourced first, as Heroku does.
+# python_buildpack BUILD_DIR [PREFIX]: what heroku/python leaves behind, near
+# enough: a Python at BUILD_DIR/.heroku/python with the app's requirements
+# installed from PyPI, and its .profile.d script. By default that Python is a
+# virtualenv of Debian's python3 (mod_wsgi loads Debian's libpython3.11.so);
+# with PREFIX, a copy of the Python installed there, as heroku/python copies
+# its own runtime (see heroku_python.sh). When this buildpack ran first, its
+# export is sourced first, as Heroku does.
 python_buildpack() {
-  local build_dir=$1 log=$1/.python-buildpack.log
+  local build_dir=$1 prefix=${2:-} log=$1/.python-buildpack.log py=$1/.heroku/python
   (
     if [ -f "${BUILDPACK_HOME}/export" ]; then
       # shellcheck disable=SC1091
       . "${BUILDPACK_HOME}/export"
     fi
-    /usr/bin/python3 -m venv "$build_dir/.heroku/python" &&
-      "$build_dir/.heroku/python/bin/python3" -m pip install -q --disable-pip-version-check \
+    if [ -n "$prefix" ]; then
+      # Its libpython is found through the library path, as on a dyno.
+      mkdir -p "$build_dir/.heroku" && cp -a "$prefix" "$py" &&
+        export LD_LIBRARY_PATH="$py/lib" LIBRARY_PATH="$py/lib"
+    else
+      /usr/bin/python3 -m venv "$py"
+    fi &&
+      "$py/bin/python3" -m pip install -q --disable-pip-version-check \
         -r "$build_dir/requirements.txt"
   ) >"$log" 2>&1 || {
     cat "$log" >&2
