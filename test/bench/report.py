@@ -216,9 +216,6 @@ def main():
                  text("meta", "wrk", "seconds").split(".")[0], rounds,
                  "" if rounds == "1" else "s"),
             ["server, app", "ran with", "req/s", "p50 ms", "p99 ms", "socket errors"], rows)
-        if text("meta", "python", "servers"):
-            out.append("")
-            out.append("Every server ran on %s." % text("meta", "python", "servers"))
         results["parts"]["serve"] = part
         for ours_name, theirs_name in (
             ("mod_wsgi-heroku, standard-1x (512 MiB)", "gunicorn, WEB_CONCURRENCY=2"),
@@ -265,6 +262,9 @@ def main():
         for g in results["goals"]:
             out.append("| %s | %s | %s | %s |" % (g["goal"], fmt(g["figure"], 2), g["target"],
                                                    "yes" if g["met"] else "no"))
+    if text("meta", "python", "servers"):
+        out.append("")
+        out.append("Servers ran on %s." % text("meta", "python", "servers"))
     out.append("")
     out.append("Command: %s   (machine: %s CPUs, load %s at the start, %s at the end)" % (
         command, text("meta", "run", "cpus").split(".")[0], text("meta", "run", "loadavg"),

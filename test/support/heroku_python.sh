@@ -7,13 +7,14 @@
 # with -fno-semantic-interposition), no static library. On a dyno both
 # gunicorn and mod_wsgi run on that libpython. Debian's python3 is a
 # statically linked interpreter, while its libpython3.11.so (the only one
-# mod_wsgi can embed) is built without those optimisations: a server
-# measured on it runs the same Python code about a third slower than
-# gunicorn on /usr/bin/python3, a difference no dyno has.
+# mod_wsgi can embed) is built without those optimisations: the same Python
+# code takes 1.2 to 1.3 times as long there as in /usr/bin/python3
+# (test/bench/app_call.py), a difference between the servers that no dyno
+# has.
 #
 # Built from CPython's pristine source, which Debian's python3.11 source
 # package carries (pinned by SHA-256 below), and kept in build/heroku-python
-# between runs: the first build takes about 20 minutes on 2 cores.
+# between runs: the first build takes 25 to 35 minutes on 2 cores.
 #
 #   . "${BUILDPACK_HOME}/test/support/heroku_python.sh"
 #   heroku_python                 # sets HEROKU_PYTHON, the built prefix
@@ -58,7 +59,7 @@ heroku_python() {
   HEROKU_PYTHON="$HEROKU_PYTHON_DIR/python"
   export HEROKU_PYTHON
   [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && [ -x "$HEROKU_PYTHON/bin/python3" ] && return 0
-  echo "Building Python $HEROKU_PYTHON_VERSION as Heroku builds it (about 20 minutes; kept in build/heroku-python)" >&2
+  echo "Building Python $HEROKU_PYTHON_VERSION as Heroku builds it (about half an hour; kept in build/heroku-python)" >&2
   local log="$HEROKU_PYTHON_DIR.log" src="$HEROKU_PYTHON_DIR/src"
   rm -rf "$HEROKU_PYTHON" "$src" "$stamp"
   mkdir -p "$HEROKU_PYTHON_DIR" "$src"
