@@ -64,15 +64,15 @@ heroku_python() {
   rm -rf "$HEROKU_PYTHON" "$src" "$stamp"
   mkdir -p "$HEROKU_PYTHON_DIR" "$src"
   _heroku_python_source "$HEROKU_PYTHON_DIR" || return 1
+  # (set -e would not hold inside a subshell followed by ||: hence the &&.)
   (
-    set -e
-    tar xzf "$HEROKU_PYTHON_DIR/$HEROKU_PYTHON_SOURCE" -C "$src" --strip-components=1
-    cd "$src"
-    ./configure --prefix="$HEROKU_PYTHON" "${HEROKU_PYTHON_CONFIGURE[@]}"
-    make -j "$(nproc)"
-    make install
-    # pip, from the wheel CPython carries (Heroku installs its own pip).
-    LD_LIBRARY_PATH="$HEROKU_PYTHON/lib" "$HEROKU_PYTHON/bin/python3" -m ensurepip
+    tar xzf "$HEROKU_PYTHON_DIR/$HEROKU_PYTHON_SOURCE" -C "$src" --strip-components=1 &&
+      cd "$src" &&
+      ./configure --prefix="$HEROKU_PYTHON" "${HEROKU_PYTHON_CONFIGURE[@]}" &&
+      make -j "$(nproc)" &&
+      make install &&
+      # pip, from the wheel CPython carries (Heroku installs its own pip).
+      LD_LIBRARY_PATH="$HEROKU_PYTHON/lib" "$HEROKU_PYTHON/bin/python3" -m ensurepip
   ) >"$log" 2>&1 || {
     tail -n 30 "$log" >&2
     return 1
