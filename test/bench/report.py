@@ -205,17 +205,20 @@ def main():
                 "rps": med("serve", n, "rps"),
                 "p50_ms": med("serve", n, "p50_ms"),
                 "p99_ms": med("serve", n, "p99_ms"),
+                "cpu_us_per_request": med("serve", n, "cpu_us_per_request"),
                 "errors": socket_errors(n),
                 "runs": text("serve", server, "runs"),
             }
             rows.append([n, part[n]["runs"], fmt(part[n]["rps"], 1), fmt(part[n]["p50_ms"], 1),
-                         fmt(part[n]["p99_ms"], 1), part[n]["errors"]])
+                         fmt(part[n]["p99_ms"], 1), fmt(part[n]["cpu_us_per_request"], 0),
+                         part[n]["errors"]])
         rounds = text("meta", "wrk", "rounds").split(".")[0] or "1"
         table("Serving with wrk on 127.0.0.1 (%s connections, %s s each; medians of %s round%s)"
               % (text("meta", "wrk", "connections").split(".")[0] or "?",
                  text("meta", "wrk", "seconds").split(".")[0], rounds,
                  "" if rounds == "1" else "s"),
-            ["server, app", "ran with", "req/s", "p50 ms", "p99 ms", "socket errors"], rows)
+            ["server, app", "ran with", "req/s", "p50 ms", "p99 ms", "CPU us/request",
+             "socket errors"], rows)
         results["parts"]["serve"] = part
         for ours_name, theirs_name in (
             ("mod_wsgi-heroku, standard-1x (512 MiB)", "gunicorn, WEB_CONCURRENCY=2"),
