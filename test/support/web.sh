@@ -23,7 +23,8 @@ python_buildpack() {
     if [ -n "$prefix" ]; then
       # Its libpython is found through the library path, as on a dyno.
       mkdir -p "$build_dir/.heroku" && cp -a "$prefix" "$py" &&
-        export LD_LIBRARY_PATH="$py/lib" LIBRARY_PATH="$py/lib"
+        export LD_LIBRARY_PATH="$py/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+          LIBRARY_PATH="$py/lib${LIBRARY_PATH:+:$LIBRARY_PATH}"
     else
       /usr/bin/python3 -m venv "$py"
     fi &&
