@@ -33,21 +33,28 @@ HEROKU_PYTHON_CONFIGURE=(
   --without-static-libpython --disable-test-modules
 )
 
+# _heroku_python_pinned FILE: whether FILE has the source's pinned digest.
+_heroku_python_pinned() {
+  [ "$(sha256sum "$1" 2>/dev/null | cut -d' ' -f1)" = "$HEROKU_PYTHON_SOURCE_SHA256" ]
+}
+
+# _heroku_python_source DIR: the pinned source in DIR, fetched unless a file
+# with its digest is already there.
 _heroku_python_source() {
   local dir=$1 file="$1/$HEROKU_PYTHON_SOURCE"
-  if [ ! -f "$file" ] || [ "$(sha256sum "$file" | cut -d' ' -f1)" != "$HEROKU_PYTHON_SOURCE_SHA256" ]; then
-    # apt-get source with a source list of its own; the system's is untouched.
-    local apt_dir="$dir/.apt" src=/etc/apt/sources.list.d/debian.sources
-    mkdir -p "$apt_dir/parts" "$apt_dir/lists/partial"
-    [ -f "$src" ] || { echo "heroku_python: $src is missing" >&2; return 1; }
-    sed 's/^Types: deb$/Types: deb deb-src/' "$src" >"$apt_dir/parts/debian.sources"
-    local apt=(apt-get -qq -o Dir::Etc::SourceParts="$apt_dir/parts"
-      -o Dir::State::Lists="$apt_dir/lists" -o Dir::Etc::SourceList=/dev/null)
-    "${apt[@]}" update >/dev/null &&
-      (cd "$dir" && "${apt[@]}" source --download-only python3.11 >/dev/null 2>&1)
-    [ -f "$file" ] || { echo "heroku_python: apt-get source python3.11 gave no $HEROKU_PYTHON_SOURCE" >&2; return 1; }
-  fi
-  [ "$(sha256sum "$file" | cut -d' ' -f1)" = "$HEROKU_PYTHON_SOURCE_SHA256" ] || {
+  _heroku_python_pinned "$file" && return 0
+  # apt-get source with a source list of its own; the system's is untouched.
+  local apt_dir="$dir/.apt" src=/etc/apt/sources.list.d/debian.sources
+  mkdir -p "$apt_dir/parts" "$apt_dir/lists/partial"
+  [ -f "$src" ] || { echo "heroku_python: $src is missing" >&2; return 1; }
+  sed 's/^Types: deb$/Types: deb deb-src/' "$src" >"$apt_dir/parts/debian.sources"
+  local apt=(apt-get -qq -o Dir::Etc::SourceParts="$apt_dir/parts"
+    -o Dir::State::Lists="$apt_dir/lists" -o Dir::Etc::SourceList=/dev/null)
+  rm -f "$file"
+  "${apt[@]}" update >/dev/null &&
+    (cd "$dir" && "${apt[@]}" source --download-only python3.11 >/dev/null 2>&1)
+  [ -f "$file" ] || { echo "heroku_python: apt-get source python3.11 gave no $HEROKU_PYTHON_SOURCE" >&2; return 1; }
+  _heroku_python_pinned "$file" || {
     echo "heroku_python: $HEROKU_PYTHON_SOURCE does not match its pinned SHA-256" >&2
     return 1
   }
