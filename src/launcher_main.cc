@@ -240,7 +240,8 @@ int start(const std::vector<std::string>& user_args, bool shell) {
   std::string threads = option_value(user_args, "--threads", std::to_string(plan.sizing.threads));
   bool theirs = has_option(user_args, "--processes") || has_option(user_args, "--threads");
   std::cout << program << ": Apache on port " << plan.port << ", " << processes
-            << (processes == "1" ? " process" : " processes") << " of " << threads << " threads ("
+            << (processes == "1" ? " process" : " processes") << " of " << threads
+            << (threads == "1" ? " thread (" : " threads (")
             << (theirs ? "the Procfile's arguments" : plan.sizing.why) << ")"
             << (has_option(user_args, "--embedded-mode") ? ", in embedded mode" : "")
             << (plan.newrelic_wrapper ? ", with New Relic" : "") << std::endl;

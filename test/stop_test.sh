@@ -250,6 +250,7 @@ testARequestThatWaitedLongerThanTheQueueTimeoutIsNotRun() {
   # MOD_WSGI_QUEUE_TIMEOUT, and is answered 504 without running (the router
   # gives up at 30 s, the default).
   startOnDyno MOD_WSGI_PROCESSES=1 MOD_WSGI_THREADS=1 MOD_WSGI_QUEUE_TIMEOUT=1
+  assertContains "1 process of 1 thread (MOD_WSGI_PROCESSES, MOD_WSGI_THREADS)" "$(cat "$WEB_LOG")"
   assertContains "queue-timeout=1 " "$(cat "$SLUG/.whiskey/express/httpd.conf")"
   request busy "/sleep/3?tag=busy"
   waitStarted 1 || fail "the first request did not start"
