@@ -224,6 +224,8 @@ def main():
             ("mod_wsgi-heroku, standard-1x (512 MiB)", "gunicorn, WEB_CONCURRENCY=2"),
             ("mod_wsgi-heroku --embedded-mode, standard-1x (512 MiB)",
              "gunicorn, WEB_CONCURRENCY=2"),
+            ("mod_wsgi-heroku MOD_WSGI_THREADS=1 MOD_WSGI_QUEUE_TIMEOUT=0, standard-1x (512 MiB)",
+             "gunicorn, WEB_CONCURRENCY=2"),
             ("mod_wsgi-heroku, standard-2x (1 GiB)", "gunicorn, WEB_CONCURRENCY=4"),
         ):
             for app, want in (("hello world", 1.0), ("I/O bound (50 ms)", 2.0)):
