@@ -54,13 +54,6 @@ std::vector<std::string> web_process(const fs::path& app, Services& s) {
 
 }  // namespace
 
-bool started_by_lifecycle(const Vars& environment) {
-  for (const char* name : {"CNB_LAYERS_DIR", "CNB_BUILD_PLAN_PATH", "CNB_PLATFORM_DIR"}) {
-    if (!var_or(environment, name).empty()) return true;
-  }
-  return false;
-}
-
 std::optional<std::string> recorded_digest(const Disk& disk, const fs::path& layer_toml) {
   auto text = disk.read_file(layer_toml);
   if (!text) return std::nullopt;

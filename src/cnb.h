@@ -27,10 +27,6 @@ namespace whiskey {
 inline constexpr int kCnbDetected = 0;
 inline constexpr int kCnbNotDetected = 100;
 
-/// Whether the process was started by a CNB lifecycle (CNB_LAYERS_DIR for
-/// build, CNB_BUILD_PLAN_PATH or CNB_PLATFORM_DIR for detect).
-bool started_by_lifecycle(const Vars& environment);
-
 struct CnbBuildArgs {
   std::filesystem::path app_dir;        ///< the working directory
   std::filesystem::path layers_dir;     ///< CNB_LAYERS_DIR

@@ -115,10 +115,20 @@ Config load_config(const Vars& vars, const Disk& disk, const fs::path& buildpack
 }
 
 Target build_target(const Vars& vars, const Disk& disk) {
-  std::string stack = var_or(vars, "STACK");
+  std::string os = var_or(vars, "CNB_TARGET_OS", "linux");
+  if (os != "linux") {
+    throw UserError("The run image is not Linux",
+                    "The platform builds for the target OS '" + os +
+                        "', and Apache bundles are built for Linux only.",
+                    "Build with a Linux run image, such as heroku/heroku:24's.");
+  }
+  std::string distro = var_or(vars, "CNB_TARGET_DISTRO_NAME");
+  std::string version = var_or(vars, "CNB_TARGET_DISTRO_VERSION");
+  std::string stack = !distro.empty() && !version.empty() ? distro_stack(distro, version)
+                                                          : var_or(vars, "STACK");
   if (stack.empty()) stack = local_stack(disk);
   check_stack(stack);
-  return Target{stack, machine_arch()};
+  return Target{stack, var_or(vars, "CNB_TARGET_ARCH", machine_arch())};
 }
 
 Resolved resolve_step(const Config& config, const Target& target, const Vars& vars,

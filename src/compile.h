@@ -58,8 +58,10 @@ CurlOptions download_options(const Vars& vars, const Disk& disk = RealDisk());
 /// buildpack's buildpack.toml.
 Config load_config(const Vars& vars, const Disk& disk, const std::filesystem::path& buildpack_dir);
 
-/// The stack (STACK, else this machine's) and architecture the build is for;
-/// throws UserError for a stack this buildpack does not build for.
+/// The stack and architecture the build is for: on a Cloud Native platform
+/// the run image's target (CNB_TARGET_DISTRO_NAME and _VERSION, CNB_TARGET_ARCH)
+/// when it names one, else STACK, else this machine's. Throws UserError for
+/// a target OS other than linux and a stack this buildpack does not build for.
 Target build_target(const Vars& vars, const Disk& disk);
 
 /// Chooses the bundle and says so ("-----> Installing Apache from ...").

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <variant>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -14,6 +15,8 @@
 #include "curl_http.h"
 #include "detect.h"
 #include "errors.h"
+#include "invocation.h"
+#include "output.h"
 #include "publish.h"
 
 extern char** environ;
@@ -28,36 +31,31 @@ constexpr int kFailure = 1;
 constexpr int kNotDetected = 1;  // classic buildpacks: any non-zero
 constexpr int kUsage = 2;
 
-int usage(const std::string& phase, const char* args) {
-  std::cerr << "Usage: " << phase << " " << args << "\n";
-  return kUsage;
-}
-
 Vars process_environment() {
   RealDisk disk;
   return load_vars(disk, {}, environ);
 }
 
-/// Cloud Native detect: the app is the working directory; 0 or 100.
-int run_cnb_detect() {
-  RealDisk disk;
-  std::error_code ec;
-  return detect_app(disk, fs::current_path(ec)) ? kCnbDetected : kCnbNotDetected;
+int usage(const UsageError& e) {
+  std::cerr << e.text;
+  return kUsage;
 }
 
-int run_detect(const std::vector<std::string>& args) {
-  if (args.empty() && started_by_lifecycle(process_environment())) return run_cnb_detect();
-  if (args.size() != 1) return usage("detect", "BUILD_DIR");
+int run_detect(const Invocation& call) {
   RealDisk disk;
-  if (!detect_app(disk, args[0])) return kNotDetected;
+  if (std::holds_alternative<CnbCall>(call)) {
+    // The lifecycle runs detect in the app's folder.
+    std::error_code ec;
+    return detect_app(disk, fs::current_path(ec)) ? kCnbDetected : kCnbNotDetected;
+  }
+  if (!detect_app(disk, std::get<ClassicCall>(call).args[0])) return kNotDetected;
   std::cout << kBuildpackName << "\n";
   return kSuccess;
 }
 
-int run_release(const std::vector<std::string>& args) {
-  if (args.size() != 1) return usage("release", "BUILD_DIR");
+int run_release(const ClassicCall& call) {
   RealDisk disk;
-  std::cout << release_yaml(find_entry(disk, args[0]));
+  std::cout << release_yaml(find_entry(disk, call.args[0]));
   return kSuccess;
 }
 
@@ -101,8 +99,8 @@ void with_services(Disk& disk, Output& out, const Vars& vars, Step step) {
   step(services);
 }
 
-int run_compile(const std::vector<std::string>& args, const char* argv0) {
-  if (args.size() < 2 || args.size() > 3) return usage("compile", "BUILD_DIR CACHE_DIR [ENV_DIR]");
+int run_compile(const ClassicCall& call, const char* argv0) {
+  const auto& args = call.args;
   RealDisk disk;
   Output out(std::cout, std::cerr);
   return reporting_errors(out, "The build failed unexpectedly", [&] {
@@ -124,26 +122,21 @@ int run_compile(const std::vector<std::string>& args, const char* argv0) {
   });
 }
 
-/// Cloud Native build, as the lifecycle runs it (buildpack API 0.10).
-int run_build(const std::vector<std::string>& args, const char* argv0) {
-  Vars env = process_environment();
-  if (!args.empty() || var_or(env, "CNB_LAYERS_DIR").empty()) {
-    std::cerr << "Usage: CNB_LAYERS_DIR=... CNB_PLATFORM_DIR=... build\n"
-                 "  (bin/build is run by a Cloud Native Buildpacks lifecycle, in the app's "
-                 "folder)\n";
-    return kUsage;
-  }
+/// Cloud Native build, as the lifecycle runs it (buildpack API 0.10), in
+/// the app's folder.
+int run_build(const CnbCall& call, const char* argv0) {
   RealDisk disk;
-  Output out(std::cout, std::cerr);
+  Output out(std::cout, std::cerr, Platform::kCnb);
   return reporting_errors(out, "The build failed unexpectedly", [&] {
     std::error_code ec;
     CnbBuildArgs c;
     c.app_dir = fs::current_path(ec);
-    c.layers_dir = fs::absolute(var_or(env, "CNB_LAYERS_DIR"));
-    c.buildpack_dir = var_or(env, "CNB_BUILDPACK_DIR", buildpack_dir(argv0).string());
+    c.layers_dir = fs::absolute(call.layers_dir);
+    c.buildpack_dir = var_or(process_environment(), "CNB_BUILDPACK_DIR",
+                             buildpack_dir(argv0).string());
     c.launcher = launcher_path(buildpack_dir(argv0));
-    std::string platform = var_or(env, "CNB_PLATFORM_DIR");
-    c.vars = load_vars(disk, platform.empty() ? fs::path() : fs::path(platform) / "env", environ);
+    c.vars = load_vars(disk, call.platform_dir.empty() ? fs::path() : call.platform_dir / "env",
+                       environ);
     with_services(disk, out, c.vars, [&](Services& services) { cnb_build(c, services); });
   });
 }
@@ -174,11 +167,15 @@ int main(int argc, char** argv) {
     phase = args.front();  // `mod_wsgi-heroku compile ...`
     args.erase(args.begin());
   }
-  if (phase == "detect") return run_detect(args);
-  if (phase == "compile") return run_compile(args, argv[0]);
-  if (phase == "release") return run_release(args);
-  if (phase == "build") return run_build(args, argv[0]);
   if (phase == "publish") return run_publish(args);
+  if (phase == "detect" || phase == "compile" || phase == "release" || phase == "build") {
+    Invocation call = parse_invocation(phase, args, process_environment());
+    if (auto* bad = std::get_if<UsageError>(&call)) return usage(*bad);
+    if (phase == "detect") return run_detect(call);
+    if (phase == "compile") return run_compile(std::get<ClassicCall>(call), argv[0]);
+    if (phase == "release") return run_release(std::get<ClassicCall>(call));
+    return run_build(std::get<CnbCall>(call), argv[0]);
+  }
   std::cerr << "Usage: mod_wsgi-heroku detect|compile|release|build|publish ARGS...\n"
                "  (or run as bin/detect, bin/compile, bin/release, bin/build)\n";
   return kUsage;

@@ -15,10 +15,11 @@ struct StackEntry {
   Support support;
 };
 
-// heroku-22 and heroku-24 are Heroku's current stacks; debian-12 is the
-// local stack that bundles are built and tested on off Heroku.
+// heroku-22, heroku-24 and heroku-26 are Heroku's current stacks; debian-12
+// is the local stack that bundles are built and tested on off Heroku.
 constexpr std::array kStacks = {
-    StackEntry{"heroku-24", Support::kSupported}, StackEntry{"heroku-22", Support::kSupported},
+    StackEntry{"heroku-26", Support::kSupported}, StackEntry{"heroku-24", Support::kSupported},
+    StackEntry{"heroku-22", Support::kSupported},
     StackEntry{"debian-12", Support::kSupported}, StackEntry{"heroku-20", Support::kEndOfLife},
     StackEntry{"heroku-18", Support::kEndOfLife}, StackEntry{"heroku-16", Support::kEndOfLife},
     StackEntry{"cedar-14", Support::kEndOfLife},  StackEntry{"cedar", Support::kEndOfLife},
@@ -46,9 +47,13 @@ std::string local_stack(const Disk& disk, const fs::path& os_release) {
     if (line.rfind("VERSION_ID=", 0) == 0) version = unquote(line.substr(11));
   }
   if (id.empty() || version.empty()) return {};
-  // Heroku's stacks are Ubuntu releases.
-  if (id == "ubuntu" && version == "22.04") return "heroku-22";
-  if (id == "ubuntu" && version == "24.04") return "heroku-24";
+  return distro_stack(id, version);
+}
+
+std::string distro_stack(const std::string& id, const std::string& version) {
+  if (id == "ubuntu" && (version == "22.04" || version == "24.04" || version == "26.04")) {
+    return "heroku-" + version.substr(0, 2);
+  }
   return id + "-" + version;
 }
 
@@ -63,7 +68,7 @@ void check_stack(const std::string& stack) {
   }
   throw UserError(
       "The stack '" + (stack.empty() ? std::string("(unset)") : stack) + "' is not recognised",
-      "This buildpack installs Apache bundles built for heroku-22 and heroku-24\n"
+      "This buildpack installs Apache bundles built for heroku-22, heroku-24 and heroku-26\n"
       "(and debian-12 for local builds).",
       "Build on one of those stacks, for example:\n  heroku stack:set heroku-24");
 }

@@ -7,9 +7,13 @@
 
 namespace whiskey {
 
-/// The stack of this machine when STACK is unset, from /etc/os-release:
-/// "heroku-22"/"heroku-24" on Ubuntu 22.04/24.04, else "<id>-<version>"
-/// ("debian-12"), or "" when it cannot be told.
+/// The stack of a distribution release: "heroku-22", "heroku-24" and
+/// "heroku-26" for Ubuntu 22.04, 24.04 and 26.04 (Heroku's stacks are those
+/// releases), else "<id>-<version>" ("debian-12").
+std::string distro_stack(const std::string& id, const std::string& version);
+
+/// The stack of this machine when STACK is unset, from /etc/os-release (see
+/// distro_stack), or "" when it cannot be told.
 std::string local_stack(const Disk& disk, const fs::path& os_release = "/etc/os-release");
 
 /// Returns normally for a supported stack. Throws UserError for an

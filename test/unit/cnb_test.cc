@@ -7,14 +7,6 @@
 
 using namespace whiskey;
 
-TEST_CASE("started_by_lifecycle: the CNB variables say so", "[cnb]") {
-  CHECK_FALSE(started_by_lifecycle({{"HOME", "/app"}, {"STACK", "heroku-24"}}));
-  CHECK(started_by_lifecycle({{"CNB_LAYERS_DIR", "/layers/x"}}));
-  CHECK(started_by_lifecycle({{"CNB_PLATFORM_DIR", "/platform"}}));
-  CHECK(started_by_lifecycle({{"CNB_BUILD_PLAN_PATH", "/tmp/plan.toml"}}));
-  CHECK_FALSE(started_by_lifecycle({{"CNB_LAYERS_DIR", ""}}));
-}
-
 TEST_CASE("launch_toml declares the default web process", "[cnb]") {
   auto doc = parse_toml(launch_toml({"mod_wsgi-heroku-start", "wsgi.py"}));
   REQUIRE(doc["processes"].size() == 1);

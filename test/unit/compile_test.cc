@@ -444,3 +444,37 @@ TEST_CASE("compile: mod_wsgi named in requirements/*.txt is left to the Python b
                                    "buildpack after this one builds it,\n"));
   CHECK(b.err.str().empty());
 }
+
+TEST_CASE("build_target: a Cloud Native platform's target wins over STACK", "[compile]") {
+  MemoryDisk disk;
+  disk.add_file("/etc/os-release", "ID=debian\nVERSION_ID=12\n");
+  SECTION("the run image's distribution and architecture") {
+    Target t = build_target({{"STACK", "heroku-22"},
+                             {"CNB_TARGET_OS", "linux"},
+                             {"CNB_TARGET_ARCH", "arm64"},
+                             {"CNB_TARGET_DISTRO_NAME", "ubuntu"},
+                             {"CNB_TARGET_DISTRO_VERSION", "26.04"}},
+                            disk);
+    CHECK(t.stack == "heroku-26");
+    CHECK(t.arch == "arm64");
+  }
+  SECTION("a target without its distribution: STACK, then this machine") {
+    CHECK(build_target({{"STACK", "heroku-24"}, {"CNB_TARGET_ARCH", "amd64"}}, disk).stack ==
+          "heroku-24");
+    Target t = build_target({{"CNB_TARGET_ARCH", "amd64"}}, disk);
+    CHECK(t.stack == "debian-12");
+    CHECK(t.arch == "amd64");
+  }
+  SECTION("a distribution this buildpack does not build for") {
+    auto e = expect_throw<UserError>([&] {
+      build_target({{"CNB_TARGET_DISTRO_NAME", "alpine"}, {"CNB_TARGET_DISTRO_VERSION", "3.20"}},
+                   disk);
+    });
+    CHECK(e.headline() == "The stack 'alpine-3.20' is not recognised");
+  }
+  SECTION("an OS other than Linux") {
+    auto e = expect_throw<UserError>([&] { build_target({{"CNB_TARGET_OS", "windows"}}, disk); });
+    CHECK(e.headline() == "The run image is not Linux");
+    CHECK_THAT(e.what_happened(), Contains("'windows'"));
+  }
+}

@@ -4,6 +4,8 @@
 #include <sstream>
 
 using namespace whiskey;
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
 
 namespace {
 
@@ -105,4 +107,49 @@ TEST_CASE("human_bytes", "[output]") {
   CHECK(human_bytes(12897485) == "12.3 MiB");
   CHECK(human_bytes(1024ull * 1024 * 1024) == "1.00 GiB");
   CHECK(human_bytes(5ull * 1024 * 1024 * 1024 + 512ull * 1024 * 1024) == "5.50 GiB");
+}
+
+TEST_CASE("cnb_advice: Heroku's commands in the Cloud Native form", "[output]") {
+  CHECK(cnb_advice("Set it:\n  heroku config:set WHISKEY_BUCKET=my-bucket") ==
+        "Set it:\n  pack build my-app --env WHISKEY_BUCKET=my-bucket\n"
+        "Other Cloud Native platforms take the same variables as the build's environment:\n"
+        "one file per variable in the platform folder's env/ (kpack: spec.build.env).");
+  SECTION("several variables, a value with spaces") {
+    std::string out = cnb_advice(
+        "  heroku config:set WHISKEY_URL=https://... "
+        "WHISKEY_SHA256=$(sha256sum BUNDLE.tar.zst | cut -d' ' -f1)");
+    CHECK_THAT(out, StartsWith("  pack build my-app --env WHISKEY_URL=https://... --env "
+                               "WHISKEY_SHA256=$(sha256sum BUNDLE.tar.zst | cut -d' ' -f1)\n"));
+  }
+  SECTION("stacks, buildpack order and unset") {
+    CHECK(cnb_advice("  heroku stack:set heroku-24") ==
+          "  pack build my-app --builder heroku/builder:24");
+    CHECK(cnb_advice("  heroku buildpacks:add --index 1 heroku/python") ==
+          "  pack build my-app --buildpack heroku/python --buildpack ...");
+    CHECK(cnb_advice("  heroku config:unset WHISKEY_BUCKET WHISKEY_PACKAGE") ==
+          "  leave WHISKEY_BUCKET WHISKEY_PACKAGE out of the build's environment (pack build "
+          "--env, the platform's env/)");
+  }
+  SECTION("other text is left alone") {
+    CHECK(cnb_advice("Rebuild the bundle.\n\nThen build again.") ==
+          "Rebuild the bundle.\n\nThen build again.");
+  }
+}
+
+TEST_CASE("Output for a Cloud Native platform shows its advice in errors and warnings",
+          "[output]") {
+  std::ostringstream out, err;
+  Output o(out, err, Platform::kCnb);
+  o.error(UserError("WHISKEY_BUCKET is not set", "heroku config:set X=1 stays here.",
+                    "Set it:\n  heroku config:set WHISKEY_BUCKET=my-bucket"));
+  CHECK_THAT(err.str(), Contains(" !     heroku config:set X=1 stays here."));
+  CHECK_THAT(err.str(), Contains(" !       pack build my-app --env WHISKEY_BUCKET=my-bucket\n"));
+  CHECK_THAT(err.str(), !Contains("heroku config:set WHISKEY_BUCKET"));
+  o.warning("Not verified", "  heroku config:set WHISKEY_SHA256=abc");
+  CHECK_THAT(out.str(), Contains(" !       pack build my-app --env WHISKEY_SHA256=abc\n"));
+
+  std::ostringstream classic_err;
+  Output classic(out, classic_err);
+  classic.error(UserError("h", "w", "  heroku config:set WHISKEY_BUCKET=my-bucket"));
+  CHECK_THAT(classic_err.str(), Contains(" !       heroku config:set WHISKEY_BUCKET=my-bucket\n"));
 }

@@ -10,7 +10,7 @@ using Catch::Matchers::Contains;
 using whiskey::testing::expect_throw;
 
 TEST_CASE("check_stack: supported stacks pass", "[stack]") {
-  for (const char* stack : {"heroku-24", "heroku-22", "debian-12"}) {
+  for (const char* stack : {"heroku-26", "heroku-24", "heroku-22", "debian-12"}) {
     INFO(stack);
     CHECK_NOTHROW(check_stack(stack));
   }
@@ -33,7 +33,7 @@ TEST_CASE("check_stack: unknown stacks are refused", "[stack]") {
     INFO(stack);
     auto e = expect_throw<UserError>([&] { check_stack(stack); });
     CHECK(e.headline() == "The stack '" + stack + "' is not recognised");
-    CHECK_THAT(e.what_happened(), Contains("heroku-22 and heroku-24"));
+    CHECK_THAT(e.what_happened(), Contains("heroku-22, heroku-24 and heroku-26"));
     CHECK_THAT(e.what_to_do(), Contains("heroku stack:set heroku-24"));
   }
   auto e = expect_throw<UserError>([] { check_stack(""); });
@@ -57,8 +57,10 @@ TEST_CASE("local_stack: from os-release, quoted and unquoted", "[stack]") {
   CHECK(local_stack(disk, "/other/os-release") == "heroku-24");  // Heroku's stacks are Ubuntu
   disk.add_file("/jammy/os-release", "ID=ubuntu\nVERSION_ID=\"22.04\"\n");
   CHECK(local_stack(disk, "/jammy/os-release") == "heroku-22");
-  disk.add_file("/noble-next/os-release", "ID=ubuntu\nVERSION_ID=\"26.04\"\n");
-  CHECK(local_stack(disk, "/noble-next/os-release") == "ubuntu-26.04");
+  disk.add_file("/resolute/os-release", "ID=ubuntu\nVERSION_ID=\"26.04\"\n");
+  CHECK(local_stack(disk, "/resolute/os-release") == "heroku-26");
+  disk.add_file("/interim/os-release", "ID=ubuntu\nVERSION_ID=\"25.10\"\n");
+  CHECK(local_stack(disk, "/interim/os-release") == "ubuntu-25.10");
 
   disk.add_file("/quoted/os-release", "ID=\"debian\"\nVERSION_ID=12");
   CHECK(local_stack(disk, "/quoted/os-release") == "debian-12");
@@ -81,4 +83,12 @@ TEST_CASE("local_stack: nothing to tell", "[stack]") {
   CHECK(local_stack(disk, "/empty-values").empty());
   disk.add_file("/empty", "");
   CHECK(local_stack(disk, "/empty").empty());
+}
+
+TEST_CASE("distro_stack: Heroku's stacks are Ubuntu LTS releases", "[stack]") {
+  CHECK(distro_stack("ubuntu", "22.04") == "heroku-22");
+  CHECK(distro_stack("ubuntu", "24.04") == "heroku-24");
+  CHECK(distro_stack("ubuntu", "26.04") == "heroku-26");
+  CHECK(distro_stack("ubuntu", "20.04") == "ubuntu-20.04");
+  CHECK(distro_stack("debian", "12") == "debian-12");
 }
