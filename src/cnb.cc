@@ -6,6 +6,7 @@
 #include "errors.h"
 #include "mod_wsgi_build.h"
 #include "relocate.h"
+#include "sbom.h"
 #include "toml.h"
 
 namespace whiskey {
@@ -33,14 +34,15 @@ std::string layer_toml(const std::string& sha256, const Resolved& resolved, cons
          "\nstack = " + toml_string(target.stack) + "\narch = " + toml_string(target.arch) + "\n";
 }
 
-/// The web process's argv: the Procfile's web command through bash (it may
-/// use $PORT and other shell words), else the launcher on the app's entry.
-std::vector<std::string> web_process(const fs::path& app, Services& s) {
+/// The web process: the Procfile's web command through bash (it may use
+/// $PORT and other shell words), else the launcher with the app's entry as
+/// its default arguments.
+WebProcess web_process(const fs::path& app, Services& s) {
   s.out.step("Setting up the web process");
   if (auto procfile = s.disk.read_file(app / "Procfile")) {
     if (auto command = procfile_web(*procfile); command && !command->empty()) {
       s.out.detail("The Procfile declares the web process: " + *command);
-      return {"bash", "-c", *command};
+      return {.command = {"bash", "-c", *command}, .args = {}};
     }
   }
   auto entry = find_entry(s.disk, app);
@@ -49,7 +51,22 @@ std::vector<std::string> web_process(const fs::path& app, Services& s) {
     return {};
   }
   s.out.detail("Declared the web process: " + std::string(kLauncher) + " " + *entry);
-  return {kLauncher, *entry};
+  return {.command = {kLauncher}, .args = {*entry}};
+}
+
+/// Writes the layer's bill of materials beside its toml.
+void write_sbom(const fs::path& layers, const fs::path& layer, const std::string& bundle_name,
+                const std::string& digest, Services& s) {
+  auto json = s.disk.read_file(layer / kBundleInfoPath);
+  if (!json) {
+    throw UserError("The Apache bundle does not describe itself",
+                    "The " + std::string(kLayer) + " layer has no " + kBundleInfoPath +
+                        ", so its bill of materials cannot be written.",
+                    "Rebuild the bundle with this buildpack's recipe (vendor/apache).");
+  }
+  s.disk.write_file(layers / (std::string(kLayer) + ".sbom.cdx.json"),
+                    apache_sbom(parse_bundle_info(*json), bundle_name, digest));
+  s.out.detail("Wrote the " + std::string(kLayer) + " layer's bill of materials (CycloneDX)");
 }
 
 }  // namespace
@@ -67,11 +84,15 @@ std::optional<std::string> recorded_digest(const Disk& disk, const fs::path& lay
   return std::nullopt;
 }
 
-std::string launch_toml(const std::vector<std::string>& command) {
-  if (command.empty()) return "";
-  std::string argv;
-  for (const auto& a : command) argv += (argv.empty() ? "" : ", ") + toml_string(a);
-  return "[[processes]]\ntype = \"web\"\ncommand = [" + argv + "]\ndefault = true\n";
+std::string launch_toml(const WebProcess& web) {
+  if (web.command.empty()) return "";
+  auto array = [](const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& a : items) out += (out.empty() ? "" : ", ") + toml_string(a);
+    return "[" + out + "]";
+  };
+  return "[[processes]]\ntype = \"web\"\ncommand = " + array(web.command) +
+         "\nargs = " + array(web.args) + "\ndefault = true\n";
 }
 
 void cnb_build(const CnbBuildArgs& args, Services& s) {
@@ -116,6 +137,7 @@ void cnb_build(const CnbBuildArgs& args, Services& s) {
   s.disk.write_file(layer / "env.build" / "PATH.prepend", (layer / "apache/bin").string());
   s.disk.write_file(layer / "env.build" / "PATH.delim", ":");
   s.disk.write_file(toml, layer_toml(digest, resolved, target));
+  write_sbom(args.layers_dir, layer, resolved.source.name, digest, s);
 
   build_mod_wsgi({.build_dir = args.app_dir,
                   .cache_dir = cache,

@@ -10,6 +10,7 @@
 //     env.launch/               WHISKEY_BUNDLE_DIR, WHISKEY_APP_DIR
 //     env.build/                APXS for the Python buildpack after this one
 //   <layers>/apache.toml        [types] and [metadata] sha256, url, stack, arch
+//   <layers>/apache.sbom.cdx.json  the layer's bill of materials (CycloneDX)
 //   <layers>/cache/             manifest copies and mod_wsgi wheels (cache only)
 //   <layers>/launch.toml        the web process
 #pragma once
@@ -17,6 +18,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "compile.h"
 #include "config.h"
@@ -40,9 +42,16 @@ struct CnbBuildArgs {
 std::optional<std::string> recorded_digest(const Disk& disk,
                                            const std::filesystem::path& layer_toml);
 
-/// launch.toml for a web process running `command` (an argv), or with no
-/// process when `command` is empty.
-std::string launch_toml(const std::vector<std::string>& command);
+/// The web process of launch.toml: `command` (an argv) runs with `args`
+/// after it; a platform user's own arguments replace `args`.
+struct WebProcess {
+  std::vector<std::string> command;
+  std::vector<std::string> args;
+};
+
+/// launch.toml declaring `web` the default process, or "" (no process) when
+/// its command is empty.
+std::string launch_toml(const WebProcess& web);
 
 /// Runs the build. Throws UserError on any failure the user can act on.
 void cnb_build(const CnbBuildArgs& args, Services& services);

@@ -44,6 +44,8 @@ BundleInfo parse_bundle_info(std::string_view text) {
     info.prefix_capacity = need("prefix_capacity").get<std::size_t>();
     info.contents = need("contents").get<std::vector<std::string>>();
     if (j.contains("features")) info.features = j["features"].get<std::vector<std::string>>();
+    if (j.contains("apr")) info.apr = j["apr"].get<std::string>();
+    if (j.contains("apr_util")) info.apr_util = j["apr_util"].get<std::string>();
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(std::string("whiskey-bundle.json: ") + e.what());
   }

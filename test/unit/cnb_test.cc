@@ -7,18 +7,20 @@
 
 using namespace whiskey;
 
-TEST_CASE("launch_toml declares the default web process", "[cnb]") {
-  auto doc = parse_toml(launch_toml({"mod_wsgi-heroku-start", "wsgi.py"}));
+TEST_CASE("launch_toml declares the default web process, its entry as default arguments",
+          "[cnb]") {
+  auto doc = parse_toml(launch_toml({.command = {"mod_wsgi-heroku-start"}, .args = {"wsgi.py"}}));
   REQUIRE(doc["processes"].size() == 1);
   CHECK(doc["processes"][0]["type"] == "web");
-  CHECK(doc["processes"][0]["command"] ==
-        nlohmann::json::array({"mod_wsgi-heroku-start", "wsgi.py"}));
+  CHECK(doc["processes"][0]["command"] == nlohmann::json::array({"mod_wsgi-heroku-start"}));
+  CHECK(doc["processes"][0]["args"] == nlohmann::json::array({"wsgi.py"}));
   CHECK(doc["processes"][0]["default"] == true);
 
   SECTION("a Procfile command with quotes survives the round trip") {
     std::string cmd = "mod_wsgi-heroku-start app/\"my wsgi\".py --port $PORT";
-    auto again = parse_toml(launch_toml({"bash", "-c", cmd}));
+    auto again = parse_toml(launch_toml({.command = {"bash", "-c", cmd}, .args = {}}));
     CHECK(again["processes"][0]["command"][2] == cmd);
+    CHECK(again["processes"][0]["args"].empty());
   }
   SECTION("no command, no process") {
     CHECK(launch_toml({}).empty());

@@ -85,6 +85,12 @@ TEST_CASE("parse_bundle_info reads and checks the bundle's description") {
   CHECK(info.prefix_capacity == kLong.size());
   CHECK(info.apache == "2.4.68");
   CHECK(info.contents == std::vector<std::string>{"apache", "apr"});
+  CHECK(info.apr.empty());  // older bundles do not say
+  auto versions = parse_bundle_info(R"({"schema": 1, "stack": "debian-12", "arch": "amd64",
+      "apache": "2.4.68", "apr": "1.7.2", "apr_util": "1.6.3", "prefix": "/p",
+      "prefix_capacity": 2, "contents": []})");
+  CHECK(versions.apr == "1.7.2");
+  CHECK(versions.apr_util == "1.6.3");
 
   CHECK_THROWS_WITH(parse_bundle_info("{not json"), Catch::Contains("not valid JSON"));
   CHECK_THROWS_WITH(parse_bundle_info(R"({"schema": 1})"), Catch::Contains("\"stack\""));
