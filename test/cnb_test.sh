@@ -1,15 +1,11 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash source-path=SCRIPTDIR/..
 #
-# The Cloud Native Buildpacks flow (buildpack API 0.10) driven as a lifecycle
-# drives it: bin/detect (0 / 100) and bin/build in the app's folder with the
-# CNB_* variables, the real Apache bundle from s3rver installed into a layer
-# (launch, build, cache) that is reused while its recorded digest is the one
-# wanted, a stand-in Python CNB after it building mod_wsgi with APXS from the
-# layer's build environment, then the launch.toml web process started as the
-# lifecycle's launcher starts it, answering HTTP and stopping gracefully.
-# Also: verification failures leave no layer, and buildpack.toml's default
-# bundles serve a build with no config vars (classic and CNB).
+# bin/build called directly with the lifecycle's arguments and variables,
+# for what test/lifecycle_test.sh (the real lifecycle, end to end) cannot
+# arrange: a layer whose recorded digest is changed between builds, a cut
+# download, a hostile bundle, buildpack.toml's default bundles (read by the
+# CNB and the classic flow alike), and calls that fit neither contract.
 
 # shellcheck source=test/support/under_bash.sh
 . "${BUILDPACK_HOME}/test/support/under_bash.sh"
@@ -23,8 +19,6 @@
 . "${BUILDPACK_HOME}/test/support/apache_bundle.sh"
 # shellcheck source=test/support/web.sh
 . "${BUILDPACK_HOME}/test/support/web.sh"
-# shellcheck source=test/support/drain.sh
-. "${BUILDPACK_HOME}/test/support/drain.sh"
 # shellcheck source=test/support/cnb.sh
 . "${BUILDPACK_HOME}/test/support/cnb.sh"
 # shellcheck source=test/support/servers.sh
@@ -50,16 +44,10 @@ oneTimeTearDown() {
 }
 
 afterSetUp() {
-  WEB_PID=
   cnb_dirs
-  REQUESTS="$CNB_ROOT/requests"
-  mkdir -p "$REQUESTS"
-  REQUEST_PIDS=()
 }
 
 beforeTearDown() {
-  if [ -n "${WEB_PID:-}" ]; then stop_web 5 >/dev/null 2>&1; fi
-  WEB_PID=
   rm -rf "$CNB_ROOT"
 }
 
@@ -94,78 +82,6 @@ EOF
   echo "$bp"
 }
 
-testDetectPassesWithZeroAndFailsWith100() {
-  cp -R "${BUILDPACK_HOME}/test/fixtures/slow_app/." "$CNB_APP/"
-  cnb_detect
-  assertEquals "an app naming mod_wsgi is detected" 0 $?
-  rm -rf "${CNB_APP:?}"/*
-  cp -R "${BUILDPACK_HOME}/test/fixtures/gunicorn_wsgi_py/." "$CNB_APP/"
-  cnb_detect
-  assertEquals "a gunicorn app is not" 100 $?
-}
-
-testBuildLaunchAnswerAndStopGracefully() {
-  cp -R "${BUILDPACK_HOME}/test/fixtures/slow_app/." "$CNB_APP/"
-  configure "$BUNDLE_URL" "$APACHE_BUNDLE_SHA256"
-  cnb_build
-  assertCapturedSuccess
-  assertCaptured "> Installing Apache from bundle.tar.gz"
-  assertCaptured "Verified sha256:$APACHE_BUNDLE_SHA256"
-  assertCaptured "Installed the apache layer's bin/mod_wsgi-heroku-start"
-  assertCaptured "names mod_wsgi: the Python buildpack after this one builds it"
-  assertCaptured "Declared the web process: mod_wsgi-heroku-start wsgi.py"
-
-  # The layer, as the lifecycle reads it.
-  assertTrue "the bundle is in the layer" "[ -x '$CNB_LAYERS/apache/apache/bin/httpd' ]"
-  assertEquals "types" "true true true" "$(cnb_layer_types "$CNB_LAYERS/apache.toml")"
-  assertEquals "recorded digest" "$APACHE_BUNDLE_SHA256" \
-    "$(cnb_toml_get "$CNB_LAYERS/apache.toml" metadata.sha256)"
-  assertEquals "APXS for the buildpacks after" "$CNB_LAYERS/apache/apache/bin/apxs" \
-    "$(cat "$CNB_LAYERS/apache/env.build/APXS.override")"
-  assertEquals "the bundle's folder at launch" "$CNB_LAYERS/apache" \
-    "$(cat "$CNB_LAYERS/apache/env.launch/WHISKEY_BUNDLE_DIR.override")"
-  assertEquals "the web process" "mod_wsgi-heroku-start wsgi.py" \
-    "$(cnb_toml_get "$CNB_LAYERS/launch.toml" processes.0.command)"
-  assertEquals "it is the default" "True" \
-    "$(cnb_toml_get "$CNB_LAYERS/launch.toml" processes.0.default)"
-  assertFalse "nothing in the app's .whiskey" "[ -e '$CNB_APP/.whiskey/apache' ]"
-  assertEquals "no staging folder left" "" "$(ls -d "$CNB_LAYERS"/*.partial-* 2>/dev/null)"
-
-  cnb_python_buildpack || fail "the Python stand-in failed"
-  PORT_UNDER_TEST=$(free_port)
-  cnb_start "$PORT_UNDER_TEST" DYNO=web.1
-  wait_http "$PORT_UNDER_TEST" 40 || fail "nothing answered; the web log:
-$(cat "$WEB_LOG")"
-  assertEquals "the app answers from the layer" "ok" \
-    "$(curl -s --max-time 5 "http://127.0.0.1:$PORT_UNDER_TEST/")"
-  local pid exes=""
-  for pid in $(web_pids); do exes+="$(readlink "/proc/$pid/exe") "; done
-  assertContains "httpd runs from the layer" "$CNB_LAYERS/apache/apache/bin/httpd" "$exes"
-
-  # Stopped as the dyno manager stops it, with a request in flight.
-  request inflight "/sleep/3?tag=inflight"
-  waitStarted 1 || fail "the request did not start"
-  stopAll
-  waitRequests
-  assertCompleted inflight
-  assertTrue "stopped well before 30 s ($STOP_SECONDS s)" "[ ${STOP_SECONDS%.*} -lt 15 ]"
-  assertContains "stopped gracefully in" "$(cat "$WEB_LOG")"
-}
-
-testRebuildReusesTheLayerWithoutDownloading() {
-  cp -R "${BUILDPACK_HOME}/test/fixtures/slow_app/." "$CNB_APP/"
-  configure "$BUNDLE_URL" "$APACHE_BUNDLE_SHA256"
-  cnb_build
-  assertCapturedSuccess
-  # The same digest from a URL where nothing answers: only the layer can serve it.
-  configure "http://127.0.0.1:$(free_port)/gone.tar.gz" "$APACHE_BUNDLE_SHA256"
-  cnb_build
-  assertCapturedSuccess
-  assertCaptured "Reused the apache layer: it holds sha256:$APACHE_BUNDLE_SHA256"
-  assertNotCaptured "Downloaded"
-  assertTrue "the bundle is still in the layer" "[ -x '$CNB_LAYERS/apache/apache/bin/httpd' ]"
-}
-
 testAnotherDigestReplacesTheLayer() {
   cp -R "${BUILDPACK_HOME}/test/fixtures/slow_app/." "$CNB_APP/"
   configure "$BUNDLE_URL" "$APACHE_BUNDLE_SHA256"
@@ -194,17 +110,6 @@ testACutDownloadResumesAsInTheClassicFlow() {
   assertCaptured "The download was cut after 700000 bytes"
   assertCaptured "Verified sha256:$APACHE_BUNDLE_SHA256"
   assertTrue "installed" "[ -x '$CNB_LAYERS/apache/apache/bin/httpd' ]"
-}
-
-testAWrongDigestLeavesNoLayer() {
-  cp -R "${BUILDPACK_HOME}/test/fixtures/slow_app/." "$CNB_APP/"
-  configure "$BUNDLE_URL" "$WRONG_SHA"
-  cnb_build
-  assertCapturedError 1 "The Apache bundle failed verification"
-  assertFalse "no layer" "[ -e '$CNB_LAYERS/apache' ]"
-  assertFalse "no layer metadata" "[ -e '$CNB_LAYERS/apache.toml' ]"
-  assertFalse "no web process" "[ -s '$CNB_LAYERS/launch.toml' ]"
-  assertEquals "no staging folder left" "" "$(ls -d "$CNB_LAYERS"/*.partial-* 2>/dev/null)"
 }
 
 testAHostileBundleLeavesNoLayer() {
@@ -244,7 +149,9 @@ testNoDefaultForTheStackIsAClearError() {
   assertCapturedError 1 "No Apache bundle is configured"
   assertContains "has no default bundle for $STACK/" "$(cat "$STD_ERR")"
   assertContains "Its defaults are:" "$(cat "$STD_ERR")"
-  assertContains "heroku config:set WHISKEY_BUCKET=my-bucket" "$(cat "$STD_ERR")"
+  assertTrue "Cloud Native advice: $(cat "$STD_ERR")" \
+    "grep -qF 'pack build my-app --env WHISKEY_BUCKET=my-bucket' '$STD_ERR'"
+  assertFalse "no Heroku command" "grep -qF 'heroku config:set' '$STD_ERR'"
   assertFalse "no layer" "[ -e '$CNB_LAYERS/apache' ]"
 }
 
@@ -256,5 +163,33 @@ testBuildpackTomlDescribesBothGenerations() {
   version=$(sed -n 's/^project(mod_wsgi_heroku VERSION \([0-9.]*\).*/\1/p' "${BUILDPACK_HOME}/CMakeLists.txt")
   assertEquals "the version is the project's" "$version" "$(cnb_toml_get "$toml" buildpack.version)"
   assertEquals "a target" "linux" "$(cnb_toml_get "$toml" targets.0.os)"
+  assertEquals "the architectures" "amd64 arm64" "$(python3 -c 'import sys, tomllib
+print(" ".join(t["arch"] for t in tomllib.load(open(sys.argv[1], "rb"))["targets"]))' "$toml")"
+  assertEquals "its SBOM" "application/vnd.cyclonedx+json" "$(cnb_toml_get "$toml" buildpack.sbom-formats)"
   assertContains "test/" "$(cnb_toml_get "$toml" publish.Ignore.files)"
+}
+
+testCallsThatFitNeitherContractNameBoth() {
+  capture "${BUILDPACK_HOME}/bin/detect" a b c
+  assertEquals "exit status" 2 "$RETURN"
+  assertTrue "both detect forms: $(cat "$STD_ERR")" \
+    "grep -qF 'bin/detect BUILD_DIR' '$STD_ERR' && grep -qF 'bin/detect PLATFORM_DIR PLAN_PATH' '$STD_ERR'"
+  capture "${BUILDPACK_HOME}/bin/build" "$BUILD_DIR" "$CACHE_DIR"
+  assertEquals "exit status" 2 "$RETURN"
+  assertTrue "build is the Cloud Native phase: $(cat "$STD_ERR")" \
+    "grep -qF 'the classic contract runs compile instead' '$STD_ERR'"
+  capture "${BUILDPACK_HOME}/bin/compile" "$CNB_LAYERS" "$CNB_PLATFORM" "$CNB_ROOT/plan.toml" x
+  assertEquals "exit status" 2 "$RETURN"
+  assertTrue "compile names build: $(cat "$STD_ERR")" \
+    "grep -qF 'bin/build LAYERS_DIR PLATFORM_DIR PLAN_PATH' '$STD_ERR'"
+}
+
+testTheLifecyclesDetectArgumentsWithoutItsVariables() {
+  cp -R "${BUILDPACK_HOME}/test/fixtures/slow_app/." "$CNB_APP/"
+  (cd "$CNB_APP" && "${BUILDPACK_HOME}/bin/detect" "$CNB_PLATFORM" "$CNB_ROOT/plan.toml")
+  assertEquals "detected (0), from the working directory" 0 $?
+  rm -rf "${CNB_APP:?}"/*
+  cp -R "${BUILDPACK_HOME}/test/fixtures/gunicorn_wsgi_py/." "$CNB_APP/"
+  (cd "$CNB_APP" && "${BUILDPACK_HOME}/bin/detect" "$CNB_PLATFORM" "$CNB_ROOT/plan.toml")
+  assertEquals "not detected (100)" 100 $?
 }
