@@ -124,19 +124,17 @@ lifecycle_build() {
   if [ "$LC_BUILD" -gt 1 ]; then
     rm -rf "$LC_LAYERS" && lifecycle_as "$LC_BUILD_USER" mkdir "$LC_LAYERS" || return 1
   fi
-  local app=(-app "$LC_APP") layers=(-layers "$LC_LAYERS") group=(-group "$LC_LAYERS/group.toml")
-  local analyzed=(-analyzed "$LC_LAYERS/analyzed.toml") plan=(-plan "$LC_LAYERS/plan.toml")
-  local layout=(-layout -layout-dir "$LC_ROOT/layout") platform=(-platform "$LC_PLATFORM")
+  # The README's commands: analyzed.toml, group.toml and plan.toml in the
+  # layers folder, where the phases look by default.
+  local app=(-app "$LC_APP") layers=(-layers "$LC_LAYERS") layout=(-layout -layout-dir "$LC_ROOT/layout")
   for phase in analyzer detector restorer builder exporter; do
     case $phase in
-      analyzer) args=("${layers[@]}" "${analyzed[@]}" -run-image run-image:latest "${layout[@]}" app:latest) ;;
-      detector) args=("${app[@]}" "${layers[@]}" "${platform[@]}" -buildpacks "$bps" -order "$bps/order.toml"
-        "${analyzed[@]}" "${group[@]}" "${plan[@]}") ;;
-      restorer) args=("${layers[@]}" -cache-dir "$LC_CACHE" "${group[@]}" "${analyzed[@]}" "${layout[@]}") ;;
-      builder) args=("${app[@]}" "${layers[@]}" "${platform[@]}" -buildpacks "$bps" "${group[@]}" "${plan[@]}"
-        "${analyzed[@]}") ;;
-      exporter) args=("${app[@]}" "${layers[@]}" -cache-dir "$LC_CACHE" "${group[@]}" "${analyzed[@]}"
-        -launcher "$LC_SHARED/bin/launcher" "${layout[@]}" app:latest) ;;
+      analyzer) args=("${layers[@]}" -run-image run-image:latest "${layout[@]}" app:latest) ;;
+      detector) args=("${app[@]}" "${layers[@]}" -platform "$LC_PLATFORM" -buildpacks "$bps" -order "$bps/order.toml") ;;
+      restorer) args=("${layers[@]}" -cache-dir "$LC_CACHE" "${layout[@]}") ;;
+      builder) args=("${app[@]}" "${layers[@]}" -platform "$LC_PLATFORM" -buildpacks "$bps") ;;
+      exporter) args=("${app[@]}" "${layers[@]}" -cache-dir "$LC_CACHE" -launcher "$LC_SHARED/bin/launcher"
+        "${layout[@]}" app:latest) ;;
     esac
     lifecycle_as "$LC_BUILD_USER" "$LC_SHARED/bin/$phase" "${args[@]}" >"$LC_LOGS/$LC_BUILD-$phase.log" 2>&1
     status=$?
