@@ -395,6 +395,80 @@ TEST_CASE("entry_script: none", "[launch]") {
   CHECK(entry_script({"--application-type"}) == std::nullopt);
 }
 
+// --- the web process's folder ------------------------------------------------
+
+TEST_CASE("run_dir: under TMPDIR, else /tmp, named by the user and the port", "[launch]") {
+  CHECK(run_dir({}, 1000, "5000") == "/tmp/mod_wsgi-heroku-1000-5000");
+  CHECK(run_dir({{"TMPDIR", "/var/run/web"}}, 0, "8080") == "/var/run/web/mod_wsgi-heroku-0-8080");
+  CHECK(run_dir({{"TMPDIR", "/scratch/"}}, 7, "80") == "/scratch/mod_wsgi-heroku-7-80");
+  SECTION("another user or port, another folder") {
+    CHECK(run_dir({}, 1001, "5000") != run_dir({}, 1000, "5000"));
+    CHECK(run_dir({}, 1000, "5001") != run_dir({}, 1000, "5000"));
+  }
+  SECTION("a TMPDIR that is empty or relative is not used") {
+    // Relative to the app's folder, where the web process starts.
+    CHECK(run_dir({{"TMPDIR", ""}}, 1000, "5000") == "/tmp/mod_wsgi-heroku-1000-5000");
+    CHECK(run_dir({{"TMPDIR", "tmp"}}, 1000, "5000") == "/tmp/mod_wsgi-heroku-1000-5000");
+  }
+}
+
+TEST_CASE("run_dir: a PORT that is not a port number is refused", "[launch]") {
+  for (const char* port : {"", "0", "65536", "http", "80/../../app", "5000 ", "-1", "999999"}) {
+    INFO("PORT=" << port);
+    auto e = expect_throw<LaunchError>([&] { run_dir({}, 1000, port); });
+    CHECK(std::string(e.what()) == std::string("PORT is '") + port +
+                                       "': set it to the port number to listen on, 1 to 65535");
+  }
+  CHECK(run_dir({}, 1000, "65535") == "/tmp/mod_wsgi-heroku-1000-65535");
+  CHECK(run_dir({}, 1000, "1") == "/tmp/mod_wsgi-heroku-1000-1");
+}
+
+TEST_CASE("run_dir_refusal: only a folder of this user's that no one else can write", "[launch]") {
+  const fs::path dir = "/tmp/mod_wsgi-heroku-1000-5000";
+  FolderStat ok{.symlink = false, .directory = true, .owner = 1000, .mode = 0755};
+  CHECK(run_dir_refusal(dir, ok, 1000).empty());
+  for (unsigned mode : {0700u, 0711u, 0750u, 01755u}) {
+    FolderStat st = ok;
+    st.mode = mode;
+    CHECK(run_dir_refusal(dir, st, 1000).empty());
+  }
+
+  auto refused = [&](FolderStat st) {
+    std::string why = run_dir_refusal(dir, st, 1000);
+    CHECK_THAT(why, StartsWith("the web process's folder /tmp/mod_wsgi-heroku-1000-5000 "));
+    CHECK_THAT(why, Contains(": remove it, or set TMPDIR to a folder of your own"));
+    return why;
+  };
+  SECTION("a symbolic link, even to a good folder") {
+    FolderStat st = ok;
+    st.symlink = true;
+    st.directory = false;
+    CHECK_THAT(refused(st), Contains(" is a symbolic link:"));
+  }
+  SECTION("a file") {
+    FolderStat st = ok;
+    st.directory = false;
+    st.mode = 0644;
+    CHECK_THAT(refused(st), Contains(" is not a folder:"));
+  }
+  SECTION("another user's") {
+    FolderStat st = ok;
+    st.owner = 1001;
+    CHECK_THAT(refused(st), Contains(" belongs to user 1001, not to this user (1000):"));
+    st.owner = 0;
+    CHECK_THAT(refused(st), Contains(" belongs to user 0, not to this user (1000):"));
+  }
+  SECTION("writable by the group or by anyone") {
+    FolderStat st = ok;
+    st.mode = 0775;
+    CHECK_THAT(refused(st), Contains(" is writable by other users (mode 0775):"));
+    st.mode = 0757;
+    CHECK_THAT(refused(st), Contains("(mode 0757)"));
+    st.mode = 01777;
+    CHECK_THAT(refused(st), Contains("(mode 1777)"));
+  }
+}
+
 // --- server_arguments -------------------------------------------------------
 
 TEST_CASE("server_arguments: the launcher's defaults, then the user's", "[launch]") {
