@@ -226,7 +226,7 @@ std::vector<std::string> server_arguments(const ServerPlan& p) {
   std::vector<std::string> a = {
       "start-server",
       "--server-root",
-      (p.home / ".whiskey/express").string(),
+      p.server_root.string(),
       "--log-to-terminal",
       "--port",
       p.port,

@@ -93,7 +93,8 @@ struct FolderStat {
 std::string run_dir_refusal(const std::filesystem::path& dir, const FolderStat& st, unsigned uid);
 
 struct ServerPlan {
-  std::filesystem::path home;  ///< the app (/app)
+  std::filesystem::path home;         ///< the app (/app)
+  std::filesystem::path server_root;  ///< the web process's own folder (run_dir)
   /// The Apache bundle: home/.whiskey when empty, else a layer of its own
   /// (WHISKEY_BUNDLE_DIR, set by the Cloud Native build).
   std::filesystem::path bundle;

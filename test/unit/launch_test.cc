@@ -474,6 +474,7 @@ TEST_CASE("run_dir_refusal: only a folder of this user's that no one else can wr
 TEST_CASE("server_arguments: the launcher's defaults, then the user's", "[launch]") {
   ServerPlan plan;
   plan.home = kApp;
+  plan.server_root = "/tmp/mod_wsgi-heroku-1000-5000";
   plan.port = "5000";
   plan.sizing = {3, 4, "WEB_CONCURRENCY"};
   plan.user_args = {"--processes", "7", "wsgi.py"};
@@ -481,7 +482,7 @@ TEST_CASE("server_arguments: the launcher's defaults, then the user's", "[launch
   Args expected = {
       "start-server",
       "--server-root",
-      "/app/.whiskey/express",
+      "/tmp/mod_wsgi-heroku-1000-5000",
       "--log-to-terminal",
       "--port",
       "5000",
@@ -524,6 +525,7 @@ TEST_CASE("server_arguments: the launcher's defaults, then the user's", "[launch
 TEST_CASE("server_arguments: no user arguments, other home, port and timeout", "[launch]") {
   ServerPlan plan;
   plan.home = "/srv/site";
+  plan.server_root = "/run/web/mod_wsgi-heroku-0-8080";
   plan.port = "8080";
   plan.sizing = {1, 5, ""};
   plan.request_timeout = "60";
@@ -533,7 +535,7 @@ TEST_CASE("server_arguments: no user arguments, other home, port and timeout", "
   Args expected = {
       "start-server",
       "--server-root",
-      "/srv/site/.whiskey/express",
+      "/run/web/mod_wsgi-heroku-0-8080",
       "--log-to-terminal",
       "--port",
       "8080",
@@ -820,14 +822,14 @@ TEST_CASE("server_arguments: a graceful stop sets the daemons' shutdown timeout"
   plan.home = "/app";
   plan.port = "5000";
   plan.graceful_stop_s = 25;
-  plan.stop_conf = "/app/.whiskey/express/graceful-stop.conf";
+  plan.stop_conf = "/tmp/mod_wsgi-heroku-1000-5000/graceful-stop.conf";
   auto args = server_arguments(plan);
   auto at = std::find(args.begin(), args.end(), "--shutdown-timeout");
   REQUIRE(at != args.end());
   CHECK(*(at + 1) == "25");
   auto inc = std::find(args.begin(), args.end(), "--include-file");
   REQUIRE(inc != args.end());
-  CHECK(*(inc + 1) == "/app/.whiskey/express/graceful-stop.conf");
+  CHECK(*(inc + 1) == "/tmp/mod_wsgi-heroku-1000-5000/graceful-stop.conf");
   CHECK(stop_conf_text(25).ends_with("\nGracefulShutdownTimeout 25\n"));
 
   SECTION("the user's own shutdown timeout wins") {
@@ -899,20 +901,21 @@ TEST_CASE("server_arguments: the front's file, before the stop's and the user's"
   plan.home = "/app";
   plan.port = "5000";
   plan.user_args = {"wsgi.py", "--include-file", "mine.conf"};
-  plan.front_conf = "/app/.whiskey/express/front.conf";
+  plan.front_conf = "/tmp/mod_wsgi-heroku-1000-5000/front.conf";
   plan.graceful_stop_s = 25;
-  plan.stop_conf = "/app/.whiskey/express/graceful-stop.conf";
+  plan.stop_conf = "/tmp/mod_wsgi-heroku-1000-5000/graceful-stop.conf";
   auto args = server_arguments(plan);
   std::vector<std::string> included;
   for (auto it = args.begin(); it != args.end(); ++it) {
     if (*it == "--include-file" && it + 1 != args.end()) included.push_back(*(it + 1));
   }
-  CHECK(included == Args{"/app/.whiskey/express/front.conf",
-                         "/app/.whiskey/express/graceful-stop.conf", "mine.conf"});
+  CHECK(included == Args{"/tmp/mod_wsgi-heroku-1000-5000/front.conf",
+                         "/tmp/mod_wsgi-heroku-1000-5000/graceful-stop.conf", "mine.conf"});
 
   plan.front_conf.clear();
   auto without = server_arguments(plan);
-  CHECK(std::count(without.begin(), without.end(), "/app/.whiskey/express/front.conf") == 0);
+  CHECK(std::count(without.begin(), without.end(), "/tmp/mod_wsgi-heroku-1000-5000/front.conf") ==
+        0);
 }
 
 TEST_CASE("server_arguments: the daemons' backlog holds every front thread", "[launch]") {
@@ -920,7 +923,7 @@ TEST_CASE("server_arguments: the daemons' backlog holds every front thread", "[l
   plan.home = "/app";
   plan.port = "5000";
   plan.user_args = {"wsgi.py"};
-  plan.front_conf = "/app/.whiskey/express/front.conf";
+  plan.front_conf = "/tmp/mod_wsgi-heroku-1000-5000/front.conf";
   auto backlog = [&] {
     auto args = server_arguments(plan);
     auto at = std::find(args.begin(), args.end(), "--daemon-backlog");
