@@ -61,6 +61,11 @@ beforeTearDown() {
   if [ -n "${WEB_PID:-}" ]; then stop_web 5 >/dev/null 2>&1; fi
   WEB_PID=
   rm -rf "$CNB_ROOT"
+  local user
+  for user in ${USERS_MADE:-}; do userdel "$user" 2>/dev/null; done
+  if [ -n "${GROUP_MADE:-}" ]; then groupdel "$GROUP_MADE" 2>/dev/null; fi
+  USERS_MADE=
+  GROUP_MADE=
 }
 
 configure() {
@@ -149,6 +154,77 @@ $(cat "$WEB_LOG")"
   waitRequests
   assertCompleted inflight
   assertTrue "stopped well before 30 s ($STOP_SECONDS s)" "[ ${STOP_SECONDS%.*} -lt 15 ]"
+  assertContains "stopped gracefully in" "$(cat "$WEB_LOG")"
+}
+
+# run_as USER COMMAND [ARG...]: COMMAND as USER, with its groups.
+run_as() {
+  local user=$1
+  shift
+  setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups "$@"
+}
+
+testTheWebProcessRunsAsAnotherUserThanTheBuild() {
+  # As a platform may run them: the build as one user, the web process as
+  # another of the same group. The app and the layers are the build user's
+  # and no one else may write there: the web process writes only in its
+  # run folder, under TMPDIR.
+  if [ "$(id -u)" != 0 ]; then
+    startSkipping  # making users takes root
+    return
+  fi
+  cp -R "${BUILDPACK_HOME}/test/fixtures/slow_app/." "$CNB_APP/"
+  configure "$BUNDLE_URL" "$APACHE_BUNDLE_SHA256"
+  cnb_build
+  assertCapturedSuccess
+  cnb_python_buildpack || fail "the Python stand-in failed"
+
+  local group=whiskeyg$$ builder=whiskeyb$$ runner=whiskeyr$$
+  USERS_MADE="$runner $builder"
+  GROUP_MADE=$group
+  groupadd "$group" && useradd -M -N -g "$group" -s /usr/sbin/nologin "$builder" &&
+    useradd -M -N -g "$group" -s /usr/sbin/nologin "$runner" || fail "cannot make the users"
+  chown -R "$builder:$group" "$CNB_APP" "$CNB_ROOT/layers"
+  chmod -R go-w "$CNB_APP" "$CNB_ROOT/layers"
+  assertFalse "the web process's user cannot write in the app" \
+    "run_as $runner touch '$CNB_APP/probe'"
+  assertFalse "nor in the bundle's layer" "run_as $runner touch '$CNB_LAYERS/apache/probe'"
+
+  PORT_UNDER_TEST=$(free_port)
+  local root
+  root="$CNB_TMP/mod_wsgi-heroku-$(id -u "$runner")-$PORT_UNDER_TEST"
+  # Another user's folder where the run folder goes is refused, with what
+  # to do instead.
+  mkdir "$root" && chown "$builder" "$root"
+  CNB_RUN_AS=$runner cnb_start "$PORT_UNDER_TEST" DYNO=web.1
+  wait "$WEB_PID"
+  assertEquals "refused" 1 $?
+  WEB_PID=
+  local i
+  for ((i = 0; i < 50; i++)); do
+    grep -q 'error:' "$WEB_LOG" && break
+    sleep 0.1
+  done
+  assertEquals "mod_wsgi-heroku-start: error: the web process's folder $root belongs to user $(id -u "$builder"), not to this user ($(id -u "$runner")): remove it, or set TMPDIR to a folder of your own" \
+    "$(grep '^mod_wsgi-heroku-start' "$WEB_LOG")"
+  rmdir "$root"
+
+  CNB_RUN_AS=$runner cnb_start "$PORT_UNDER_TEST" DYNO=web.1
+  wait_http "$PORT_UNDER_TEST" 40 || fail "nothing answered; the web log:
+$(cat "$WEB_LOG")"
+  assertEquals "the app answers" "ok" "$(curl -s --max-time 5 "http://127.0.0.1:$PORT_UNDER_TEST/")"
+  assertEquals "Apache's server root, the web process's user's own" "$runner 755" \
+    "$(stat -c '%U %a' "$root")"
+  assertTrue "its configuration there" "[ -f '$root/httpd.conf' ]"
+  assertTrue "and the launcher's" "[ -f '$root/front.conf' ] && [ -f '$root/graceful-stop.conf' ]"
+  assertEquals "every process of it runs as its user" "$(id -u "$runner")" \
+    "$(ps -o uid= -p "$(web_pids | paste -sd,)" | sort -u | tr -d ' ')"
+
+  request inflight "/sleep/2?tag=inflight"
+  waitStarted 1 || fail "the request did not start"
+  stopAll
+  waitRequests
+  assertCompleted inflight
   assertContains "stopped gracefully in" "$(cat "$WEB_LOG")"
 }
 

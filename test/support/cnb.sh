@@ -11,7 +11,9 @@
 #   cnb_dirs                   # CNB_ROOT, CNB_APP, CNB_PLATFORM, CNB_LAYERS, CNB_PY_LAYERS
 
 # cnb_dirs: a fresh set of folders, outside the test runner's private folder
-# (Apache's children run as another user when the tests run as root).
+# (Apache's children run as another user when the tests run as root), and
+# CNB_TMP, the web process's TMPDIR: as /tmp, anyone may write there, the
+# sticky bit keeps each user's own.
 cnb_dirs() {
   CNB_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/whiskey-cnb.XXXXXX")
   chmod 755 "$CNB_ROOT"
@@ -19,7 +21,9 @@ cnb_dirs() {
   CNB_PLATFORM="$CNB_ROOT/platform"
   CNB_LAYERS="$CNB_ROOT/layers/whiskey_mod-wsgi"
   CNB_PY_LAYERS="$CNB_ROOT/layers/python-standin"
-  mkdir -p "$CNB_APP" "$CNB_PLATFORM/env" "$CNB_LAYERS" "$CNB_PY_LAYERS" "$CNB_ROOT/home"
+  CNB_TMP="$CNB_ROOT/tmp"
+  mkdir -p "$CNB_APP" "$CNB_PLATFORM/env" "$CNB_LAYERS" "$CNB_PY_LAYERS" "$CNB_ROOT/home" "$CNB_TMP"
+  chmod 1777 "$CNB_TMP"
 }
 
 # cnb_detect [BUILDPACK]: bin/detect as the lifecycle runs it; its status.
@@ -109,14 +113,18 @@ cnb_python_buildpack() {
 # cnb_start PORT [VAR=VALUE...]: the web process of launch.toml, as the
 # lifecycle's launcher starts it: every launch layer's bin/ on PATH and its
 # env/ and env.launch/ applied, in the app folder, with HOME elsewhere (as
-# in a CNB image), in its own session. Sets WEB_PID and WEB_LOG.
+# in a CNB image) and TMPDIR CNB_TMP, in its own session; as the user
+# CNB_RUN_AS (with its groups) when that names one. Sets WEB_PID and WEB_LOG.
 cnb_start() {
-  local port=$1
+  local port=$1 as=()
   shift
   WEB_LOG="$CNB_ROOT/web.log"
+  if [ -n "${CNB_RUN_AS:-}" ]; then
+    as=(setpriv --reuid="$CNB_RUN_AS" --regid="$(id -g "$CNB_RUN_AS")" --init-groups)
+  fi
   (
     for assignment in "$@"; do export "${assignment?}"; done
-    export PATH=/usr/local/bin:/usr/bin:/bin HOME="$CNB_ROOT/home" PORT="$port"
+    export PATH=/usr/local/bin:/usr/bin:/bin HOME="$CNB_ROOT/home" PORT="$port" TMPDIR="$CNB_TMP"
     unset LD_LIBRARY_PATH
     for toml in "$CNB_LAYERS"/*.toml "$CNB_PY_LAYERS"/*.toml; do
       layer=${toml%.toml}
@@ -131,7 +139,7 @@ cnb_start() {
 p = [p for p in tomllib.load(open(sys.argv[1], "rb"))["processes"] if p["type"] == "web"][0]
 print("\n".join(p["command"] + p.get("args", [])))' "$CNB_LAYERS/launch.toml")
     cd "$CNB_APP" || exit 1
-    exec setsid "${argv[@]}"
+    exec setsid "${as[@]}" "${argv[@]}"
   ) > >(cat >"$WEB_LOG") 2>&1 </dev/null &
   WEB_PID=$!
 }
