@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdio>
 #include <string_view>
 
 namespace whiskey {
@@ -189,12 +190,43 @@ std::optional<std::string> entry_script(const std::vector<std::string>& args) {
   return std::nullopt;
 }
 
+fs::path run_dir(const Env& env, unsigned uid, const std::string& port) {
+  auto number = whole_number(port, 5);
+  if (!number || *number < 1 || *number > 65535) {
+    throw LaunchError("PORT is '" + port + "': set it to the port number to listen on, 1 to 65535");
+  }
+  fs::path tmp = "/tmp";
+  auto it = env.find("TMPDIR");
+  if (it != env.end() && fs::path(it->second).is_absolute()) tmp = it->second;
+  return tmp / ("mod_wsgi-heroku-" + std::to_string(uid) + "-" + port);
+}
+
+std::string run_dir_refusal(const fs::path& dir, const FolderStat& st, unsigned uid) {
+  std::string what;
+  if (st.symlink) {
+    what = "is a symbolic link";
+  } else if (!st.directory) {
+    what = "is not a folder";
+  } else if (st.owner != uid) {
+    what = "belongs to user " + std::to_string(st.owner) + ", not to this user (" +
+           std::to_string(uid) + ")";
+  } else if (st.mode & 022) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", st.mode & 07777);
+    what = std::string("is writable by other users (mode ") + mode + ")";
+  } else {
+    return "";
+  }
+  return "the web process's folder " + dir.string() + " " + what +
+         ": remove it, or set TMPDIR to a folder of your own";
+}
+
 std::vector<std::string> server_arguments(const ServerPlan& p) {
   fs::path apache = (p.bundle.empty() ? p.home / ".whiskey" : p.bundle) / "apache";
   std::vector<std::string> a = {
       "start-server",
       "--server-root",
-      (p.home / ".whiskey/express").string(),
+      p.server_root.string(),
       "--log-to-terminal",
       "--port",
       p.port,

@@ -67,8 +67,34 @@ std::string option_value(const std::vector<std::string>& args, const std::string
 /// file), or when there is none.
 std::optional<std::string> entry_script(const std::vector<std::string>& args);
 
+/// The web process's own folder: Apache's server root (its configuration,
+/// pid and lock files, the daemons' sockets) and the files the launcher
+/// writes for it. Never in the app or a layer: those may belong to the
+/// build's user, and the web process may run as another.
+///
+/// ${TMPDIR:-/tmp}/mod_wsgi-heroku-<uid>-<port> (a TMPDIR that is not an
+/// absolute path is ignored): the user and the port keep two web processes
+/// on one machine apart, as mod_wsgi-express's own default does. Throws
+/// LaunchError when `port` is not a port number.
+std::filesystem::path run_dir(const Env& env, unsigned uid, const std::string& port);
+
+/// What lstat says of a run folder that already exists.
+struct FolderStat {
+  bool symlink = false;
+  bool directory = false;
+  unsigned owner = 0;
+  unsigned mode = 0;  ///< the permission bits (st_mode & 07777)
+};
+
+/// Why the existing `dir` cannot be the run folder of user `uid`, or "" when
+/// it can: it must be a folder (not a link to one), belong to `uid`, and be
+/// writable by no one else, so that no other user can change what Apache
+/// reads from it. The text says what to do instead.
+std::string run_dir_refusal(const std::filesystem::path& dir, const FolderStat& st, unsigned uid);
+
 struct ServerPlan {
-  std::filesystem::path home;  ///< the app (/app)
+  std::filesystem::path home;         ///< the app (/app)
+  std::filesystem::path server_root;  ///< the web process's own folder (run_dir)
   /// The Apache bundle: home/.whiskey when empty, else a layer of its own
   /// (WHISKEY_BUNDLE_DIR, set by the Cloud Native build).
   std::filesystem::path bundle;

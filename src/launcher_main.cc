@@ -1,6 +1,7 @@
 // mod_wsgi-heroku-start [ARGS...]: the web process (see launch.h).
 // mod_wsgi-heroku-shell [ARGS...]: the same set-up, then a shell.
 #include <locale.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -107,12 +108,37 @@ bool bundle_has(const fs::path& bundle, const Disk& disk, const std::string& fea
   }
 }
 
-/// The New Relic wrapper: the agent initialised, the user's script run, its
-/// application wrapped. Returns the wrapper's path.
-fs::path write_newrelic_wrapper(const fs::path& home, const std::string& script,
-                                const std::string& callable) {
-  fs::path wrapper = home / ".whiskey/express/newrelic-wrapper.wsgi";
-  fs::create_directories(wrapper.parent_path());
+/// Creates the web process's folder `dir` (run_dir), or takes the one a
+/// previous start of the same user on the same port left, when
+/// run_dir_refusal() finds nothing wrong with it. Mode 0755: as root,
+/// Apache's children run as nobody, and read the files in it. Throws
+/// LaunchError saying what is wrong and what to do.
+void make_run_dir(const fs::path& dir) {
+  auto uid = static_cast<unsigned>(::geteuid());
+  if (::mkdir(dir.c_str(), 0755) == 0) return;
+  if (errno != EEXIST) {
+    throw LaunchError("cannot create the web process's folder " + dir.string() + ": " +
+                      std::strerror(errno) + "; set TMPDIR to a folder you can write to");
+  }
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0) {
+    throw LaunchError("cannot look at the web process's folder " + dir.string() + ": " +
+                      std::strerror(errno));
+  }
+  std::string refusal = run_dir_refusal(dir,
+                                        {.symlink = S_ISLNK(st.st_mode),
+                                         .directory = S_ISDIR(st.st_mode),
+                                         .owner = static_cast<unsigned>(st.st_uid),
+                                         .mode = static_cast<unsigned>(st.st_mode & 07777)},
+                                        uid);
+  if (!refusal.empty()) throw LaunchError(refusal);
+}
+
+/// The New Relic wrapper, in `dir`: the agent initialised, the user's script
+/// run, its application wrapped. Returns the wrapper's path.
+fs::path write_newrelic_wrapper(const fs::path& dir, const fs::path& home,
+                                const std::string& script, const std::string& callable) {
+  fs::path wrapper = dir / "newrelic-wrapper.wsgi";
   fs::path target = fs::absolute(home / script);
   std::string py = "# Written by mod_wsgi-heroku-start: New Relic around " + script +
                    "\nimport runpy\nimport newrelic.agent\nnewrelic.agent.initialize()\n"
@@ -160,6 +186,7 @@ int start(const std::vector<std::string>& user_args, bool shell) {
   if (plan.port.empty()) {
     throw LaunchError("PORT is not set: Heroku sets it for web dynos; locally, run with PORT=5000");
   }
+  plan.server_root = run_dir(process_env(), static_cast<unsigned>(::geteuid()), plan.port);
   plan.user_args = user_args;
   auto script = entry_script(user_args);
   if (script && !fs::exists(home / *script) && !fs::exists(*script)) {
@@ -181,6 +208,7 @@ int start(const std::vector<std::string>& user_args, bool shell) {
   }
 
   Env env = process_env();
+  make_run_dir(plan.server_root);
   plan.sizing =
       size_server(env, memory_limit(disk), static_cast<int>(std::thread::hardware_concurrency()));
   plan.request_timeout = getenv_or("MOD_WSGI_REQUEST_TIMEOUT", plan.request_timeout);
@@ -195,8 +223,9 @@ int start(const std::vector<std::string>& user_args, bool shell) {
       std::cerr << program << ": New Relic is configured, but the newrelic package is not "
                 << "installed (add newrelic to requirements.txt); starting without the agent\n";
     } else {
-      fs::path wrapper = write_newrelic_wrapper(
-          home, *script, option_value(user_args, "--callable-object", "application"));
+      fs::path wrapper =
+          write_newrelic_wrapper(plan.server_root, home, *script,
+                                 option_value(user_args, "--callable-object", "application"));
       for (auto& a : plan.user_args) {
         if (a == *script) {
           a = wrapper.string();
@@ -221,14 +250,14 @@ int start(const std::vector<std::string>& user_args, bool shell) {
 
   if (auto threads = front_size(user_args, plan.sizing)) {
     plan.front_threads = *threads;
-    plan.front_conf = home / ".whiskey/express/front.conf";
+    plan.front_conf = plan.server_root / "front.conf";
     disk.write_file(plan.front_conf, front_conf_text(*threads));
   }
 
   StopPlan stop = stop_plan(env, bundle_has(bundle, disk, "graceful-sigterm"));
   if (stop.graceful) {
     plan.graceful_stop_s = stop.timeout_s;
-    plan.stop_conf = home / ".whiskey/express/graceful-stop.conf";
+    plan.stop_conf = plan.server_root / "graceful-stop.conf";
     disk.write_file(plan.stop_conf, stop_conf_text(stop.timeout_s));
   }
 

@@ -43,6 +43,7 @@ oneTimeSetUp() {
 
 oneTimeTearDown() {
   s3_stop
+  if [ -n "${SLUG:-}" ]; then rm -rf "$SLUG" "$SLUG.web.log" "$SLUG.tmp"; fi
   rm -f "${BUILDPACK_HOME}/export"
   if [ -f "${SHUNIT_TMPDIR}/export.saved" ]; then
     mv "${SHUNIT_TMPDIR}/export.saved" "${BUILDPACK_HOME}/export"
@@ -221,7 +222,7 @@ testKeptAliveConnectionsOutlastABurst() {
   # requests sent during the burst and closed the 10 idle connections.
   startOnDyno MOD_WSGI_PROCESSES=2 MOD_WSGI_THREADS=10
   assertEquals "a front of 256 threads" "ThreadsPerChild 256" \
-    "$(grep ThreadsPerChild "$SLUG/.whiskey/express/front.conf")"
+    "$(grep ThreadsPerChild "$(server_root "$SLUG" "$PORT_UNDER_TEST")/front.conf")"
   assertContains "the daemons' backlog holds every front thread" \
     "Queue Backlog      : 256 (connections)" "$(cat "$WEB_LOG")"
   capture python3 "${BUILDPACK_HOME}/test/support/kept_alive.py" "$PORT_UNDER_TEST" 10 300 1
@@ -251,7 +252,7 @@ testARequestThatWaitedLongerThanTheQueueTimeoutIsNotRun() {
   # gives up at 30 s, the default).
   startOnDyno MOD_WSGI_PROCESSES=1 MOD_WSGI_THREADS=1 MOD_WSGI_QUEUE_TIMEOUT=1
   assertContains "1 process of 1 thread (MOD_WSGI_PROCESSES, MOD_WSGI_THREADS)" "$(cat "$WEB_LOG")"
-  assertContains "queue-timeout=1 " "$(cat "$SLUG/.whiskey/express/httpd.conf")"
+  assertContains "queue-timeout=1 " "$(cat "$(server_root "$SLUG" "$PORT_UNDER_TEST")/httpd.conf")"
   request busy "/sleep/3?tag=busy"
   waitStarted 1 || fail "the first request did not start"
   request queued "/sleep/0.1?tag=queued"

@@ -54,7 +54,7 @@ afterSetUp() {
 
 beforeTearDown() {
   if [ -n "${WEB_PID:-}" ]; then stop_web 5 >/dev/null 2>&1; fi
-  if [ -n "${SLUG:-}" ]; then rm -rf "$SLUG" "$SLUG.web.log"; fi
+  if [ -n "${SLUG:-}" ]; then rm -rf "$SLUG" "$SLUG.web.log" "$SLUG.tmp"; fi
   SLUG=
 }
 
@@ -118,7 +118,8 @@ testFlaskWithThisBuildpackFirst() {
   assertNotContains "no access log" '"GET / HTTP/1.1" 200' "$(cat "$SLUG.web.log")"
   assertNotContains "no daemon warns of its locale" "WSGI0079" "$(cat "$SLUG.web.log")"
   assertContains "requests the router gave up on are not run" "queue-timeout=30 " \
-    "$(cat "$SLUG/.whiskey/express/httpd.conf")"
+    "$(cat "$(server_root "$SLUG" "$PORT_UNDER_TEST")/httpd.conf")"
+  assertFalse "nothing of Apache's in the slug" "[ -e '$SLUG/.whiskey/express' ]"
 }
 
 testFlaskWithPythonFirstBuildsModWsgiOnceThenReusesIt() {
@@ -282,7 +283,7 @@ testTheProcfilesExpressArgumentsWin() {
   assertContains "2 processes of 4 threads (the Procfile's arguments)" "$(launcherSaid)"
   assertEquals "mod_wsgi daemon processes" 2 "$(wsgi_daemons)"
   assertContains "the Procfile's --request-timeout" "request-timeout=20 " \
-    "$(cat "$SLUG/.whiskey/express/httpd.conf")"
+    "$(cat "$(server_root "$SLUG" "$PORT_UNDER_TEST")/httpd.conf")"
   stopsWithin20Seconds
 }
 
@@ -358,7 +359,7 @@ testNewRelicWrapsTheAppAndNeverBlocksIt() {
   assertCapturedSuccess
   withNewRelic runSlug
   assertContains ", with New Relic" "$(launcherSaid)"
-  assertFileExists "$SLUG/.whiskey/express/newrelic-wrapper.wsgi"
+  assertFileExists "$(server_root "$SLUG" "$PORT_UNDER_TEST")/newrelic-wrapper.wsgi"
   assertEquals 200 "$(status_of /)"
   assertEquals "Hello with New Relic" "$(get "http://127.0.0.1:$PORT_UNDER_TEST/")"
   stopsWithin20Seconds
@@ -374,7 +375,7 @@ testNewRelicWithoutTheAgentWarnsAndServes() {
     "New Relic is configured, but the newrelic package is not installed (add newrelic to requirements.txt); starting without the agent" \
     "$(cat "$SLUG.web.log")"
   assertNotContains "New Relic" "$(launcherSaid)"
-  assertFileDoesNotExist "$SLUG/.whiskey/express/newrelic-wrapper.wsgi"
+  assertFileDoesNotExist "$(server_root "$SLUG" "$PORT_UNDER_TEST")/newrelic-wrapper.wsgi"
   assertEquals 200 "$(status_of /)"
   stopsWithin20Seconds
 }

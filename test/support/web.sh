@@ -61,16 +61,30 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# web_tmpdir SLUG: the TMPDIR the web process of SLUG gets, beside it (as
+# /tmp: anyone may write, the sticky bit keeps each user's own), so that
+# its run folder goes with the slug. Creates it.
+web_tmpdir() {
+  mkdir -p "$1.tmp" && chmod 1777 "$1.tmp" && echo "$1.tmp"
+}
+
+# server_root SLUG PORT [UID]: the run folder of the web process of SLUG on
+# PORT, run by user UID (this one's by default): Apache's server root.
+server_root() {
+  echo "$1.tmp/mod_wsgi-heroku-${3:-$(id -u)}-$2"
+}
+
 # start_web SLUG PORT [COMMAND]: runs the Procfile's web command (or
 # COMMAND) in its own session, as a dyno does: HOME is the slug, PORT set,
-# .profile.d sourced. Sets WEB_PID and WEB_LOG.
+# .profile.d sourced, TMPDIR web_tmpdir's. Sets WEB_PID and WEB_LOG.
 start_web() {
-  local slug=$1 port=$2 command=${3:-}
+  local slug=$1 port=$2 command=${3:-} tmp
   [ -n "$command" ] || command=$(sed -n 's/^web:[[:space:]]*//p' "$slug/Procfile")
   WEB_LOG="$slug.web.log"
+  tmp=$(web_tmpdir "$slug") || return 1
   # Through a pipe, as on a dyno: Apache opens /dev/stdout and /dev/stderr by
   # name, which would truncate a plain file.
-  HOME="$slug" PORT="$port" setsid bash -c '
+  HOME="$slug" PORT="$port" TMPDIR="$tmp" setsid bash -c '
     cd "$HOME" || exit 1
     for f in .profile.d/*.sh; do . "$f"; done
     eval "exec $0"' "$command" > >(cat >"$WEB_LOG") 2>&1 </dev/null &

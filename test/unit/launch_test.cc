@@ -395,11 +395,86 @@ TEST_CASE("entry_script: none", "[launch]") {
   CHECK(entry_script({"--application-type"}) == std::nullopt);
 }
 
+// --- the web process's folder ------------------------------------------------
+
+TEST_CASE("run_dir: under TMPDIR, else /tmp, named by the user and the port", "[launch]") {
+  CHECK(run_dir({}, 1000, "5000") == "/tmp/mod_wsgi-heroku-1000-5000");
+  CHECK(run_dir({{"TMPDIR", "/var/run/web"}}, 0, "8080") == "/var/run/web/mod_wsgi-heroku-0-8080");
+  CHECK(run_dir({{"TMPDIR", "/scratch/"}}, 7, "80") == "/scratch/mod_wsgi-heroku-7-80");
+  SECTION("another user or port, another folder") {
+    CHECK(run_dir({}, 1001, "5000") != run_dir({}, 1000, "5000"));
+    CHECK(run_dir({}, 1000, "5001") != run_dir({}, 1000, "5000"));
+  }
+  SECTION("a TMPDIR that is empty or relative is not used") {
+    // Relative to the app's folder, where the web process starts.
+    CHECK(run_dir({{"TMPDIR", ""}}, 1000, "5000") == "/tmp/mod_wsgi-heroku-1000-5000");
+    CHECK(run_dir({{"TMPDIR", "tmp"}}, 1000, "5000") == "/tmp/mod_wsgi-heroku-1000-5000");
+  }
+}
+
+TEST_CASE("run_dir: a PORT that is not a port number is refused", "[launch]") {
+  for (const char* port : {"", "0", "65536", "http", "80/../../app", "5000 ", "-1", "999999"}) {
+    INFO("PORT=" << port);
+    auto e = expect_throw<LaunchError>([&] { run_dir({}, 1000, port); });
+    CHECK(std::string(e.what()) == std::string("PORT is '") + port +
+                                       "': set it to the port number to listen on, 1 to 65535");
+  }
+  CHECK(run_dir({}, 1000, "65535") == "/tmp/mod_wsgi-heroku-1000-65535");
+  CHECK(run_dir({}, 1000, "1") == "/tmp/mod_wsgi-heroku-1000-1");
+}
+
+TEST_CASE("run_dir_refusal: only a folder of this user's that no one else can write", "[launch]") {
+  const fs::path dir = "/tmp/mod_wsgi-heroku-1000-5000";
+  FolderStat ok{.symlink = false, .directory = true, .owner = 1000, .mode = 0755};
+  CHECK(run_dir_refusal(dir, ok, 1000).empty());
+  for (unsigned mode : {0700u, 0711u, 0750u, 01755u}) {
+    FolderStat st = ok;
+    st.mode = mode;
+    CHECK(run_dir_refusal(dir, st, 1000).empty());
+  }
+
+  auto refused = [&](FolderStat st) {
+    std::string why = run_dir_refusal(dir, st, 1000);
+    CHECK_THAT(why, StartsWith("the web process's folder /tmp/mod_wsgi-heroku-1000-5000 "));
+    CHECK_THAT(why, Contains(": remove it, or set TMPDIR to a folder of your own"));
+    return why;
+  };
+  SECTION("a symbolic link, even to a good folder") {
+    FolderStat st = ok;
+    st.symlink = true;
+    st.directory = false;
+    CHECK_THAT(refused(st), Contains(" is a symbolic link:"));
+  }
+  SECTION("a file") {
+    FolderStat st = ok;
+    st.directory = false;
+    st.mode = 0644;
+    CHECK_THAT(refused(st), Contains(" is not a folder:"));
+  }
+  SECTION("another user's") {
+    FolderStat st = ok;
+    st.owner = 1001;
+    CHECK_THAT(refused(st), Contains(" belongs to user 1001, not to this user (1000):"));
+    st.owner = 0;
+    CHECK_THAT(refused(st), Contains(" belongs to user 0, not to this user (1000):"));
+  }
+  SECTION("writable by the group or by anyone") {
+    FolderStat st = ok;
+    st.mode = 0775;
+    CHECK_THAT(refused(st), Contains(" is writable by other users (mode 0775):"));
+    st.mode = 0757;
+    CHECK_THAT(refused(st), Contains("(mode 0757)"));
+    st.mode = 01777;
+    CHECK_THAT(refused(st), Contains("(mode 1777)"));
+  }
+}
+
 // --- server_arguments -------------------------------------------------------
 
 TEST_CASE("server_arguments: the launcher's defaults, then the user's", "[launch]") {
   ServerPlan plan;
   plan.home = kApp;
+  plan.server_root = "/tmp/mod_wsgi-heroku-1000-5000";
   plan.port = "5000";
   plan.sizing = {3, 4, "WEB_CONCURRENCY"};
   plan.user_args = {"--processes", "7", "wsgi.py"};
@@ -407,7 +482,7 @@ TEST_CASE("server_arguments: the launcher's defaults, then the user's", "[launch
   Args expected = {
       "start-server",
       "--server-root",
-      "/app/.whiskey/express",
+      "/tmp/mod_wsgi-heroku-1000-5000",
       "--log-to-terminal",
       "--port",
       "5000",
@@ -450,6 +525,7 @@ TEST_CASE("server_arguments: the launcher's defaults, then the user's", "[launch
 TEST_CASE("server_arguments: no user arguments, other home, port and timeout", "[launch]") {
   ServerPlan plan;
   plan.home = "/srv/site";
+  plan.server_root = "/run/web/mod_wsgi-heroku-0-8080";
   plan.port = "8080";
   plan.sizing = {1, 5, ""};
   plan.request_timeout = "60";
@@ -459,7 +535,7 @@ TEST_CASE("server_arguments: no user arguments, other home, port and timeout", "
   Args expected = {
       "start-server",
       "--server-root",
-      "/srv/site/.whiskey/express",
+      "/run/web/mod_wsgi-heroku-0-8080",
       "--log-to-terminal",
       "--port",
       "8080",
@@ -746,14 +822,14 @@ TEST_CASE("server_arguments: a graceful stop sets the daemons' shutdown timeout"
   plan.home = "/app";
   plan.port = "5000";
   plan.graceful_stop_s = 25;
-  plan.stop_conf = "/app/.whiskey/express/graceful-stop.conf";
+  plan.stop_conf = "/tmp/mod_wsgi-heroku-1000-5000/graceful-stop.conf";
   auto args = server_arguments(plan);
   auto at = std::find(args.begin(), args.end(), "--shutdown-timeout");
   REQUIRE(at != args.end());
   CHECK(*(at + 1) == "25");
   auto inc = std::find(args.begin(), args.end(), "--include-file");
   REQUIRE(inc != args.end());
-  CHECK(*(inc + 1) == "/app/.whiskey/express/graceful-stop.conf");
+  CHECK(*(inc + 1) == "/tmp/mod_wsgi-heroku-1000-5000/graceful-stop.conf");
   CHECK(stop_conf_text(25).ends_with("\nGracefulShutdownTimeout 25\n"));
 
   SECTION("the user's own shutdown timeout wins") {
@@ -825,20 +901,21 @@ TEST_CASE("server_arguments: the front's file, before the stop's and the user's"
   plan.home = "/app";
   plan.port = "5000";
   plan.user_args = {"wsgi.py", "--include-file", "mine.conf"};
-  plan.front_conf = "/app/.whiskey/express/front.conf";
+  plan.front_conf = "/tmp/mod_wsgi-heroku-1000-5000/front.conf";
   plan.graceful_stop_s = 25;
-  plan.stop_conf = "/app/.whiskey/express/graceful-stop.conf";
+  plan.stop_conf = "/tmp/mod_wsgi-heroku-1000-5000/graceful-stop.conf";
   auto args = server_arguments(plan);
   std::vector<std::string> included;
   for (auto it = args.begin(); it != args.end(); ++it) {
     if (*it == "--include-file" && it + 1 != args.end()) included.push_back(*(it + 1));
   }
-  CHECK(included == Args{"/app/.whiskey/express/front.conf",
-                         "/app/.whiskey/express/graceful-stop.conf", "mine.conf"});
+  CHECK(included == Args{"/tmp/mod_wsgi-heroku-1000-5000/front.conf",
+                         "/tmp/mod_wsgi-heroku-1000-5000/graceful-stop.conf", "mine.conf"});
 
   plan.front_conf.clear();
   auto without = server_arguments(plan);
-  CHECK(std::count(without.begin(), without.end(), "/app/.whiskey/express/front.conf") == 0);
+  CHECK(std::count(without.begin(), without.end(), "/tmp/mod_wsgi-heroku-1000-5000/front.conf") ==
+        0);
 }
 
 TEST_CASE("server_arguments: the daemons' backlog holds every front thread", "[launch]") {
@@ -846,7 +923,7 @@ TEST_CASE("server_arguments: the daemons' backlog holds every front thread", "[l
   plan.home = "/app";
   plan.port = "5000";
   plan.user_args = {"wsgi.py"};
-  plan.front_conf = "/app/.whiskey/express/front.conf";
+  plan.front_conf = "/tmp/mod_wsgi-heroku-1000-5000/front.conf";
   auto backlog = [&] {
     auto args = server_arguments(plan);
     auto at = std::find(args.begin(), args.end(), "--daemon-backlog");
