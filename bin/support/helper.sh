@@ -46,8 +46,12 @@ whiskey_compile_helper() {
       rm -rf "$out/CMakeCache.txt" "$out/CMakeFiles" "$out/build.ninja" "$out/Makefile" \
         "$out/cmake_install.cmake" "$out/.ninja_deps" "$out/.ninja_log"
     fi
-    if [ ! -f "$out/CMakeCache.txt" ]; then
-      cmake -S "$bp" -B "$out" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo || return 1
+    # A configure that failed (or was cut) leaves a cache and no build file:
+    # configure again, and leave no cache behind when it fails, so that the
+    # next attempt does not inherit this one's state.
+    if [ ! -f "$out/CMakeCache.txt" ] || { [ ! -f "$out/build.ninja" ] && [ ! -f "$out/Makefile" ]; }; then
+      cmake -S "$bp" -B "$out" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo ||
+        { rm -f "$out/CMakeCache.txt"; return 1; }
     fi
     cmake --build "$out" --target mod_wsgi-heroku mod_wsgi-heroku-start -j "$(nproc 2>/dev/null || echo 2)"
   else
