@@ -124,8 +124,8 @@ Target build_target(const Vars& vars, const Disk& disk) {
   }
   std::string distro = var_or(vars, "CNB_TARGET_DISTRO_NAME");
   std::string version = var_or(vars, "CNB_TARGET_DISTRO_VERSION");
-  std::string stack = !distro.empty() && !version.empty() ? distro_stack(distro, version)
-                                                          : var_or(vars, "STACK");
+  std::string stack =
+      !distro.empty() && !version.empty() ? distro_stack(distro, version) : var_or(vars, "STACK");
   if (stack.empty()) stack = local_stack(disk);
   check_stack(stack);
   return Target{stack, var_or(vars, "CNB_TARGET_ARCH", machine_arch())};

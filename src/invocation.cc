@@ -50,8 +50,8 @@ Invocation parse_invocation(const std::string& phase, const std::vector<std::str
       return cnb_call(phase, {.platform_dir = args[0], .plan_path = args[1], .layers_dir = {}},
                       env);
     }
-    if (n == 0 && (!var_or(env, "CNB_PLATFORM_DIR").empty() ||
-                   !var_or(env, "CNB_BUILD_PLAN_PATH").empty())) {
+    if (n == 0 &&
+        (!var_or(env, "CNB_PLATFORM_DIR").empty() || !var_or(env, "CNB_BUILD_PLAN_PATH").empty())) {
       return CnbCall{.platform_dir = var_or(env, "CNB_PLATFORM_DIR"),
                      .plan_path = var_or(env, "CNB_BUILD_PLAN_PATH"),
                      .layers_dir = {}};

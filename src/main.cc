@@ -4,9 +4,9 @@
 
 #include <filesystem>
 #include <functional>
-#include <variant>
 #include <iostream>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "app.h"
@@ -132,8 +132,8 @@ int run_build(const CnbCall& call, const char* argv0) {
     CnbBuildArgs c;
     c.app_dir = fs::current_path(ec);
     c.layers_dir = fs::absolute(call.layers_dir);
-    c.buildpack_dir = var_or(process_environment(), "CNB_BUILDPACK_DIR",
-                             buildpack_dir(argv0).string());
+    c.buildpack_dir =
+        var_or(process_environment(), "CNB_BUILDPACK_DIR", buildpack_dir(argv0).string());
     c.launcher = launcher_path(buildpack_dir(argv0));
     c.vars = load_vars(disk, call.platform_dir.empty() ? fs::path() : call.platform_dir / "env",
                        environ);

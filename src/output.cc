@@ -49,8 +49,8 @@ std::string cnb_advice(std::string_view text) {
   std::size_t pos = 0;
   while (pos <= text.size()) {
     auto nl = text.find('\n', pos);
-    std::string line(text.substr(pos, nl == std::string_view::npos ? std::string_view::npos
-                                                                    : nl - pos));
+    std::string line(
+        text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos));
     std::smatch m;
     if (std::regex_match(line, m, config_set)) {
       line = m[1].str() + "pack build my-app";

@@ -42,9 +42,9 @@ class Output {
 /// `text` (advice written for Heroku) as a Cloud Native platform's user
 /// would follow it: each `heroku config:set A=1 B=2` line becomes
 /// `pack build my-app --env A=1 --env B=2` (and config:unset says to leave them
-/// out), `heroku stack:set heroku-NN` the
-/// builder for that stack, `heroku buildpacks:add --index 1 X`
-/// `pack build my-app --buildpack X --buildpack ...`; when a config var was named, a closing line says how
+/// out), `heroku stack:set heroku-NN` the builder for that stack, and
+/// `heroku buildpacks:add --index 1 X` `pack build my-app --buildpack X
+/// --buildpack ...`; when a config var was named, a closing line says how
 /// other platforms take them (the platform folder's env/). Other text is
 /// returned as it is.
 std::string cnb_advice(std::string_view text);

@@ -19,8 +19,8 @@ struct BundleInfo {
   std::string stack;
   std::string arch;
   std::string apache;
-  std::string apr;       ///< APR's version ("" in bundles that do not say)
-  std::string apr_util;  ///< APR-util's version (likewise)
+  std::string apr;                    ///< APR's version ("" in bundles that do not say)
+  std::string apr_util;               ///< APR-util's version (likewise)
   std::string prefix;                 ///< where the tree's files say it is now
   std::size_t prefix_capacity = 0;    ///< the placeholder's length: room in binaries
   std::vector<std::string> contents;  ///< the folders the bundle owns

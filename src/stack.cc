@@ -19,10 +19,10 @@ struct StackEntry {
 // is the local stack that bundles are built and tested on off Heroku.
 constexpr std::array kStacks = {
     StackEntry{"heroku-26", Support::kSupported}, StackEntry{"heroku-24", Support::kSupported},
-    StackEntry{"heroku-22", Support::kSupported},
-    StackEntry{"debian-12", Support::kSupported}, StackEntry{"heroku-20", Support::kEndOfLife},
-    StackEntry{"heroku-18", Support::kEndOfLife}, StackEntry{"heroku-16", Support::kEndOfLife},
-    StackEntry{"cedar-14", Support::kEndOfLife},  StackEntry{"cedar", Support::kEndOfLife},
+    StackEntry{"heroku-22", Support::kSupported}, StackEntry{"debian-12", Support::kSupported},
+    StackEntry{"heroku-20", Support::kEndOfLife}, StackEntry{"heroku-18", Support::kEndOfLife},
+    StackEntry{"heroku-16", Support::kEndOfLife}, StackEntry{"cedar-14", Support::kEndOfLife},
+    StackEntry{"cedar", Support::kEndOfLife},
 };
 
 std::string unquote(std::string v) {

@@ -7,8 +7,7 @@
 
 using namespace whiskey;
 
-TEST_CASE("launch_toml declares the default web process, its entry as default arguments",
-          "[cnb]") {
+TEST_CASE("launch_toml declares the default web process, its entry as default arguments", "[cnb]") {
   auto doc = parse_toml(launch_toml({.command = {"mod_wsgi-heroku-start"}, .args = {"wsgi.py"}}));
   REQUIRE(doc["processes"].size() == 1);
   CHECK(doc["processes"][0]["type"] == "web");
