@@ -16,7 +16,8 @@ apache_bundle() {
   local recipe="${BUILDPACK_HOME}/vendor/apache" stamp want
   want=$(cat "$recipe/build.sh" "$recipe/sources.txt" "$recipe"/patches/* | sha256sum | cut -d' ' -f1)
   stamp="$APACHE_BUNDLE_DIR/.recipe-sha256"
-  APACHE_BUNDLE=$(ls "$APACHE_BUNDLE_DIR"/whiskey-debian-12-*-apache-*.tar.gz 2>/dev/null | head -n 1)
+  # None yet on a fresh clone: not an error, even under set -e -o pipefail.
+  APACHE_BUNDLE=$(ls "$APACHE_BUNDLE_DIR"/whiskey-debian-12-*-apache-*.tar.gz 2>/dev/null | head -n 1 || true)
   APACHE_BUNDLE_ZST="${APACHE_BUNDLE%.tar.gz}.tar.zst"
   if [ -z "$APACHE_BUNDLE" ] || [ ! -f "$APACHE_BUNDLE_ZST" ] ||
     [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
