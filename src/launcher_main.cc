@@ -186,7 +186,8 @@ int start(const std::vector<std::string>& user_args, bool shell) {
   if (plan.port.empty()) {
     throw LaunchError("PORT is not set: Heroku sets it for web dynos; locally, run with PORT=5000");
   }
-  plan.server_root = run_dir(process_env(), static_cast<unsigned>(::geteuid()), plan.port);
+  Env env = process_env();
+  plan.server_root = run_dir(env, static_cast<unsigned>(::geteuid()), plan.port);
   plan.user_args = user_args;
   auto script = entry_script(user_args);
   if (script && !fs::exists(home / *script) && !fs::exists(*script)) {
@@ -207,7 +208,6 @@ int start(const std::vector<std::string>& user_args, bool shell) {
                       "buildpack");
   }
 
-  Env env = process_env();
   make_run_dir(plan.server_root);
   plan.sizing =
       size_server(env, memory_limit(disk), static_cast<int>(std::thread::hardware_concurrency()));
