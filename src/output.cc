@@ -49,22 +49,24 @@ std::string cnb_advice(std::string_view text) {
   std::size_t pos = 0;
   while (pos <= text.size()) {
     auto nl = text.find('\n', pos);
-    std::string line(
+    // The matches point into `line`: the rewritten line is built apart.
+    const std::string line(
         text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos));
+    std::string shown = line;
     std::smatch m;
     if (std::regex_match(line, m, config_set)) {
-      line = m[1].str() + "pack build my-app";
-      for (const auto& a : split_assignments(m[2].str())) line += " --env " + a;
+      shown = m[1].str() + "pack build my-app";
+      for (const auto& a : split_assignments(m[2].str())) shown += " --env " + a;
       named_vars = true;
     } else if (std::regex_match(line, m, config_unset)) {
-      line = m[1].str() + "leave " + m[2].str() +
-             " out of the build's environment (pack build --env, the platform's env/)";
+      shown = m[1].str() + "leave " + m[2].str() +
+              " out of the build's environment (pack build --env, the platform's env/)";
     } else if (std::regex_match(line, m, stack_set)) {
-      line = m[1].str() + "pack build my-app --builder heroku/builder:" + m[2].str();
+      shown = m[1].str() + "pack build my-app --builder heroku/builder:" + m[2].str();
     } else if (std::regex_match(line, m, buildpacks_add)) {
-      line = m[1].str() + "pack build my-app --buildpack " + m[2].str() + " --buildpack ...";
+      shown = m[1].str() + "pack build my-app --buildpack " + m[2].str() + " --buildpack ...";
     }
-    out += line;
+    out += shown;
     if (nl == std::string_view::npos) break;
     out += '\n';
     pos = nl + 1;

@@ -172,7 +172,7 @@ testUnknownStack() {
   setConfig WHISKEY_URL "$(secretUrl https bundles.example.invalid)"
   compile
   assertFailedWith "The stack 'heroku-99' is not recognised"
-  assertStderr "heroku-22 and heroku-24"
+  assertStderr "heroku-22, heroku-24 and heroku-26"
 }
 
 testEnvDirWinsOverTheEnvironment() {
