@@ -107,22 +107,6 @@ $(cat "$WEB_LOG")"
     "$(curl -s --max-time 5 "http://127.0.0.1:$PORT_UNDER_TEST/")"
 }
 
-# stopGroup: SIGTERM to the web process's process group (the launcher's link
-# leads it), then waits (40 s at most) until none of its processes is left.
-# STOP_SECONDS: how long that took.
-stopGroup() {
-  local start i
-  start=$(date +%s%N)
-  kill -TERM -- "-$WEB_PID" 2>/dev/null
-  for ((i = 0; i < 400; i++)); do
-    [ -z "$(web_pids)" ] && break
-    sleep 0.1
-  done
-  STOP_SECONDS=$(awk -v ns=$(($(date +%s%N) - start)) 'BEGIN { printf "%.1f", ns / 1e9 }')
-  wait "$WEB_PID" 2>/dev/null
-  WEB_PID=
-}
-
 # What the web process wrote in the app or the layers (none of it is its).
 written_by_web() {
   find "$LC_APP" "$LC_LAYERS" -newer "$LC_ROOT/launched" -print 2>/dev/null
@@ -151,7 +135,7 @@ buildLaunchStop() {
     "echo '$exes' | grep -qF '$LC_LAYERS/whiskey_mod-wsgi/apache/apache/bin/httpd'"
   request inflight "/sleep/3?tag=inflight"
   waitStarted 1 || fail "the request did not start"
-  stopGroup
+  stopAll group
   waitRequests
   assertCompleted inflight
   assertTrue "stopped well before 30 s ($STOP_SECONDS s)" "[ ${STOP_SECONDS%.*} -lt 15 ]"

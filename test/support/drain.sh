@@ -70,14 +70,19 @@ waitStarted() {
   return 1
 }
 
-# stopAll: SIGTERM to every process of the web process at once, then waits
-# (40 s at most) until none is left. STOP_SECONDS: how long that took.
+# stopAll [group]: SIGTERM to every process of the web process at once (with
+# "group": to its process group, which the session's leader leads), then
+# waits (40 s at most) until none is left. STOP_SECONDS: how long that took.
 stopAll() {
   local pids start i
   pids=$(web_pids)
   start=$(date +%s%N)
-  # shellcheck disable=SC2086 # one argument per process
-  kill -TERM $pids 2>/dev/null
+  if [ "${1:-}" = group ]; then
+    kill -TERM -- "-$WEB_PID" 2>/dev/null
+  else
+    # shellcheck disable=SC2086 # one argument per process
+    kill -TERM $pids 2>/dev/null
+  fi
   for ((i = 0; i < 400; i++)); do
     [ -z "$(web_pids)" ] && break
     sleep 0.1
