@@ -200,8 +200,8 @@ testTheRootHasNoLibcurlLibarchiveOrDevelopmentFiles() {
   assertCapturedSuccess
   local installed
   installed=$(awk '$NF == "installed" { print $1 }' "$STD_OUT")
-  assertContains "the C library" "$installed" "libc6"
-  assertContains "the C++ runtime" "$installed" "libstdc++6"
+  assertContains "the C library" "libc6" "$installed"
+  assertContains "the C++ runtime" "libstdc++6" "$installed"
   assertEquals "no libcurl, libarchive or -dev package" "" \
     "$(grep -E '^(libcurl|libarchive)|-dev(:|$)' <<<"$installed")"
   assertFileDoesNotExist "no CA file where Debian keeps it" \
