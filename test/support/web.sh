@@ -68,10 +68,10 @@ web_tmpdir() {
   mkdir -p "$1.tmp" && chmod 1777 "$1.tmp" && echo "$1.tmp"
 }
 
-# server_root SLUG PORT [UID]: the run folder of the web process of SLUG on
-# PORT, run by user UID (this one's by default): Apache's server root.
+# server_root SLUG PORT: the run folder of the web process of SLUG on PORT,
+# run by this user: Apache's server root.
 server_root() {
-  echo "$1.tmp/mod_wsgi-heroku-${3:-$(id -u)}-$2"
+  echo "$1.tmp/mod_wsgi-heroku-$(id -u)-$2"
 }
 
 # start_web SLUG PORT [COMMAND]: runs the Procfile's web command (or
