@@ -13,7 +13,8 @@
 #   lifecycle_dirs              # per test: LC_ROOT, LC_APP, LC_LAYERS, LC_PLATFORM, LC_CACHE
 #   lifecycle_build BUILDPACKS  # analyzer, detector, restorer, builder, exporter
 
-LIFECYCLE_VERSION=v0.21.0
+# The version install-deps pins and builds.
+LIFECYCLE_VERSION=$(sed -n 's/^LIFECYCLE_VERSION=//p' "${BUILDPACK_HOME}/test/support/install-deps")
 LC_PLATFORM_API=0.15
 LC_BUILD_USER=whiskey-cnb
 LC_RUN_USER=whiskey-run
