@@ -73,6 +73,7 @@ if [ -z "$stack" ]; then
   case "$ID-$VERSION_ID" in
     ubuntu-22.04) stack=heroku-22 ;;
     ubuntu-24.04) stack=heroku-24 ;;
+    ubuntu-26.04) stack=heroku-26 ;;
     *) stack="$ID-$VERSION_ID" ;;
   esac
 fi
