@@ -25,10 +25,6 @@
 
 namespace whiskey {
 
-/// The CNB detect exit codes.
-inline constexpr int kCnbDetected = 0;
-inline constexpr int kCnbNotDetected = 100;
-
 struct CnbBuildArgs {
   std::filesystem::path app_dir;        ///< the working directory
   std::filesystem::path layers_dir;     ///< CNB_LAYERS_DIR

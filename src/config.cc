@@ -31,11 +31,7 @@ bool parse_flag(const Vars& vars, const std::string& name) {
 }  // namespace
 
 Vars load_vars(const Disk& disk, const std::filesystem::path& env_dir, char** envp) {
-  Vars vars;
-  for (char** e = envp; e && *e; ++e) {
-    const char* eq = std::strchr(*e, '=');
-    if (eq) vars[std::string(*e, static_cast<std::size_t>(eq - *e))] = eq + 1;
-  }
+  Vars vars = environment_vars(envp);
   if (env_dir.empty()) return vars;
   for (const auto& name : disk.list_directory(env_dir)) {
     if (auto value = disk.read_file(env_dir / name)) {
@@ -59,11 +55,6 @@ int positive_var(const Vars& vars, const std::string& name, int fallback) {
         "Set it to a whole number of at least 1, or unset it:\n  heroku config:unset " + name);
   }
   return std::stoi(v);
-}
-
-std::string var_or(const Vars& vars, const std::string& name, const std::string& fallback) {
-  auto it = vars.find(name);
-  return it == vars.end() || it->second.empty() ? fallback : it->second;
 }
 
 Config parse_config(const Vars& vars) {

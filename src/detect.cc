@@ -102,4 +102,14 @@ std::optional<std::string> detect_app(const Disk& disk, const std::filesystem::p
   return std::nullopt;
 }
 
+int run_detect(const Disk& disk, const Invocation& call, std::ostream& out) {
+  if (std::holds_alternative<CnbCall>(call)) {
+    std::error_code ec;
+    return detect_app(disk, std::filesystem::current_path(ec)) ? kCnbDetected : kCnbNotDetected;
+  }
+  if (!detect_app(disk, std::get<ClassicCall>(call).args.at(0))) return kNotDetected;
+  out << kBuildpackName << "\n";
+  return kDetected;
+}
+
 }  // namespace whiskey

@@ -3,14 +3,28 @@
 
 #include <filesystem>
 #include <optional>
+#include <ostream>
 #include <string>
 
 #include "disk.h"
+#include "invocation.h"
 
 namespace whiskey {
 
 /// The name detect prints.
 inline constexpr const char* kBuildpackName = "Apache/mod_wsgi";
+
+/// The exit codes of detect: classic buildpacks fail with any non-zero
+/// status, Cloud Native ones with 100.
+inline constexpr int kDetected = 0;
+inline constexpr int kNotDetected = 1;
+inline constexpr int kCnbDetected = 0;
+inline constexpr int kCnbNotDetected = 100;
+
+/// The detect phase for `call` (a ClassicCall or a CnbCall; the lifecycle
+/// runs detect in the app's folder): prints the buildpack's name on `out`
+/// when the app is ours, as the classic contract asks; the exit status.
+int run_detect(const Disk& disk, const Invocation& call, std::ostream& out);
 
 /// Why the app is ours ("requirements.txt names mod_wsgi"), or nullopt when
 /// it is not: no dependency file names mod_wsgi, the Procfile runs neither

@@ -28,7 +28,6 @@ using namespace whiskey;
 
 constexpr int kSuccess = 0;
 constexpr int kFailure = 1;
-constexpr int kNotDetected = 1;  // classic buildpacks: any non-zero
 constexpr int kUsage = 2;
 
 Vars process_environment() {
@@ -39,18 +38,6 @@ Vars process_environment() {
 int usage(const UsageError& e) {
   std::cerr << e.text;
   return kUsage;
-}
-
-int run_detect(const Invocation& call) {
-  RealDisk disk;
-  if (std::holds_alternative<CnbCall>(call)) {
-    // The lifecycle runs detect in the app's folder.
-    std::error_code ec;
-    return detect_app(disk, fs::current_path(ec)) ? kCnbDetected : kCnbNotDetected;
-  }
-  if (!detect_app(disk, std::get<ClassicCall>(call).args[0])) return kNotDetected;
-  std::cout << kBuildpackName << "\n";
-  return kSuccess;
 }
 
 int run_release(const ClassicCall& call) {
@@ -171,7 +158,7 @@ int main(int argc, char** argv) {
   if (phase == "detect" || phase == "compile" || phase == "release" || phase == "build") {
     Invocation call = parse_invocation(phase, args, process_environment());
     if (auto* bad = std::get_if<UsageError>(&call)) return usage(*bad);
-    if (phase == "detect") return run_detect(call);
+    if (phase == "detect") return run_detect(RealDisk(), call, std::cout);
     if (phase == "compile") return run_compile(std::get<ClassicCall>(call), argv[0]);
     if (phase == "release") return run_release(std::get<ClassicCall>(call));
     return run_build(std::get<CnbCall>(call), argv[0]);
