@@ -4,6 +4,11 @@
 Usage:
   make_bundle.py KIND OUT_PATH   write a fixture bundle of the given KIND
   make_bundle.py sha256 PATH     print the hex sha256 of PATH
+  make_bundle.py restack IN OUT STACK
+                                 copy the real bundle IN (a .tar.gz) to OUT with
+                                 STACK recorded in its whiskey-bundle.json: the
+                                 same Apache, named for a stack whose stand-in
+                                 root runs it (a Debian 12 root for heroku-24)
 
 Every bundle is deterministic (fixed mtimes, uid/gid 0, gzip mtime 0), so
 the sha256 of a given KIND is stable between runs and machines.
@@ -28,6 +33,7 @@ KINDs:
 import gzip
 import hashlib
 import io
+import json
 import os
 import sys
 import tarfile
@@ -230,7 +236,30 @@ def sha256_of(path):
     return h.hexdigest()
 
 
+def restack(src, dest, stack):
+    """Writes a copy of bundle `src` whose whiskey-bundle.json names `stack`."""
+    out = io.BytesIO()
+    with tarfile.open(src, "r:gz") as tin, tarfile.open(fileobj=out, mode="w") as tout:
+        found = False
+        for member in tin:
+            data = tin.extractfile(member).read() if member.isfile() else None
+            if member.name.endswith("/whiskey-bundle.json"):
+                info = json.loads(data)
+                info["stack"] = stack
+                data = (json.dumps(info, indent=2) + "\n").encode()
+                member.size = len(data)
+                found = True
+            tout.addfile(member, io.BytesIO(data) if data is not None else None)
+        if not found:
+            raise SystemExit(f"{src}: no whiskey-bundle.json")
+    with open(dest, "wb") as f:
+        f.write(gzip.compress(out.getvalue(), mtime=0))
+
+
 def main(argv):
+    if len(argv) == 5 and argv[1] == "restack":
+        restack(argv[2], argv[3], argv[4])
+        return 0
     if len(argv) != 3 or (argv[1] != "sha256" and argv[1] not in KINDS):
         sys.stderr.write(__doc__)
         return 2

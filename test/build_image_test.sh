@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# shellcheck shell=bash source-path=SCRIPTDIR/..
+#
+# A plain git checkout of the buildpack on Heroku's build image, as
+# `heroku buildpacks:add https://github.com/ORG/mod_wsgi-heroku.git` runs it:
+# no release package, nothing installed for it. The image is the stand-in of
+# test/support/build_image_root.sh (Debian 12 with what heroku-24-build
+# installs: no libarchive-dev, no nlohmann-json3-dev), entered with chroot;
+# its apt sources are a signed repository on 127.0.0.1, and the real Apache
+# bundle, named for heroku-24 and heroku-26, is in an S3 server on 127.0.0.1
+# with its manifest. Every build runs bin/detect, bin/compile and
+# bin/release of a fresh copy of the checkout, as each Heroku build clones
+# the buildpack anew; the app's cache is what carries from one build to the
+# next.
+#
+# Prints the figures of the first and later builds (FIGURE lines).
+#
+# Needs root (chroot, mount).
+
+# shellcheck source=test/support/under_bash.sh
+. "${BUILDPACK_HOME}/test/support/under_bash.sh"
+
+# shellcheck source=test/lib/test_utils.sh
+. "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
+# shellcheck source=test/support/helpers.sh
+. "${BUILDPACK_HOME}/test/support/helpers.sh"
+# shellcheck source=test/support/s3rver.sh
+. "${BUILDPACK_HOME}/test/support/s3rver.sh"
+# shellcheck source=test/support/apache_bundle.sh
+. "${BUILDPACK_HOME}/test/support/apache_bundle.sh"
+# shellcheck source=test/support/build_image_root.sh
+. "${BUILDPACK_HOME}/test/support/build_image_root.sh"
+
+BUCKET=whiskey-image
+# Where the checkout is, inside the root.
+BP=/buildpack
+
+oneTimeSetUp() {
+  WORK="${SHUNIT_TMPDIR}/build-image"
+  ROOT="$WORK/root"
+  mkdir -p "$WORK" || return 1
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "build_image_test: needs root (chroot)" >&2
+    return 1
+  fi
+  build_image_root || return 1
+  build_image_root_unpack "$ROOT" || return 1
+  mount -t proc proc "$ROOT/proc" && PROC_MOUNTED=1 || return 1
+  apt_repo_start "$ROOT" || return 1
+  # The dyno's user, as on Heroku's run image.
+  chroot "$ROOT" useradd -u 1000 -m dyno >/dev/null 2>&1
+
+  apache_bundle || return 1
+  s3_start "$BUCKET" || return 1
+  publishBundleFor heroku-24 && publishBundleFor heroku-26 || return 1
+}
+
+# (shunit2 may call it twice: once at the end, once on exit.)
+oneTimeTearDown() {
+  stopWeb
+  s3_stop
+  apt_repo_stop
+  if [ -n "${PROC_MOUNTED:-}" ]; then
+    umount "$ROOT/proc" && PROC_MOUNTED=""
+  fi
+  if [ -n "${ROOT:-}" ] && ! grep -q " $ROOT/" /proc/mounts; then
+    rm -rf "$ROOT"
+  fi
+}
+
+# publishBundleFor STACK: the real bundle, recorded as built for STACK (the
+# root stands in for it), published to the bucket with its manifest.
+publishBundleFor() {
+  local bundle
+  bundle="$WORK/$(basename "$APACHE_BUNDLE" | sed "s/-debian-12-/-$1-/")"
+  python3 "${BUILDPACK_HOME}/test/support/make_bundle.py" restack "$APACHE_BUNDLE" "$bundle" "$1" &&
+    AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$S3_SECRET_ACCESS_KEY \
+      "$(hostHelper)" publish "$bundle" --bucket "$BUCKET" --endpoint "$S3_ENDPOINT" >"$WORK/publish.log" 2>&1 ||
+    { cat "$WORK/publish.log" >&2; return 1; }
+}
+
+# The helper on this machine (for the publisher), built as bin/ builds it.
+hostHelper() {
+  (
+    # shellcheck source=bin/support/helper.sh
+    . "${BUILDPACK_HOME}/bin/support/helper.sh"
+    whiskey_helper 3>/dev/null
+  )
+}
+
+# Each test's app, cache and config live in the root, as /app, /cache and /env.
+afterSetUp() {
+  rm -rf "$BUILD_DIR" "$CACHE_DIR" "$ENV_DIR"
+  BUILD_DIR="$ROOT/app"
+  CACHE_DIR="$ROOT/cache"
+  ENV_DIR="$ROOT/env"
+  rm -rf "$BUILD_DIR" "$CACHE_DIR" "$ENV_DIR"
+  mkdir -p "$BUILD_DIR" "$CACHE_DIR" "$ENV_DIR"
+  useFixture demo_flask_app
+  setConfig WHISKEY_BUCKET "$BUCKET"
+  setConfig WHISKEY_S3_ENDPOINT "$S3_ENDPOINT"
+  freshCheckout
+}
+
+# freshCheckout: the buildpack as a new build clones it: the checkout's
+# files, no build/ folder.
+freshCheckout() {
+  rm -rf "${ROOT:?}$BP"
+  mkdir -p "$ROOT$BP" &&
+    tar -C "${BUILDPACK_HOME}" --exclude=./build --exclude='./build-*' --exclude=./.git -cf - . |
+    tar -C "$ROOT$BP" -xf -
+}
+
+# inRoot STACK COMMAND [ARG...]: captures COMMAND run in the root on STACK,
+# with an environment of its own.
+inRoot() {
+  local stack=$1
+  shift
+  capture chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
+    HOME=/root LANG=C.UTF-8 STACK="$stack" "$@"
+}
+
+# build STACK: detect, compile and release, as a Heroku build runs them;
+# stops at the first that fails. Sets SECONDS_DETECT and SECONDS_COMPILE.
+build() {
+  local start=$SECONDS
+  inRoot "$1" "$BP/bin/detect" /app
+  SECONDS_DETECT=$((SECONDS - start))
+  assertAppDetected "${DETECTED_NAME}" || return 1
+  start=$SECONDS
+  inRoot "$1" "$BP/bin/compile" /app /cache /env
+  SECONDS_COMPILE=$((SECONDS - start))
+  assertCapturedSuccess || return 1
+  assertCaptured "Verified sha256:" || return 1
+  assertFileExists "$BUILD_DIR/.whiskey/apache/bin/httpd" || return 1
+  cp "$STD_OUT" "$WORK/compile.out"
+  inRoot "$1" "$BP/bin/release" /app
+  assertCapturedSuccess || return 1
+  assertCaptured "web: mod_wsgi-heroku-start wsgi.py"
+}
+
+# --- the stand-in itself ----------------------------------------------------------
+
+testTheRootLacksWhatHerokusBuildImageLacks() {
+  capture chroot "$ROOT" dpkg-query -W -f '${Package} ${Status}\n' cmake g++ make pkgconf \
+    libcurl4-openssl-dev libssl-dev zlib1g-dev
+  assertCapturedSuccess
+  assertEquals "what the image has" 7 "$(grep -c ' installed$' "$STD_OUT")"
+  for package in libarchive-dev nlohmann-json3-dev catch2 ninja-build; do
+    capture chroot "$ROOT" dpkg-query -W -f '${Status}' "$package"
+    assertNotContains "$package is not installed" "install ok installed" "$(cat "$STD_OUT")"
+  done
+  assertFalse "no libarchive headers" "[ -e '$ROOT/usr/include/archive.h' ]"
+  assertFalse "no nlohmann headers" "[ -e '$ROOT/usr/include/nlohmann/json.hpp' ]"
+}
+
+# --- builds -------------------------------------------------------------------------
+
+testAHelperBuildCutOffFailsTheSameWayTwiceThenSucceeds() {
+  apt_repo_stop
+  inRoot heroku-24 "$BP/bin/compile" /app /cache /env
+  assertEquals "compile fails" 1 "$RETURN"
+  assertStderr "Error: the mod_wsgi-heroku buildpack could not be built"
+  assertStderr "libarchive-dev nlohmann-json3-dev"
+  assertStderr "Install libarchive-dev and"
+  sed 's/[0-9]\+ s\b/N s/g' "$STD_ERR" >"$WORK/first.err"
+  assertEquals "nothing kept in the cache" "" "$(ls -A "$CACHE_DIR/mod_wsgi-heroku" 2>/dev/null)"
+  assertEquals "no stray folders in the build folder" "" \
+    "$(find "$ROOT$BP/build" -maxdepth 1 -name '*.tmp*' 2>/dev/null)"
+
+  inRoot heroku-24 "$BP/bin/compile" /app /cache /env
+  assertEquals "the same failure" 1 "$RETURN"
+  sed 's/[0-9]\+ s\b/N s/g' "$STD_ERR" >"$WORK/second.err"
+  assertEquals "the same error, word for word" "$(cat "$WORK/first.err")" "$(cat "$WORK/second.err")"
+
+  apt_repo_start "$ROOT"
+  local start=$SECONDS
+  build heroku-24
+  echo "FIGURE first build on heroku-24 (fetch the development files, build the helper, install Apache): detect ${SECONDS_DETECT} s, compile ${SECONDS_COMPILE} s, whole $((SECONDS - start)) s"
+  assertFileContains "Building the buildpack's helper from source" "$WORK/compile.out"
+  assertFileContains "Fetching what this system lacks for the build with apt-get: libarchive-dev nlohmann-json3-dev" \
+    "$WORK/compile.out"
+  assertFileContains "Installing Apache from whiskey-heroku-24-" "$WORK/compile.out"
+}
+
+testALaterBuildReusesTheHelperFromTheCache() {
+  build heroku-24 || return
+  local first_compile=$SECONDS_COMPILE
+  # The next build: a new clone of the buildpack, the same app cache.
+  freshCheckout
+  local start=$SECONDS
+  build heroku-24
+  echo "FIGURE later build on heroku-24 (helper from the cache, bundle from the cache): detect ${SECONDS_DETECT} s, compile ${SECONDS_COMPILE} s, whole $((SECONDS - start)) s (the first compile: $first_compile s)"
+  assertFileNotContains "Building the buildpack's helper" "$WORK/compile.out"
+  assertFileNotContains "Fetching what this system lacks" "$WORK/compile.out"
+}
+
+testHeroku26() {
+  build heroku-26 || return
+  assertFileContains "Stack: heroku-26" "$WORK/compile.out"
+  assertFileContains "Installing Apache from whiskey-heroku-26-" "$WORK/compile.out"
+}
+
+# --- the web process --------------------------------------------------------------
+
+# The Python buildpack's part, after this one's as on Heroku: a Python with
+# its headers (installed from the debs kept with the root; heroku/python
+# brings its own), a virtualenv at /app/.heroku/python and the app's
+# requirements from PyPI, mod_wsgi built against the app's Apache through
+# the export this buildpack wrote.
+pythonBuildpackInRoot() {
+  mkdir -p "$ROOT/tmp/python" && cp -R "$BUILD_IMAGE_ROOT_DIR/python/." "$ROOT/tmp/python/" &&
+    cp /etc/resolv.conf "$ROOT/etc/resolv.conf" &&
+    chroot "$ROOT" sh -c 'dpkg -i /tmp/python/debs/*.deb' >"$WORK/python.log" 2>&1 &&
+    chroot "$ROOT" /usr/bin/env -i PATH=/usr/bin:/bin HOME=/root sh -c '
+      . /buildpack/export &&
+      python3 -m venv /app/.heroku/python &&
+      /app/.heroku/python/bin/pip install -q --disable-pip-version-check \
+        -r /app/requirements.txt' >>"$WORK/python.log" 2>&1 ||
+    { cat "$WORK/python.log" >&2; return 1; }
+  mkdir -p "$BUILD_DIR/.profile.d" &&
+    echo 'export PATH="$HOME/.heroku/python/bin:$PATH"' >"$BUILD_DIR/.profile.d/python.sh"
+}
+
+stopWeb() {
+  if [ -n "${WEB_PID:-}" ]; then
+    pkill -TERM -s "$WEB_PID" 2>/dev/null
+    sleep 3
+    pkill -KILL -s "$WEB_PID" 2>/dev/null
+    wait "$WEB_PID" 2>/dev/null
+    WEB_PID=""
+  fi
+}
+
+testTheWebProcessAnswersOnTheImage() {
+  build heroku-24 || return
+  pythonBuildpackInRoot || { fail "the Python buildpack's stand-in failed"; return; }
+  chown -R 1000:1000 "$BUILD_DIR"
+  local port
+  port=$(closedPort)
+  # As a dyno runs it: the dyno's user, HOME the app, .profile.d sourced.
+  setsid chroot --userspec=1000:1000 "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin \
+    HOME=/app PORT="$port" DYNO=web.1 TMPDIR=/tmp bash -c '
+      cd /app && for f in .profile.d/*.sh; do . "$f"; done
+      exec mod_wsgi-heroku-start wsgi.py' >"$WORK/web.log" 2>&1 </dev/null &
+  WEB_PID=$!
+  local i body=""
+  for ((i = 0; i < 150; i++)); do
+    body=$(curl -s --max-time 2 "http://127.0.0.1:$port/") && [ -n "$body" ] && break
+    kill -0 "$WEB_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  assertNotNull "the web process answers (log: $(tail -n 20 "$WORK/web.log"))" "$body"
+  assertFileContains "mod_wsgi-heroku-start:" "$WORK/web.log"
+  stopWeb
+}
