@@ -96,8 +96,10 @@ whiskey_compile_helper() {
       # shellcheck disable=SC2086 # the package names
       whiskey_fetch_dev_packages "$deps" $missing || return 1
     fi
-    cmake_hints=(-DCMAKE_PREFIX_PATH="$deps/usr" -DLibArchive_INCLUDE_DIR="$deps/usr/include"
-      -DLibArchive_LIBRARY="$libarchive")
+    # pkg-config is kept off the fetched files: it would offer the static
+    # libarchive.a of libarchive-dev, without the libraries that one needs.
+    cmake_hints=(-DCMAKE_PREFIX_PATH="$deps/usr" -DPKG_CONFIG_USE_CMAKE_PREFIX_PATH=OFF
+      -DLibArchive_INCLUDE_DIR="$deps/usr/include" -DLibArchive_LIBRARY="$libarchive")
   fi
   if command -v cmake >/dev/null 2>&1; then
     local generator=()
@@ -113,7 +115,8 @@ whiskey_compile_helper() {
     # configure again, and leave no cache behind when it fails, so that the
     # next attempt does not inherit this one's state.
     if [ ! -f "$out/CMakeCache.txt" ] || { [ ! -f "$out/build.ninja" ] && [ ! -f "$out/Makefile" ]; }; then
-      cmake -S "$bp" -B "$out" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${cmake_hints[@]}" ||
+      # Release: without debug information the build takes half the time.
+      cmake -S "$bp" -B "$out" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release "${cmake_hints[@]}" ||
         { rm -f "$out/CMakeCache.txt"; return 1; }
     fi
     cmake --build "$out" --target mod_wsgi-heroku mod_wsgi-heroku-start -j "$(nproc 2>/dev/null || echo 2)"
@@ -134,6 +137,22 @@ whiskey_compile_helper() {
       "$cxx" "${flags[@]}" "$bp/src/launcher_main.cc" "$bp/src/launch.cc" "$bp/src/relocate.cc" \
         "$bp/src/disk.cc" "$bp/src/process.cc" "$bp/src/supervise.cc" -s -o "$out/mod_wsgi-heroku-start" &&
       mv "$out/mod_wsgi-heroku.tmp" "$out/mod_wsgi-heroku"
+  fi
+}
+
+# What the helper's build needs, and what this system lacks of it.
+whiskey_build_needs() {
+  local missing
+  missing=$(whiskey_missing_dev_packages)
+  echo "It needs a C++20 compiler, CMake or pkg-config, and the development files of
+libcurl, OpenSSL, zlib, libarchive and nlohmann-json."
+  if [ -n "$missing" ]; then
+    echo "This system lacks: $missing. They are fetched with apt-get from the
+system's package sources, which failed or could not be reached (the log
+above says which): install them, or use a release package of the
+buildpack, which needs no build."
+  else
+    echo "Use a release package of the buildpack, which needs no build."
   fi
 }
 
@@ -205,12 +224,7 @@ whiskey_helper() {
     ) 9>"$lock" || whiskey_fail "Building the helper from source failed. The end of the build log:
 $(tail -n 15 "$log" 2>/dev/null)
 
-It needs a C++20 compiler, CMake or pkg-config, and the development files of
-libcurl, libarchive, OpenSSL, zlib and nlohmann-json. Where libarchive's or
-nlohmann-json's are missing (as on Heroku's build images), they are fetched
-with apt-get from the system's package sources. Install libarchive-dev and
-nlohmann-json3-dev, or use a release package of the buildpack, which needs
-no build."
+$(whiskey_build_needs)"
     echo "       Built in $((SECONDS - started)) s" >&3
     if [ -n "$kept" ] && [ ! -d "$kept" ]; then
       # Kept whole or not at all, in place of the helpers of other versions.

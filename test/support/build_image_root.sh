@@ -43,6 +43,7 @@ _build_image_key() {
     printf '%s\n' "${DEBIAN_ROOT_ARGS[@]}" "$DEBIAN_ROOT_MIRROR" "$(dpkg --print-architecture)"
     printf '%s\n' "${BUILD_IMAGE_FETCHED[@]}" "${BUILD_IMAGE_PYTHON[@]}"
     grep -v '^#' "$BUILD_IMAGE_PACKAGES"
+    cat "${BUILDPACK_HOME}/test/support/build_image_root.sh"
   } | sha256sum | cut -c 1-16
 }
 
@@ -69,6 +70,7 @@ _make_build_image_root() {
       _in_root "$root" apt-get install -y -q --no-install-recommends \
         $(grep -v -e '^#' -e '^$' "$BUILD_IMAGE_PACKAGES") &&
       _in_root "$root" sh -c "cd /tmp/fetched && apt-get download ${BUILD_IMAGE_FETCHED[*]}" &&
+      _in_root "$root" apt-get clean &&
       _in_root "$root" apt-get install -y -q --no-install-recommends --download-only \
         "${BUILD_IMAGE_PYTHON[@]}"
   } || status=1
