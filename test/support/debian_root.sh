@@ -3,7 +3,7 @@
 # A minimal Debian root for running the release package on a bare system:
 # `debootstrap --variant=minbase`, so the C library, the C++ runtime and
 # little else (no libcurl, no libarchive, no -dev packages). Made once and
-# kept as a tarball in build/debian-root/, named for the debootstrap
+# kept as a tarball in build/debian-root/ (or WHISKEY_TEST_CACHE), named for the debootstrap
 # arguments; each test run unpacks a fresh copy.
 #
 #   . "${BUILDPACK_HOME}/test/support/debian_root.sh"
@@ -14,7 +14,8 @@
 
 DEBIAN_ROOT_ARGS=(--variant=minbase bookworm)
 DEBIAN_ROOT_MIRROR=${DEBIAN_ROOT_MIRROR:-http://deb.debian.org/debian}
-DEBIAN_ROOT_DIR="${BUILDPACK_HOME}/build/debian-root"
+# WHISKEY_TEST_CACHE, when set, keeps it beyond this clone (.ci/run sets it).
+DEBIAN_ROOT_DIR="${WHISKEY_TEST_CACHE:-${BUILDPACK_HOME}/build}/debian-root"
 
 debian_root_tarball() {
   local key work log
