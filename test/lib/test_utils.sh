@@ -12,7 +12,8 @@
 # below passes and fails on exactly the inputs the runner's does, including
 # where the runner's behaviour is surprising (marked "As the runner"). The
 # only differences are in what a failure prints (more context here) and the
-# ones listed at the end of this comment.
+# ones listed at the end of this comment. test/support/compare_test_utils
+# runs probes of both libraries and prints any result that differs.
 #
 # POSIX sh: shunit2 runs suites with /bin/sh.
 #
