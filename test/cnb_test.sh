@@ -119,7 +119,8 @@ testAHostileBundleLeavesNoLayer() {
   configure "$(s3_url "$BUCKET" hostile.tar.gz)" \
     "$(sha256sum "$CNB_ROOT/hostile.tar.gz" | cut -d' ' -f1)"
   cnb_build
-  assertCapturedError 1 "The Apache bundle holds an unsafe entry"
+  assertEquals "exit status" 1 "$RETURN"
+  assertStderr "The Apache bundle holds an unsafe entry"
   assertFalse "no layer" "[ -e '$CNB_LAYERS/apache' ]"
   assertFalse "nothing escaped" "[ -e '$CNB_ROOT/layers/escaped.txt' ] || [ -e '$CNB_LAYERS/escaped.txt' ]"
 }
@@ -146,7 +147,8 @@ testNoDefaultForTheStackIsAClearError() {
   bp=$(buildpack_with_default heroku-24)
   cp -R "${BUILDPACK_HOME}/test/fixtures/slow_app/." "$CNB_APP/"
   cnb_build "$bp"
-  assertCapturedError 1 "No Apache bundle is configured"
+  assertEquals "exit status" 1 "$RETURN"
+  assertStderr "No Apache bundle is configured"
   assertContains "has no default bundle for $STACK/" "$(cat "$STD_ERR")"
   assertContains "Its defaults are:" "$(cat "$STD_ERR")"
   assertTrue "Cloud Native advice: $(cat "$STD_ERR")" \

@@ -106,7 +106,7 @@ afterSetUp() {
 # inRoot COMMAND [ARG...]: captures COMMAND run in the root, with an
 # environment of its own.
 inRoot() {
-  capture chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
+  captureExact chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
     HOME=/root LANG=C.UTF-8 STACK="$ROOT_STACK" "$@"
 }
 
@@ -260,11 +260,11 @@ testTheCloudNativeFlowRunsInTheRootToo() {
   mkdir -p "$ROOT/layers/bp" "$ROOT/platform/env"
   printf %s "$(s3_url "$BUCKET" "$BUNDLE_NAME")" >"$ROOT/platform/env/WHISKEY_URL"
   printf %s "$APACHE_BUNDLE_SHA256" >"$ROOT/platform/env/WHISKEY_SHA256"
-  capture chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root \
+  captureExact chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root \
     LANG=C.UTF-8 STACK="$ROOT_STACK" CNB_PLATFORM_DIR=/platform CNB_BUILD_PLAN_PATH=/plan.toml \
     sh -c 'cd /app && exec "$1/bin/detect"' sh "$BP"
   assertEquals "CNB detect passes" 0 "$RETURN"
-  capture chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root \
+  captureExact chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root \
     LANG=C.UTF-8 STACK="$ROOT_STACK" CNB_LAYERS_DIR=/layers/bp CNB_PLATFORM_DIR=/platform \
     CNB_BP_PLAN_PATH=/bp-plan.toml CNB_BUILDPACK_DIR="$BP" sh -c 'cd /app && exec "$1/bin/build"' sh "$BP"
   assertCapturedSuccess

@@ -329,7 +329,7 @@ testTheShellHasTheWebProcesssEnvironment() {
   assertCapturedSuccess
   SLUG=$(move_slug "$BUILD_DIR")
   # shellcheck disable=SC2016 # for the shell to expand
-  capture run_in_slug "$SLUG" mod_wsgi-heroku-shell -c 'echo $WHISKEY_RUNTIME $GREETING; command -v httpd'
+  captureExact run_in_slug "$SLUG" mod_wsgi-heroku-shell -c 'echo $WHISKEY_RUNTIME $GREETING; command -v httpd'
   assertEquals 0 "$RETURN"
   assertEquals "heroku hello
 $SLUG/.whiskey/apache/bin/httpd" "$(cat "$STD_OUT")"
@@ -337,7 +337,7 @@ $SLUG/.whiskey/apache/bin/httpd" "$(cat "$STD_OUT")"
   # Without .profile.d, the launcher itself puts the app's Python's
   # libraries on LD_LIBRARY_PATH.
   # shellcheck disable=SC2016
-  capture env -u LD_LIBRARY_PATH HOME="$SLUG" PATH=/usr/bin:/bin timeout 30 \
+  captureExact env -u LD_LIBRARY_PATH HOME="$SLUG" PATH=/usr/bin:/bin timeout 30 \
     "$SLUG/.whiskey/bin/mod_wsgi-heroku-shell" -c 'echo "$LD_LIBRARY_PATH"'
   assertEquals 0 "$RETURN"
   assertContains ":$SLUG/.heroku/python/lib:" ":$(cat "$STD_OUT"):"

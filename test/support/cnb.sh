@@ -5,7 +5,7 @@
 # folder as the working directory, a platform folder with the config vars in
 # env/, the buildpack's layers folder.
 #
-#   . "${BUILDPACK_HOME}/test/support/cnb.sh"
+#   . "${BUILDPACK_HOME}/test/support/cnb.sh"   # after helpers.sh (captureExact)
 #   cnb_dirs                   # CNB_ROOT, CNB_APP, CNB_PLATFORM, CNB_LAYERS
 
 # cnb_dirs: a fresh set of folders, outside the test runner's private folder
@@ -24,7 +24,7 @@ cnb_dirs() {
 cnb_build() {
   local bp=${1:-$BUILDPACK_HOME}
   printf '[[entries]]\n' >"$CNB_ROOT/bp-plan.toml"
-  capture bash -c 'cd "$1" && exec env CNB_LAYERS_DIR="$2" CNB_PLATFORM_DIR="$3" \
+  captureExact bash -c 'cd "$1" && exec env CNB_LAYERS_DIR="$2" CNB_PLATFORM_DIR="$3" \
       CNB_BP_PLAN_PATH="$4" CNB_BUILDPACK_DIR="$5" "$5/bin/build" "$2" "$3" "$4"' \
     bash "$CNB_APP" "$CNB_LAYERS" "$CNB_PLATFORM" "$CNB_ROOT/bp-plan.toml" "$bp"
 }

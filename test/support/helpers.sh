@@ -54,6 +54,28 @@ print(s.getsockname()[1])
 s.close()'
 }
 
+# captureExact CMD [ARG...]: capture, with every argument passed as it is.
+# The runner's capture expands its words again ($@ unquoted): an argument
+# with a blank in it is split, one with * ? or [ is globbed, an empty one
+# dropped (test_utils.sh does the same, to fail the same way). This hands
+# capture a single word, a function that runs the command line quoted.
+captureExact() {
+  _ce_line=
+  for _ce_arg in "$@"; do
+    # Quoted for eval: each ' becomes '\'' inside '...' (the x keeps a
+    # trailing newline from the command substitution).
+    _ce_arg=$(printf '%sx' "${_ce_arg}" | sed "s/'/'\\\\''/g")
+    _ce_line="${_ce_line} '${_ce_arg%x}'"
+  done
+  unset _ce_arg
+  capture _captureExactRun
+  LAST_COMMAND=${_ce_line# }
+}
+
+_captureExactRun() {
+  eval "${_ce_line}"
+}
+
 # The last captured command and its output, for failure messages.
 capturedOutput() {
   printf '\n  command: %s\n  exit code: %s\n  stdout:\n' "${LAST_COMMAND:-}" "${RETURN:-}"
@@ -154,16 +176,14 @@ parentState() {
     ! -name "$(basename "${STD_OUT}")" ! -name "$(basename "${STD_ERR}")" -print | sort
 }
 
-if ! command -v assertFileExists >/dev/null 2>&1; then
-  assertFileExists() {
-    if [ $# -gt 1 ]; then set -- "$1: " "$2"; else set -- "" "$1"; fi
-    if [ ! -e "$2" ] && [ ! -L "$2" ]; then fail "$1expected $2 to exist"; fi
-  }
-fi
+# assertFileExists [MSG] FILE / assertFileDoesNotExist [MSG] FILE. Neither
+# shunit2 (2.1.6 or 2.1.8) nor the test runner's library has them.
+assertFileExists() {
+  if [ $# -gt 1 ]; then set -- "$1: " "$2"; else set -- "" "$1"; fi
+  if [ ! -e "$2" ] && [ ! -L "$2" ]; then fail "$1expected $2 to exist"; fi
+}
 
-if ! command -v assertFileDoesNotExist >/dev/null 2>&1; then
-  assertFileDoesNotExist() {
-    if [ $# -gt 1 ]; then set -- "$1: " "$2"; else set -- "" "$1"; fi
-    if [ -e "$2" ] || [ -L "$2" ]; then fail "$1did not expect $2 to exist"; fi
-  }
-fi
+assertFileDoesNotExist() {
+  if [ $# -gt 1 ]; then set -- "$1: " "$2"; else set -- "" "$1"; fi
+  if [ -e "$2" ] || [ -L "$2" ]; then fail "$1did not expect $2 to exist"; fi
+}
