@@ -5,6 +5,22 @@
 
 namespace whiskey {
 
+void restrict_protocols(CURL* h, bool https_only) {
+#if LIBCURL_VERSION_NUM >= 0x075500
+  const char* protocols = https_only ? "https" : "http,https";
+  CURLcode first = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, protocols);
+  CURLcode redirects = curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, protocols);
+#else
+  long protocols = https_only ? CURLPROTO_HTTPS : (CURLPROTO_HTTP | CURLPROTO_HTTPS);
+  CURLcode first = curl_easy_setopt(h, CURLOPT_PROTOCOLS, protocols);
+  CURLcode redirects = curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS, protocols);
+#endif
+  if (first != CURLE_OK || redirects != CURLE_OK) {
+    throw std::runtime_error(std::string("libcurl refused to limit the protocols of a transfer: ") +
+                             curl_easy_strerror(first != CURLE_OK ? first : redirects));
+  }
+}
+
 void record_header_line(std::string_view line, std::map<std::string, std::string>& headers) {
   if (line.rfind("HTTP/", 0) == 0) {
     headers.clear();

@@ -34,6 +34,13 @@ inline void append_header(CurlSlist& list, const std::string& line) {
   list.reset(next);
 }
 
+/// Limits the transfer `h` to https, or to http and https, for the first
+/// request and every redirect, so that a redirect from https never goes
+/// down to plain http. On libcurl 7.85 and newer through the _STR options,
+/// on older ones (Ubuntu 22.04 has 7.81) through the bit masks. Throws
+/// std::runtime_error when libcurl refuses: the guard must not silently go.
+void restrict_protocols(CURL* h, bool https_only);
+
 /// Records one header line of a response into `headers` (lower-case
 /// names); a status line starts a new response (after a redirect), so it
 /// clears them.

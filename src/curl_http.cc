@@ -82,8 +82,7 @@ CurlStream::CurlStream(const std::string& url, const CurlOptions& options, std::
   curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
   // Never follow a redirect from https down to plain http.
   bool https = url.rfind("https://", 0) == 0;
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, https ? "https" : "http,https");
-  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https");
+  restrict_protocols(h, https);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!options.ca_bundle.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options.ca_bundle.c_str());

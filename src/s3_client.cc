@@ -93,7 +93,7 @@ S3Response perform(const S3Target& target, const S3Credentials& creds, const std
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 30L);
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  restrict_protocols(h, false);
   curl_easy_setopt(h, CURLOPT_USERAGENT, "mod_wsgi-heroku publish");
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);

@@ -31,3 +31,24 @@ TEST_CASE("curl handles: S3 error fields and header lines") {
   record_header_line("Content-Type:  text/html \r\n", headers);
   CHECK(headers.at("content-type") == "text/html");
 }
+
+TEST_CASE("curl handles: a transfer limited to http and https refuses any other protocol") {
+  CurlEasy easy(curl_easy_init());
+  REQUIRE(easy);
+  CURL* h = easy.get();
+  curl_easy_setopt(h, CURLOPT_URL, "file:///dev/null");
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+
+  SECTION("without the limit, libcurl reads the file") {
+    CHECK(curl_easy_perform(h) == CURLE_OK);
+  }
+  SECTION("http and https only") {
+    REQUIRE_NOTHROW(restrict_protocols(h, false));
+    CHECK(curl_easy_perform(h) == CURLE_UNSUPPORTED_PROTOCOL);
+  }
+  SECTION("https only refuses plain http") {
+    REQUIRE_NOTHROW(restrict_protocols(h, true));
+    curl_easy_setopt(h, CURLOPT_URL, "http://127.0.0.1:1/");
+    CHECK(curl_easy_perform(h) == CURLE_UNSUPPORTED_PROTOCOL);
+  }
+}
