@@ -75,17 +75,8 @@ publishBundleFor() {
   bundle="$WORK/$(basename "$APACHE_BUNDLE" | sed "s/-debian-12-/-$1-/")"
   python3 "${BUILDPACK_HOME}/test/support/make_bundle.py" restack "$APACHE_BUNDLE" "$bundle" "$1" &&
     AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$S3_SECRET_ACCESS_KEY \
-      "$(hostHelper)" publish "$bundle" --bucket "$BUCKET" --endpoint "$S3_ENDPOINT" >"$WORK/publish.log" 2>&1 ||
+      "$(buildpackHelper)" publish "$bundle" --bucket "$BUCKET" --endpoint "$S3_ENDPOINT" >"$WORK/publish.log" 2>&1 ||
     { cat "$WORK/publish.log" >&2; return 1; }
-}
-
-# The helper on this machine (for the publisher), built as bin/ builds it.
-hostHelper() {
-  (
-    # shellcheck source=bin/support/helper.sh
-    . "${BUILDPACK_HOME}/bin/support/helper.sh"
-    whiskey_helper 3>/dev/null
-  )
 }
 
 # Each test's app, cache and config live in the root, as /app, /cache and /env.

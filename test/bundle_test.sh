@@ -30,6 +30,7 @@ PRIVATE=whiskey-private
 oneTimeSetUp() {
   WORK="${SHUNIT_TMPDIR}/bundle"
   mkdir -p "$WORK" || return 1
+  HELPER=$(buildpackHelper) || return 1
   apache_bundle || return 1
   BUNDLE_NAME=$(basename "$APACHE_BUNDLE")
   # The prefix the bundle was built under, as it records it.
@@ -65,7 +66,7 @@ compileFromPublicUrl() {
 
 publish() {
   capture env AWS_ACCESS_KEY_ID="$1" AWS_SECRET_ACCESS_KEY="$2" \
-    "${BUILDPACK_HOME}/build/mod_wsgi-heroku" publish "$3" --bucket "$PRIVATE" \
+    "$HELPER" publish "$3" --bucket "$PRIVATE" \
     --endpoint "$MOTO_ENDPOINT" --region "$MOTO_REGION"
 }
 

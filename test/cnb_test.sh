@@ -34,9 +34,8 @@ oneTimeSetUp() {
   s3_start "$BUCKET" || return 1
   s3_put "$BUCKET" bundle.tar.gz "$APACHE_BUNDLE" || return 1
   BUNDLE_URL=$(s3_url "$BUCKET" bundle.tar.gz)
-  # The buildpack's executables, built once (bin/detect does it on first use).
-  (cd /tmp && "${BUILDPACK_HOME}/bin/detect" /tmp >/dev/null 2>&1)
-  return 0
+  # The buildpack's executables, built once.
+  buildpackHelper >/dev/null
 }
 
 oneTimeTearDown() {

@@ -29,6 +29,16 @@ unset http_proxy https_proxy all_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY
 # shellcheck disable=SC2034
 SHUNIT_COLOR=none
 
+# The buildpack's helper (for the publisher), built as bin/compile builds it
+# when missing or older than the sources; prints its path.
+buildpackHelper() {
+  (
+    # shellcheck source=bin/support/helper.sh
+    . "${BUILDPACK_HOME}/bin/support/helper.sh"
+    whiskey_helper 3>/dev/null
+  )
+}
+
 # useFixture NAME: copies test/fixtures/NAME into BUILD_DIR.
 useFixture() {
   if [ ! -d "${FIXTURES_DIR}/$1" ]; then
