@@ -191,6 +191,8 @@ whiskey_cached_helper_dir() {
 # new one is kept there, with the development files fetched for it.
 whiskey_helper() {
   local cache=${1:-} bp prebuilt out lock log helper kept="" deps started=$SECONDS
+  # Progress goes to fd 3, which callers open (whiskey_run); nowhere if not.
+  { true >&3; } 2>/dev/null || exec 3>/dev/null
   bp=$(whiskey_buildpack_dir)
   prebuilt="$bp/bin/support/mod_wsgi-heroku"
   if [ -x "$prebuilt" ]; then
@@ -211,7 +213,6 @@ whiskey_helper() {
       mv "$helper.tmp" "$helper"
   fi
   if whiskey_stale "$helper" "$bp"; then
-    # Progress goes to fd 3: the build log when compile runs, else nowhere.
     echo "-----> Building the buildpack's helper from source${kept:+ (kept in the build cache for later builds)}" >&3
     log="$out/helper-build.log"
     lock="$out/.helper.lock"
