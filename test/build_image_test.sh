@@ -28,6 +28,8 @@
 . "${BUILDPACK_HOME}/test/support/s3rver.sh"
 # shellcheck source=test/support/apache_bundle.sh
 . "${BUILDPACK_HOME}/test/support/apache_bundle.sh"
+# shellcheck source=test/support/web.sh
+. "${BUILDPACK_HOME}/test/support/web.sh"
 # shellcheck source=test/support/build_image_root.sh
 . "${BUILDPACK_HOME}/test/support/build_image_root.sh"
 
@@ -39,10 +41,7 @@ oneTimeSetUp() {
   WORK="${SHUNIT_TMPDIR}/build-image"
   ROOT="$WORK/root"
   mkdir -p "$WORK" || return 1
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "build_image_test: needs root (chroot)" >&2
-    return 1
-  fi
+  needsRoot build_image_test || return 1
   build_image_root || return 1
   build_image_root_unpack "$ROOT" || return 1
   mount -t proc proc "$ROOT/proc" && PROC_MOUNTED=1 || return 1
@@ -57,7 +56,10 @@ oneTimeSetUp() {
 
 # (shunit2 may call it twice: once at the end, once on exit.)
 oneTimeTearDown() {
-  stopWeb
+  if [ -n "${WEB_PID:-}" ]; then
+    stop_web 20
+    WEB_PID=""
+  fi
   s3_stop
   apt_repo_stop
   if [ -n "${PROC_MOUNTED:-}" ]; then
@@ -220,16 +222,6 @@ pythonBuildpackInRoot() {
     echo 'export PATH="$HOME/.heroku/python/bin:$PATH"' >"$BUILD_DIR/.profile.d/python.sh"
 }
 
-stopWeb() {
-  if [ -n "${WEB_PID:-}" ]; then
-    pkill -TERM -s "$WEB_PID" 2>/dev/null
-    sleep 3
-    pkill -KILL -s "$WEB_PID" 2>/dev/null
-    wait "$WEB_PID" 2>/dev/null
-    WEB_PID=""
-  fi
-}
-
 testTheWebProcessAnswersOnTheImage() {
   build heroku-24 || return
   pythonBuildpackInRoot || { fail "the Python buildpack's stand-in failed"; return; }
@@ -242,13 +234,10 @@ testTheWebProcessAnswersOnTheImage() {
       cd /app && for f in .profile.d/*.sh; do . "$f"; done
       exec mod_wsgi-heroku-start wsgi.py' >"$WORK/web.log" 2>&1 </dev/null &
   WEB_PID=$!
-  local i body=""
-  for ((i = 0; i < 150; i++)); do
-    body=$(curl -s --max-time 2 "http://127.0.0.1:$port/") && [ -n "$body" ] && break
-    kill -0 "$WEB_PID" 2>/dev/null || break
-    sleep 0.2
-  done
+  local body=""
+  wait_http "$port" 30 && body=$(curl -s --max-time 5 "http://127.0.0.1:$port/")
   assertNotNull "the web process answers (log: $(tail -n 20 "$WORK/web.log"))" "$body"
   assertFileContains "mod_wsgi-heroku-start:" "$WORK/web.log"
-  stopWeb
+  assertTrue "every process of the web process stops on SIGTERM" "stop_web 20"
+  WEB_PID=""
 }

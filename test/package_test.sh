@@ -39,10 +39,7 @@ oneTimeSetUp() {
   WORK="${SHUNIT_TMPDIR}/package"
   ROOT="$WORK/root"
   mkdir -p "$WORK" || return 1
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "package_test: needs root (chroot)" >&2
-    return 1
-  fi
+  needsRoot package_test || return 1
   apache_bundle || return 1
   BUNDLE_NAME=$(basename "$APACHE_BUNDLE")
 

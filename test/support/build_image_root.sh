@@ -21,7 +21,7 @@
 #               buildpack: python3-dev and python3-venv (debs/), as
 #               heroku/python brings a Python of its own with headers and pip
 #
-#   . "${BUILDPACK_HOME}/test/support/build_image_root.sh"
+#   . "${BUILDPACK_HOME}/test/support/build_image_root.sh"   # after helpers.sh
 #   build_image_root             # sets BUILD_IMAGE_ROOT_DIR, making it when missing
 #   build_image_root_unpack DIR  # a fresh root in DIR
 #   apt_repo_start DIR           # serves apt-repo/ on 127.0.0.1 and points the root
@@ -140,7 +140,7 @@ build_image_root_unpack() {
 
 apt_repo_start() {
   local root=$1 i
-  APT_REPO_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  APT_REPO_PORT=$(closedPort)
   python3 -m http.server --bind 127.0.0.1 --directory "$BUILD_IMAGE_ROOT_DIR/apt-repo" \
     "$APT_REPO_PORT" >/dev/null 2>&1 &
   APT_REPO_PID=$!

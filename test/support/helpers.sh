@@ -39,6 +39,15 @@ buildpackHelper() {
   )
 }
 
+# needsRoot SUITE: whether this runs as root, as a suite that uses chroot
+# needs; says so on stderr when not.
+needsRoot() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "$1: needs root (chroot)" >&2
+    return 1
+  fi
+}
+
 # useFixture NAME: copies test/fixtures/NAME into BUILD_DIR.
 useFixture() {
   if [ ! -d "${FIXTURES_DIR}/$1" ]; then
