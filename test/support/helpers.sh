@@ -14,9 +14,10 @@ DETECTED_NAME="Apache/mod_wsgi"
 FIXTURES_DIR="${BUILDPACK_HOME}/test/fixtures"
 
 # The build sees only the config a test gives it (in ENV_DIR, as Heroku
-# writes it), on a stack this buildpack supports.
+# writes it), on a stack this buildpack supports. WHISKEY_TEST_CACHE is the
+# tests' own (where the Debian roots are kept), not the buildpack's config.
 for _var in $(env | sed -n 's/^\(WHISKEY_[A-Za-z0-9_]*\)=.*/\1/p'); do
-  unset "${_var}"
+  [ "${_var}" = WHISKEY_TEST_CACHE ] || unset "${_var}"
 done
 unset _var AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN CURL_CA_BUNDLE SSL_CERT_FILE
 STACK=heroku-24
