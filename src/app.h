@@ -17,15 +17,6 @@ inline constexpr const char* kLauncher = "mod_wsgi-heroku-start";
 /// the only one, else the first in name order). nullopt when there is none.
 std::optional<std::string> find_entry(const Disk& disk, const std::filesystem::path& app);
 
-/// The warning when an app has neither a Procfile web process nor a WSGI
-/// script to serve: its headline and body.
-inline constexpr const char* kNoEntryHeadline = "No WSGI script found";
-inline constexpr const char* kNoEntryBody =
-    "The app has no Procfile web process, and none of wsgi.py, app.py or a\n"
-    "Django project's <project>/wsgi.py, so no web process was set up.\n"
-    "Add a Procfile naming your WSGI script, for example:\n"
-    "  web: mod_wsgi-heroku-start myapp/wsgi.py";
-
 /// "web: mod_wsgi-heroku-start <entry>".
 std::string web_command(const std::string& entry);
 

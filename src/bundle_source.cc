@@ -4,8 +4,6 @@
 #include <cctype>
 #include <stdexcept>
 
-#include "errors.h"
-
 namespace whiskey {
 namespace {
 
@@ -42,13 +40,6 @@ std::string file_name(std::string_view path) {
   auto slash = path.find_last_of('/');
   return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
-
-const char* kConfigureHelp =
-    "Name the bundle with its bucket and key:\n"
-    "  heroku config:set WHISKEY_BUCKET=my-bucket "
-    "WHISKEY_PACKAGE=whiskey-heroku-24-amd64-apache-2.4.68.tar.zst\n"
-    "or with its full URL and digest:\n"
-    "  heroku config:set WHISKEY_URL=https://... WHISKEY_SHA256=<sha256 of the bundle>";
 
 }  // namespace
 
@@ -130,24 +121,14 @@ void check_url_policy(const std::string& url, const std::string& variable, bool 
   try {
     parts = parse_url(url);
   } catch (const std::invalid_argument& e) {
-    throw UserError("Invalid " + variable,
-                    "'" + redact_url(url) + "' is not a URL the bundle can be fetched from.",
-                    "Give a full https:// URL.", e.what());
+    throw ConfigError(ConfigError::Kind::kNotUrl, variable, redact_url(url), e.what());
   }
   if (parts.scheme == "http") {
     if (!is_loopback_host(parts.host) && !allow_http) {
-      throw UserError("The bundle would be fetched over plain http",
-                      "'" + redact_url(url) +
-                          "' is not encrypted, so the bundle could be\n"
-                          "tampered with on the way.",
-                      "Use an https:// URL. If you must use http (for example on a private\n"
-                      "network) and have set WHISKEY_SHA256, allow it:\n"
-                      "  heroku config:set WHISKEY_ALLOW_HTTP=1");
+      throw ConfigError(ConfigError::Kind::kPlainHttp, variable, redact_url(url));
     }
   } else if (parts.scheme != "https") {
-    throw UserError("Unsupported URL scheme '" + parts.scheme + "'",
-                    "'" + redact_url(url) + "' cannot be fetched by this buildpack.",
-                    "Give an https:// URL for the bundle.");
+    throw ConfigError(ConfigError::Kind::kScheme, variable, redact_url(url), parts.scheme);
   }
 }
 
@@ -156,30 +137,17 @@ BundleSource resolve_bundle(const Config& c) {
   src.sha256 = c.sha256;
   if (!c.url.empty()) {
     if (!c.bucket.empty() || !c.package.empty()) {
-      throw UserError("Both WHISKEY_URL and WHISKEY_BUCKET/WHISKEY_PACKAGE are set",
-                      "The bundle can come from a URL or from a bucket, not both.",
-                      "Unset the one you do not use, for example:\n"
-                      "  heroku config:unset WHISKEY_BUCKET WHISKEY_PACKAGE");
+      throw ConfigError(ConfigError::Kind::kUrlAndBucket, "WHISKEY_URL");
     }
     src.url = c.url;
   } else if (!c.bucket.empty() && !c.package.empty()) {
     src.url = s3_object_url(c.bucket, c.package, c.region, c.s3_endpoint);
   } else if (!c.bucket.empty()) {
-    throw UserError("WHISKEY_PACKAGE is not set",
-                    "WHISKEY_BUCKET is set to '" + c.bucket + "', but no bundle in it is named.",
-                    "Set WHISKEY_PACKAGE to the key of the bundle in the bucket:\n"
-                    "  heroku config:set "
-                    "WHISKEY_PACKAGE=whiskey-heroku-24-amd64-apache-2.4.68.tar.zst");
+    throw ConfigError(ConfigError::Kind::kNoPackage, "WHISKEY_PACKAGE", c.bucket);
   } else if (!c.package.empty()) {
-    throw UserError("WHISKEY_BUCKET is not set",
-                    "WHISKEY_PACKAGE names '" + c.package + "', but not the bucket it is in.",
-                    "Set WHISKEY_BUCKET to the bucket's name:\n"
-                    "  heroku config:set WHISKEY_BUCKET=my-bucket");
+    throw ConfigError(ConfigError::Kind::kNoBucket, "WHISKEY_BUCKET", c.package);
   } else {
-    throw UserError("No Apache bundle is configured",
-                    "This buildpack installs a prebuilt Apache bundle, and none of "
-                    "WHISKEY_URL,\nWHISKEY_BUCKET or WHISKEY_PACKAGE is set.",
-                    kConfigureHelp);
+    throw ConfigError(ConfigError::Kind::kNothingConfigured, "WHISKEY_URL");
   }
 
   check_url_policy(src.url, c.url.empty() ? "WHISKEY_S3_ENDPOINT" : "WHISKEY_URL", c.allow_http);

@@ -18,7 +18,7 @@ struct BundleSource {
   std::string described;               ///< where it comes from, safe to print
 };
 
-/// Resolves the configured bundle. Throws UserError when nothing is
+/// Resolves the configured bundle. Throws ConfigError when nothing is
 /// configured, when the configuration is contradictory or incomplete, or
 /// when the URL's scheme or host is not allowed (plain http only to a
 /// loopback host or with WHISKEY_ALLOW_HTTP=1).
@@ -34,7 +34,7 @@ std::string s3_object_url(const std::string& bucket, const std::string& key,
 std::string redact_url(std::string_view url);
 
 /// Checks the transport policy for `url`, read from `variable`: https, or
-/// http to a loopback host or with `allow_http`. Throws UserError.
+/// http to a loopback host or with `allow_http`. Throws ConfigError.
 void check_url_policy(const std::string& url, const std::string& variable, bool allow_http);
 
 /// Whether `host` is a loopback name or address (localhost, 127.0.0.0/8, ::1).

@@ -3,7 +3,8 @@
 #include <system_error>
 
 #include "app.h"
-#include "errors.h"
+#include "install.h"
+#include "messages.h"
 #include "mod_wsgi_build.h"
 #include "relocate.h"
 #include "sbom.h"
@@ -47,7 +48,7 @@ WebProcess web_process(const fs::path& app, Services& s) {
   }
   auto entry = find_entry(s.disk, app);
   if (!entry) {
-    s.out.warning(kNoEntryHeadline, kNoEntryBody);
+    s.out.warning(no_entry_warning());
     return {};
   }
   s.out.detail("Declared the web process: " + std::string(kLauncher) + " " + *entry);
@@ -59,10 +60,7 @@ void write_sbom(const fs::path& layers, const fs::path& layer, const std::string
                 const std::string& digest, Services& s) {
   auto json = s.disk.read_file(layer / kBundleInfoPath);
   if (!json) {
-    throw UserError("The Apache bundle does not describe itself",
-                    "The " + std::string(kLayer) + " layer has no " + kBundleInfoPath +
-                        ", so its bill of materials cannot be written.",
-                    "Rebuild the bundle with this buildpack's recipe (vendor/apache).");
+    throw BuildError(BuildError::Kind::kNoBundleInfo, layer / kBundleInfoPath);
   }
   s.disk.write_file(layers / (std::string(kLayer) + ".sbom.cdx.json"),
                     apache_sbom(parse_bundle_info(*json), bundle_name, digest));
@@ -122,8 +120,7 @@ void cnb_build(const CnbBuildArgs& args, Services& s) {
     fs::remove(toml, ec);
     fs::remove_all(layer, ec);
     if (ec) {
-      throw UserError("The " + std::string(kLayer) + " layer cannot be replaced",
-                      "Removing " + layer.string() + " failed: " + ec.message() + ".", kReportBugs);
+      throw InstallError(InstallError::Kind::kNotReplaced, layer, ec.message());
     }
     digest = install_resolved(resolved, target, args.vars, layer, {}, s);
   }
@@ -144,7 +141,8 @@ void cnb_build(const CnbBuildArgs& args, Services& s) {
                   .version = var_or(args.vars, "MOD_WSGI_VERSION", kDefaultModWsgiVersion),
                   .bundle_digest = digest,
                   .bundle_dir = layer,
-                  .apxs_from = "the " + std::string(kLayer) + " layer's build environment"},
+                  .apxs_from = "the " + std::string(kLayer) + " layer's build environment",
+                  .env = args.vars},
                  s.disk, s.runner, s.out, s.clock);
 
   s.disk.write_file(args.layers_dir / "launch.toml", launch_toml(web_process(args.app_dir, s)));

@@ -49,7 +49,7 @@ struct WebProcess {
 /// its command is empty.
 std::string launch_toml(const WebProcess& web);
 
-/// Runs the build. Throws UserError on any failure the user can act on.
+/// Runs the build. Throws a Failure (see messages.h) on any failure the user can act on.
 void cnb_build(const CnbBuildArgs& args, Services& services);
 
 }  // namespace whiskey

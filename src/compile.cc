@@ -9,6 +9,7 @@
 #include "install.h"
 #include "launch.h"
 #include "manifest.h"
+#include "messages.h"
 #include "mod_wsgi_build.h"
 #include "profile.h"
 #include "relocate.h"
@@ -55,9 +56,9 @@ ProgressFn progress_lines(Output& out) {
 /// Checks that the bundle is built for `target`, then rewrites its build
 /// prefix to where it is installed, in the staging tree before it goes into
 /// place.
-PrepareFn relocate_into(Output& out, const Target& target) {
-  return [&out, target](const std::filesystem::path& staging, const std::filesystem::path& dest) {
-    RealDisk disk;
+PrepareFn relocate_into(Disk& disk, Output& out, const Target& target) {
+  return [&disk, &out, target](const std::filesystem::path& staging,
+                               const std::filesystem::path& dest) {
     auto json = disk.read_file(staging / kBundleInfoPath);
     if (!json) {
       out.detail("The bundle has no " + std::string(kBundleInfoPath) + ": nothing to relocate");
@@ -68,34 +69,19 @@ PrepareFn relocate_into(Output& out, const Target& target) {
     try {
       info = parse_bundle_info(*json);
     } catch (const std::runtime_error& e) {
-      throw UserError("The Apache bundle cannot be relocated",
-                      "The bundle's description of itself is unusable.",
-                      "Rebuild the bundle with this buildpack's recipe (vendor/apache).", e.what());
+      throw RelocationError(RelocationError::Kind::kUnreadable, to, e.what());
     }
     if (info.arch != target.arch) {
-      throw UserError("The Apache bundle is for another architecture",
-                      "The bundle holds Apache " + info.apache + " for " + info.stack + "/" +
-                          info.arch + ", and this build runs on " + target.arch + ".",
-                      "Publish a bundle built for " + target.stack + "/" + target.arch + ".");
+      RelocationError e(RelocationError::Kind::kWrongArch, to, "bundle for " + info.arch);
+      e.info = info;
+      e.target_stack = target.stack;
+      e.target_arch = target.arch;
+      throw e;
     }
-    if (info.stack != target.stack) {
-      out.warning("The Apache bundle was built for another stack",
-                  "The bundle holds Apache " + info.apache + " built for " + info.stack +
-                      ", and this app builds\non " + target.stack +
-                      ". It may not find the system libraries it was built against.\n"
-                      "Publish a bundle built for " +
-                      target.stack + ".");
-    }
-    try {
-      RelocateStats stats = relocate_tree(staging, info, to);
-      out.detail("Relocated " + std::to_string(stats.text_files + stats.binary_files) + " files (" +
-                 std::to_string(stats.binary_files) + " binary) to " + to);
-    } catch (const std::length_error& e) {
-      throw UserError(
-          "The build folder's path is too long for the bundle",
-          "The bundle's files can name paths of limited length, and\n" + to + " is longer.",
-          "Build in a folder with a shorter path.", e.what());
-    }
+    if (info.stack != target.stack) out.warning(other_stack_warning(info, target));
+    RelocateStats stats = relocate_tree(disk, staging, info, to);
+    out.detail("Relocated " + std::to_string(stats.text_files + stats.binary_files) + " files (" +
+               std::to_string(stats.binary_files) + " binary) to " + to);
   };
 }
 
@@ -108,8 +94,7 @@ Config load_config(const Vars& vars, const Disk& disk, const fs::path& buildpack
   try {
     config.defaults = parse_default_bundles(*text);
   } catch (const std::runtime_error& e) {
-    throw UserError("The buildpack's buildpack.toml is malformed",
-                    "Its default Apache bundles cannot be read.", kReportBugs, e.what());
+    throw BuildError(BuildError::Kind::kBuildpackToml, buildpack_dir / "buildpack.toml", e.what());
   }
   return config;
 }
@@ -117,10 +102,7 @@ Config load_config(const Vars& vars, const Disk& disk, const fs::path& buildpack
 Target build_target(const Vars& vars, const Disk& disk) {
   std::string os = var_or(vars, "CNB_TARGET_OS", "linux");
   if (os != "linux") {
-    throw UserError("The run image is not Linux",
-                    "The platform builds for the target OS '" + os +
-                        "', and Apache bundles are built for Linux only.",
-                    "Build with a Linux run image, such as heroku/heroku:24's.");
+    throw StackError(StackError::Kind::kNotLinux, os);
   }
   std::string distro = var_or(vars, "CNB_TARGET_DISTRO_NAME");
   std::string version = var_or(vars, "CNB_TARGET_DISTRO_VERSION");
@@ -135,20 +117,14 @@ Resolved resolve_step(const Config& config, const Target& target, const Vars& va
                       const fs::path& cache_dir, Services& s) {
   RetryPolicy policy = retry_policy(vars);
   RetryNote note = [&s](const std::string& line) { s.out.detail(line); };
-  Resolved resolved = resolve(config, target, s.http, &s.clock, policy, note, cache_dir);
+  ManifestCopies copies{s.disk, cache_dir};
+  Resolved resolved = resolve(config, target, s.http, &s.clock, policy, note, &copies);
   const BundleSource& source = resolved.source;
   s.out.step("Installing Apache from " + source.name);
   s.out.detail("Stack: " + target.stack + " (" + target.arch + ")");
   s.out.detail("Source: " + source.described + ", chosen by " + resolved.how);
-  for (std::size_t i = 0; i + 1 < resolved.warnings.size(); i += 2) {
-    s.out.warning(resolved.warnings[i], resolved.warnings[i + 1]);
-  }
-  if (!source.sha256 && resolved.warnings.empty()) {
-    s.out.warning("The Apache bundle will not be verified",
-                  "WHISKEY_SHA256 is not set, so nothing checks that the bundle downloaded\n"
-                  "is the one you published. Set its SHA-256 digest:\n"
-                  "  heroku config:set WHISKEY_SHA256=$(sha256sum BUNDLE.tar.zst | cut -d' ' -f1)");
-  }
+  for (const auto& w : resolved.warnings) s.out.warning(warning_message(w));
+  if (!source.sha256 && resolved.warnings.empty()) s.out.warning(unverified_warning());
   return resolved;
 }
 
@@ -162,7 +138,7 @@ std::string install_resolved(const Resolved& resolved, const Target& target, con
   InstallResult r = install_bundle_into(s.http, resolved.source, dest, s.clock,
                                         {.progress = progress_lines(s.out),
                                          .limits = limits,
-                                         .prepare = relocate_into(s.out, target),
+                                         .prepare = relocate_into(s.disk, s.out, target),
                                          .policy = retry_policy(vars),
                                          .note = note,
                                          .cache = cache_dir.empty() ? nullptr : &cache});
@@ -198,8 +174,7 @@ void install_launcher(const fs::path& launcher, const fs::path& bin, const std::
   s.out.step("Installing mod_wsgi-heroku-start");
   auto binary = s.disk.read_file(launcher, 64 << 20);
   if (!binary || binary->empty()) {
-    throw UserError("The buildpack is incomplete",
-                    "Its launcher, " + launcher.string() + ", is missing.", kReportBugs);
+    throw BuildError(BuildError::Kind::kLauncherMissing, launcher);
   }
   s.disk.write_file(bin / "mod_wsgi-heroku-start", *binary, true);
   s.disk.make_symlink("mod_wsgi-heroku-start", bin / "mod_wsgi-heroku-shell");
@@ -214,10 +189,8 @@ void run_build_hook(const fs::path& app_dir, Services& s) {
   int status = s.runner.run(
       {"sh", "-c", "cd \"$1\" && exec \"$2\"", "sh", app_dir.string(), hook.string()}, env);
   if (status != 0) {
-    throw UserError(
-        "The build action hook failed",
-        ".whiskey/action_hooks/build exited with status " + std::to_string(status) + ".",
-        "Fix the hook (its output is above), then build again.");
+    throw BuildError(BuildError::Kind::kHookFailed, hook, "exit status " + std::to_string(status),
+                     status);
   }
 }
 
@@ -241,7 +214,7 @@ void web_process_step(const CompileArgs& args, Services& s) {
   }
   auto entry = find_entry(s.disk, args.build_dir);
   if (!entry) {
-    s.out.warning(kNoEntryHeadline, kNoEntryBody);
+    s.out.warning(no_entry_warning());
     return;
   }
   std::string contents = procfile ? *procfile : std::string();
@@ -297,7 +270,8 @@ void compile(const CompileArgs& args, Services& services) {
                   .version = var_or(args.vars, "MOD_WSGI_VERSION", kDefaultModWsgiVersion),
                   .bundle_digest = digest,
                   .bundle_dir = args.build_dir / ".whiskey",
-                  .apxs_from = "this buildpack's export"},
+                  .apxs_from = "this buildpack's export",
+                  .env = args.vars},
                  services.disk, services.runner, services.out, services.clock);
   environment_step(args, services);
   web_process_step(args, services);

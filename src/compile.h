@@ -24,6 +24,28 @@ struct CompileArgs {
   Vars vars;                            ///< config vars and environment, merged
 };
 
+/// A failure of the build's own steps, around the bundle.
+class BuildError : public Failure {
+ public:
+  enum class Kind {
+    kNoBuildFolder,    ///< `path`, the build folder argument, is not a folder
+    kBuildpackToml,    ///< the buildpack's `path` cannot be read (`detail` says why)
+    kLauncherMissing,  ///< the buildpack lacks its launcher, `path`
+    kHookFailed,       ///< the build action hook `path` exited with `status`
+    kNoBundleInfo,     ///< the installed bundle lacks `path`, its description
+  };
+  BuildError(Kind kind, std::filesystem::path path, std::string detail = {}, int status = 0)
+      : Failure(path.string() + (detail.empty() ? "" : ": " + detail)),
+        kind(kind),
+        path(std::move(path)),
+        detail(std::move(detail)),
+        status(status) {}
+  Kind kind;
+  std::filesystem::path path;
+  std::string detail;
+  int status;
+};
+
 struct Services {
   Disk& disk;
   HttpClient& http;
@@ -50,7 +72,7 @@ std::string system_ca_bundle(const Disk& disk);
 /// built on another system finds this one's; and, when AWS_ACCESS_KEY_ID
 /// and AWS_SECRET_ACCESS_KEY are set with WHISKEY_BUCKET, SigV4 signing of
 /// the requests to that bucket (and only to it).
-CurlOptions download_options(const Vars& vars, const Disk& disk = RealDisk());
+CurlOptions download_options(const Vars& vars, const Disk& disk);
 
 // The steps the classic build (compile) and the Cloud Native build share.
 
@@ -60,7 +82,7 @@ Config load_config(const Vars& vars, const Disk& disk, const std::filesystem::pa
 
 /// The stack and architecture the build is for: on a Cloud Native platform
 /// the run image's target (CNB_TARGET_DISTRO_NAME and _VERSION, CNB_TARGET_ARCH)
-/// when it names one, else STACK, else this machine's. Throws UserError for
+/// when it names one, else STACK, else this machine's. Throws StackError for
 /// a target OS other than linux and a stack this buildpack does not build for.
 Target build_target(const Vars& vars, const Disk& disk);
 
@@ -84,7 +106,7 @@ void install_launcher(const std::filesystem::path& launcher, const std::filesyst
 /// Runs the app's .whiskey/action_hooks/build, when it has one.
 void run_build_hook(const std::filesystem::path& app_dir, Services& s);
 
-/// Runs the build. Throws UserError on any failure the user can act on.
+/// Runs the build. Throws a Failure (see messages.h) on any failure the user can act on.
 void compile(const CompileArgs& args, Services& services);
 
 }  // namespace whiskey

@@ -4,8 +4,6 @@
 #include <cctype>
 #include <cstring>
 
-#include "errors.h"
-
 namespace whiskey {
 namespace {
 
@@ -23,9 +21,7 @@ bool parse_flag(const Vars& vars, const std::string& name) {
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (v.empty() || v == "0" || v == "false" || v == "no" || v == "off") return false;
   if (v == "1" || v == "true" || v == "yes" || v == "on") return true;
-  throw UserError("Invalid " + name + " value",
-                  name + " is set to '" + v + "', which is neither on nor off.",
-                  "Set it to 1 to turn it on, or unset it:\n  heroku config:unset " + name);
+  throw ConfigError(ConfigError::Kind::kNotFlag, name, v);
 }
 
 }  // namespace
@@ -50,9 +46,7 @@ int positive_var(const Vars& vars, const std::string& name, int fallback) {
   if (v.empty()) return fallback;
   bool digits = std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); });
   if (!digits || v.size() > 7 || std::stoi(v) < 1) {
-    throw UserError(
-        "Invalid " + name + " value", name + " is '" + v + "'.",
-        "Set it to a whole number of at least 1, or unset it:\n  heroku config:unset " + name);
+    throw ConfigError(ConfigError::Kind::kNotPositive, name, v);
   }
   return std::stoi(v);
 }
@@ -73,20 +67,12 @@ Config parse_config(const Vars& vars) {
     try {
       c.sha256 = Sha256Digest::parse(sha);
     } catch (const std::invalid_argument& e) {
-      throw UserError("Invalid WHISKEY_SHA256 value",
-                      "WHISKEY_SHA256 must be the bundle's SHA-256 digest: 64 hexadecimal "
-                      "digits,\noptionally written as sha256:<digits>.",
-                      "Compute it with `sha256sum BUNDLE.tar.zst` and set it:\n"
-                      "  heroku config:set WHISKEY_SHA256=<digest>",
-                      e.what());
+      throw ConfigError(ConfigError::Kind::kNotDigest, "WHISKEY_SHA256", sha, e.what());
     }
   }
   for (char ch : c.region) {
     if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-')) {
-      throw UserError("Invalid WHISKEY_REGION value",
-                      "WHISKEY_REGION is '" + c.region + "', which is not an AWS region name.",
-                      "Set it to the region of your bucket, for example:\n"
-                      "  heroku config:set WHISKEY_REGION=eu-west-1");
+      throw ConfigError(ConfigError::Kind::kNotRegion, "WHISKEY_REGION", c.region);
     }
   }
   return c;

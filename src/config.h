@@ -12,6 +12,7 @@
 #include "defaults.h"
 #include "digest.h"
 #include "disk.h"
+#include "errors.h"
 
 namespace whiskey {
 
@@ -32,6 +33,37 @@ inline Vars environment_vars(char** envp) {
 /// (ENV_DIR wins). A missing or empty env_dir adds nothing.
 Vars load_vars(const Disk& disk, const std::filesystem::path& env_dir, char** envp);
 
+/// A config var whose value the build cannot use, or a combination of them
+/// that does not name a bundle.
+class ConfigError : public Failure {
+ public:
+  enum class Kind {
+    kNotFlag,            ///< neither on nor off
+    kNotPositive,        ///< not a whole number of at least 1
+    kNotDigest,          ///< WHISKEY_SHA256 is not a SHA-256 digest
+    kNotRegion,          ///< WHISKEY_REGION is not a region name
+    kUrlAndBucket,       ///< WHISKEY_URL with WHISKEY_BUCKET or WHISKEY_PACKAGE
+    kNoPackage,          ///< WHISKEY_BUCKET without WHISKEY_PACKAGE
+    kNoBucket,           ///< WHISKEY_PACKAGE without WHISKEY_BUCKET
+    kNothingConfigured,  ///< none of WHISKEY_URL, WHISKEY_BUCKET, WHISKEY_PACKAGE
+    kNotUrl,             ///< `value` is not an absolute URL
+    kPlainHttp,          ///< http to a host that is not loopback, unallowed
+    kScheme,             ///< a scheme other than https and http
+  };
+  /// `value` is safe to print (a URL is given redacted); `detail` is the
+  /// parser's complaint, or for kScheme the scheme.
+  ConfigError(Kind kind, std::string variable, std::string value = {}, std::string detail = {})
+      : Failure(variable + ": " + (detail.empty() ? value : detail)),
+        kind(kind),
+        variable(std::move(variable)),
+        value(std::move(value)),
+        detail(std::move(detail)) {}
+  Kind kind;
+  std::string variable;
+  std::string value;
+  std::string detail;
+};
+
 /// What compile needs to know, parsed and validated.
 struct Config {
   std::string url;                     ///< WHISKEY_URL
@@ -48,12 +80,12 @@ struct Config {
   std::vector<DefaultBundle> defaults;
 };
 
-/// Parses the WHISKEY_* variables. Throws UserError naming the variable and
+/// Parses the WHISKEY_* variables. Throws ConfigError naming the variable and
 /// the accepted forms when a value is malformed.
 Config parse_config(const Vars& vars);
 
 /// `name` as a whole number of at least 1, or `fallback` when unset or
-/// empty. Throws UserError naming the variable otherwise.
+/// empty. Throws ConfigError naming the variable otherwise.
 int positive_var(const Vars& vars, const std::string& name, int fallback);
 
 /// The value of `name`, or `fallback` when unset or empty. (Inline: the

@@ -28,6 +28,10 @@ RetryPolicy retry_policy(const Vars& vars) {
   return p;
 }
 
+bool FetchError::transient() const {
+  return status ? is_transient(*status) : transport && is_transient(*transport);
+}
+
 bool is_transient(const HttpStatusError& e) {
   switch (e.status) {
     case 408:

@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "errors.h"
 #include "http.h"
 
 namespace whiskey {
@@ -27,8 +28,32 @@ struct RetryPolicy {
 
 /// The policy from WHISKEY_DOWNLOAD_ATTEMPTS, WHISKEY_DOWNLOAD_TIMEOUT (the
 /// budget, seconds), WHISKEY_CONNECT_TIMEOUT and WHISKEY_STALL_TIMEOUT.
-/// Throws UserError for a value that is not a positive whole number.
+/// Throws ConfigError for a value that is not a positive whole number.
 RetryPolicy retry_policy(const Vars& vars);
+
+/// A GET of a bundle or a manifest that failed for good: answered with a
+/// status other than 2xx, or with no answer.
+class FetchError : public Failure {
+ public:
+  /// `subject` is what was fetched ("Apache bundle", "bundle manifest");
+  /// `described` says where, safe to print.
+  FetchError(std::string subject, std::string described, HttpStatusError e)
+      : Failure(described + ": " + e.what()),
+        subject(std::move(subject)),
+        described(std::move(described)),
+        status(std::move(e)) {}
+  FetchError(std::string subject, std::string described, TransportError e)
+      : Failure(described + ": " + e.what()),
+        subject(std::move(subject)),
+        described(std::move(described)),
+        transport(std::move(e)) {}
+  std::string subject;
+  std::string described;
+  std::optional<HttpStatusError> status;    ///< when the server answered
+  std::optional<TransportError> transport;  ///< when it did not
+  /// Whether a later try could succeed (see is_transient).
+  bool transient() const;
+};
 
 /// Whether another try may succeed: 408, 429, 500, 502, 503, 504.
 bool is_transient(const HttpStatusError& e);

@@ -85,12 +85,12 @@ void set_up_environment(const fs::path& home, const fs::path& bundle, const Disk
 
 /// Moves the bundle's recorded paths to where the app runs (the slug was
 /// built elsewhere).
-void relocate_bundle(const fs::path& bundle, const Disk& disk) {
+void relocate_bundle(const fs::path& bundle, Disk& disk) {
   auto json = disk.read_file(bundle / kBundleInfoPath);
   if (!json) return;
   try {
     BundleInfo info = parse_bundle_info(*json);
-    if (info.prefix != bundle.string()) relocate_tree(bundle, info, bundle.string());
+    if (info.prefix != bundle.string()) relocate_tree(disk, bundle, info, bundle.string());
   } catch (const std::exception& e) {
     throw LaunchError(std::string("cannot move the Apache bundle to ") + bundle.string() + ": " +
                       e.what());

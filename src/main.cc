@@ -16,6 +16,7 @@
 #include "detect.h"
 #include "errors.h"
 #include "invocation.h"
+#include "messages.h"
 #include "output.h"
 #include "publish.h"
 
@@ -68,10 +69,8 @@ int reporting_errors(Output& out, const std::string& unexpected,
   try {
     body();
     return kSuccess;
-  } catch (const UserError& e) {
-    out.error(e);
   } catch (const std::exception& e) {
-    out.error(UserError(unexpected, e.what(), kReportBugs));
+    out.error(message(e, unexpected));
   }
   return kFailure;
 }
@@ -79,7 +78,7 @@ int reporting_errors(Output& out, const std::string& unexpected,
 /// The real network, clock and processes, for a build with `vars`.
 template <typename Step>
 void with_services(Disk& disk, Output& out, const Vars& vars, Step step) {
-  CurlHttpClient http(download_options(vars));
+  CurlHttpClient http(download_options(vars, disk));
   SteadyClock clock;
   RealRunner runner;
   Services services{disk, http, clock, out, runner};
@@ -99,9 +98,7 @@ int run_compile(const ClassicCall& call, const char* argv0) {
     c.buildpack_dir = buildpack_dir(argv0);
     c.launcher = launcher_path(c.buildpack_dir);
     if (!fs::is_directory(c.build_dir, ec)) {
-      throw UserError("The build folder does not exist",
-                      "'" + c.build_dir.string() + "' is not a folder.",
-                      "Pass the app's folder as the first argument.");
+      throw BuildError(BuildError::Kind::kNoBuildFolder, c.build_dir);
     }
     fs::create_directories(c.cache_dir, ec);
     c.vars = load_vars(disk, c.env_dir, environ);

@@ -14,15 +14,16 @@ namespace {
 constexpr const char* kWheelCache = "mod_wsgi-wheels";
 
 /// The environment the app's Python and pip run in during the build.
-std::map<std::string, std::string> build_env(const fs::path& build_dir, const fs::path& bundle) {
-  const char* path = std::getenv("PATH");
-  const char* ld = std::getenv("LD_LIBRARY_PATH");
+std::map<std::string, std::string> build_env(const fs::path& build_dir, const fs::path& bundle,
+                                             const Vars& env) {
+  std::string path = var_or(env, "PATH", "/usr/bin:/bin");
+  std::string ld = var_or(env, "LD_LIBRARY_PATH");
   std::string python_lib = (build_dir / ".heroku/python/lib").string();
   return {
       {"APXS", (bundle / "apache/bin/apxs").string()},
       {"PATH", (build_dir / ".heroku/python/bin").string() + ":" +
-                   (bundle / "apache/bin").string() + ":" + (path ? path : "/usr/bin:/bin")},
-      {"LD_LIBRARY_PATH", python_lib + (ld && *ld ? std::string(":") + ld : "")},
+                   (bundle / "apache/bin").string() + ":" + path},
+      {"LD_LIBRARY_PATH", python_lib + (ld.empty() ? "" : ":" + ld)},
       {"PIP_DISABLE_PIP_VERSION_CHECK", "1"},
   };
 }
@@ -99,16 +100,9 @@ void build_mod_wsgi(const ModWsgiBuild& b, Disk& disk, Runner& runner, Output& o
                  b.apxs_from);
       return;
     }
-    throw UserError("No Python to build mod_wsgi with",
-                    "The app has no .heroku/python (the Python buildpack has not run before this "
-                    "one),\nand none of its dependency files names mod_wsgi, so no buildpack "
-                    "will build it.",
-                    "Either add mod_wsgi to requirements.txt and run this buildpack first:\n"
-                    "  heroku buildpacks:add --index 1 <this buildpack>\n"
-                    "or run heroku/python before this buildpack:\n"
-                    "  heroku buildpacks:add --index 1 heroku/python");
+    throw ModWsgiError(ModWsgiError::Kind::kNoPython, b.version);
   }
-  auto env = build_env(b.build_dir, bundle);
+  auto env = build_env(b.build_dir, bundle, b.env);
 
   // Already there, built against a .whiskey Apache? SBINDIR is the folder
   // it was built against, as frozen then (HTTPD is worked out again at
@@ -129,8 +123,7 @@ void build_mod_wsgi(const ModWsgiBuild& b, Disk& disk, Runner& runner, Output& o
                   "import sys, platform; print(platform.python_version(), sys.abiflags, "
                   "platform.machine())"},
                  env, &version_text) != 0) {
-    throw UserError("The app's Python does not run", python + " failed to start.",
-                    "Check the Python buildpack's output above.", tail(version_text));
+    throw ModWsgiError(ModWsgiError::Kind::kPythonFails, b.version, python, tail(version_text));
   }
   std::string python_version = trimmed(version_text);
   std::string key = wheel_cache_key(python_version, b.bundle_digest, b.version);
@@ -159,11 +152,7 @@ void build_mod_wsgi(const ModWsgiBuild& b, Disk& disk, Runner& runner, Output& o
                    env, &log);
     if (status != 0) {
       fs::remove_all(staging, ec);
-      throw UserError("mod_wsgi " + b.version + " could not be built",
-                      "pip wheel mod_wsgi==" + b.version + " against this Apache failed.",
-                      "Check MOD_WSGI_VERSION, and that the Python buildpack installed a Python\n"
-                      "with its headers. The end of pip's output is below.",
-                      tail(log));
+      throw ModWsgiError(ModWsgiError::Kind::kBuildFailed, b.version, python, tail(log));
     }
     wheel = wheel_in(disk, staging);
     if (wheel) {
@@ -174,8 +163,7 @@ void build_mod_wsgi(const ModWsgiBuild& b, Disk& disk, Runner& runner, Output& o
       wheel = (wheels / fs::path(*wheel).filename()).string();
     }
     if (!wheel) {
-      throw UserError("mod_wsgi " + b.version + " could not be built", "pip made no wheel.",
-                      kReportBugs, tail(log));
+      throw ModWsgiError(ModWsgiError::Kind::kNoWheel, b.version, python, tail(log));
     }
     char secs[32];
     std::snprintf(secs, sizeof secs, "%.1f s", clock.now() - start);
@@ -186,11 +174,7 @@ void build_mod_wsgi(const ModWsgiBuild& b, Disk& disk, Runner& runner, Output& o
   if (runner.run(
           {python, "-m", "pip", "install", "--no-deps", "--no-index", "--force-reinstall", *wheel},
           env, &log) != 0) {
-    throw UserError("mod_wsgi could not be installed",
-                    "pip install of the mod_wsgi wheel into .heroku/python failed.",
-                    "Build again; if it keeps failing, clear the build cache:\n"
-                    "  heroku builds:cache:purge",
-                    tail(log));
+    throw ModWsgiError(ModWsgiError::Kind::kInstallFailed, b.version, python, tail(log));
   }
   out.detail("Installed mod_wsgi " + b.version + " into .heroku/python");
 }

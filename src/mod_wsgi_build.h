@@ -10,7 +10,9 @@
 #include <string>
 
 #include "clock.h"
+#include "config.h"
 #include "disk.h"
+#include "errors.h"
 #include "output.h"
 #include "process.h"
 
@@ -28,13 +30,38 @@ struct ModWsgiBuild {
   std::filesystem::path bundle_dir;
   /// Where the buildpacks after this one find APXS, for the log.
   std::string apxs_from = "this buildpack's export";
+  /// The build's environment: PATH and LD_LIBRARY_PATH are taken from it.
+  Vars env;
+};
+
+/// mod_wsgi could not be built or installed into the app's Python.
+class ModWsgiError : public Failure {
+ public:
+  enum class Kind {
+    kNoPython,       ///< no .heroku/python, and no dependency file names mod_wsgi
+    kPythonFails,    ///< the app's `python` does not start
+    kBuildFailed,    ///< pip wheel mod_wsgi==`version` failed
+    kNoWheel,        ///< pip made no wheel
+    kInstallFailed,  ///< pip install of the wheel failed
+  };
+  /// `output` is the end of the tool's output.
+  ModWsgiError(Kind kind, std::string version, std::string python = {}, std::string output = {})
+      : Failure("mod_wsgi " + version + ": " + output),
+        kind(kind),
+        version(std::move(version)),
+        python(std::move(python)),
+        output(std::move(output)) {}
+  Kind kind;
+  std::string version;
+  std::string python;
+  std::string output;
 };
 
 /// The wheel cache's key: Python, Apache bundle and mod_wsgi version.
 std::string wheel_cache_key(const std::string& python_version, const std::string& bundle_digest,
                             const std::string& mod_wsgi_version);
 
-/// Builds or reuses mod_wsgi as above. Throws UserError when there is no
+/// Builds or reuses mod_wsgi as above. Throws ModWsgiError when there is no
 /// Python and the app does not ask for mod_wsgi in a dependency file (so
 /// no later buildpack will build it), or when the build fails.
 void build_mod_wsgi(const ModWsgiBuild& build, Disk& disk, Runner& runner, Output& out,

@@ -106,14 +106,16 @@ void Output::block(std::ostream& os, std::string_view kind, std::string_view hea
   os << '\n' << std::flush;
 }
 
-void Output::warning(std::string_view headline, std::string_view body) {
-  block(out_, "Warning: ", headline, {advice(body)});
+void Output::warning(const UserMessage& w) {
+  std::string body = w.what_happened;
+  if (!w.what_to_do.empty()) body += (body.empty() ? "" : "\n") + w.what_to_do;
+  block(out_, "Warning: ", w.headline, {advice(body)});
 }
 
-void Output::error(const UserError& e) {
+void Output::error(const UserMessage& e) {
   std::string details;
-  if (!e.details().empty()) details = "Details: " + e.details();
-  block(err_, "Error: ", e.headline(), {e.what_happened(), advice(e.what_to_do()), details});
+  if (!e.details.empty()) details = "Details: " + e.details;
+  block(err_, "Error: ", e.headline, {e.what_happened, advice(e.what_to_do), details});
 }
 
 std::string human_bytes(unsigned long long bytes) {

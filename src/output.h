@@ -23,10 +23,11 @@ class Output {
   void step(std::string_view text);
   /// "       text" on stdout.
   void detail(std::string_view text);
-  /// A warning block on stdout: a successful build writes nothing to stderr.
-  void warning(std::string_view headline, std::string_view body);
+  /// A warning block on stdout (a successful build writes nothing to
+  /// stderr): the headline, then what happened and what to do as one body.
+  void warning(const UserMessage& w);
   /// The error block on stderr: headline, what happened, what to do, details.
-  void error(const UserError& e);
+  void error(const UserMessage& e);
 
  private:
   void block(std::ostream& os, std::string_view kind, std::string_view headline,

@@ -35,9 +35,7 @@ std::string now_utc() {
 
 Sha256Digest file_digest(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in)
-    throw UserError("Cannot read the bundle", "'" + file.string() + "' cannot be opened.",
-                    "Check the path.");
+  if (!in) throw PublishError(PublishError::Kind::kUnreadable, file.string());
   Sha256 h;
   std::string buf(1 << 20, '\0');
   while (in) {
@@ -47,18 +45,12 @@ Sha256Digest file_digest(const fs::path& file) {
   return h.finish();
 }
 
-UserError s3_failure(const std::string& doing, const S3Response& r, const S3Target& target) {
-  std::string todo = "Check the bucket's name and region, and that the credentials may write it.";
-  if (r.status == 403) {
-    todo =
-        "Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for\n"
-        "temporary credentials), and that they may read and write the bucket.";
-  } else if (r.status == 404) {
-    todo = "Check that the bucket '" + target.bucket + "' exists in " + target.region + ".";
-  } else if (r.status == 301) {
-    todo = "Set WHISKEY_REGION to the bucket's region.";
-  }
-  return UserError("Publishing failed", doing + " was answered " + s3_error_text(r) + ".", todo);
+PublishError s3_failure(const std::string& doing, const S3Response& r, const S3Target& target) {
+  PublishError e(PublishError::Kind::kRefused, doing, s3_error_text(r));
+  e.status = r.status;
+  e.bucket = target.bucket;
+  e.region = target.region;
+  return e;
 }
 
 /// The manifest as it is now, and its ETag ("" when there is none yet).
@@ -93,8 +85,7 @@ PublishArgs parse_publish_args(const std::vector<std::string>& argv, const Vars&
   for (std::size_t i = 0; i < argv.size(); ++i) {
     auto value = [&](const char* flag) {
       if (i + 1 >= argv.size()) {
-        throw UserError(std::string(flag) + " needs a value", "",
-                        "See: mod_wsgi-heroku publish --help");
+        throw PublishError(PublishError::Kind::kMissingValue, flag);
       }
       return argv[++i];
     };
@@ -107,35 +98,26 @@ PublishArgs parse_publish_args(const std::vector<std::string>& argv, const Vars&
     } else if (argv[i] == "--key") {
       a.key = value("--key");
     } else if (!argv[i].empty() && argv[i][0] == '-') {
-      throw UserError("Unknown option " + argv[i], "",
-                      "Usage: mod_wsgi-heroku publish BUNDLE [--bucket B] [--region R] "
-                      "[--endpoint URL] [--key K]");
+      throw PublishError(PublishError::Kind::kUnknownOption, argv[i]);
     } else if (a.bundle.empty()) {
       a.bundle = argv[i];
     } else {
-      throw UserError("Publish one bundle at a time",
-                      "Both " + a.bundle.string() + " and " + argv[i] + " were given.",
-                      "Run the publisher once for each bundle.");
+      PublishError e(PublishError::Kind::kTwoBundles, a.bundle.string());
+      e.other = argv[i];
+      throw e;
     }
   }
   if (a.bundle.empty()) {
-    throw UserError("No bundle to publish", "",
-                    "Usage: mod_wsgi-heroku publish BUNDLE [--bucket B] [--region R] "
-                    "[--endpoint URL] [--key K]");
+    throw PublishError(PublishError::Kind::kNoBundle);
   }
   if (a.target.bucket.empty()) {
-    throw UserError("No bucket to publish to", "Neither --bucket nor WHISKEY_BUCKET is set.",
-                    "Name the bucket: --bucket my-bucket (or WHISKEY_BUCKET=my-bucket).");
+    throw PublishError(PublishError::Kind::kNoBucket);
   }
   a.credentials.access_key_id = var_or(vars, "AWS_ACCESS_KEY_ID");
   a.credentials.secret_access_key = var_or(vars, "AWS_SECRET_ACCESS_KEY");
   a.credentials.session_token = var_or(vars, "AWS_SESSION_TOKEN");
   if (a.credentials.access_key_id.empty() || a.credentials.secret_access_key.empty()) {
-    throw UserError("No AWS credentials",
-                    "Publishing writes to the bucket, and AWS_ACCESS_KEY_ID and\n"
-                    "AWS_SECRET_ACCESS_KEY are not both set.",
-                    "Export them (and AWS_SESSION_TOKEN for temporary credentials), for example\n"
-                    "  docker run -e AWS_ACCESS_KEY_ID -e AWS_SECRET_ACCESS_KEY ...");
+    throw PublishError(PublishError::Kind::kNoCredentials);
   }
   if (a.key.empty()) a.key = a.bundle.filename().string();
   return a;
@@ -143,8 +125,7 @@ PublishArgs parse_publish_args(const std::vector<std::string>& argv, const Vars&
 
 BundleInfo read_bundle_info(const fs::path& bundle) {
   auto not_bundle = [&](const std::string& why) {
-    return UserError("Not an Apache bundle", "'" + bundle.string() + "' " + why + ".",
-                     "Publish a bundle made by vendor/apache/build.sh.");
+    return PublishError(PublishError::Kind::kNotBundle, bundle.string(), why);
   };
   std::unique_ptr<archive, ReadDeleter> a(archive_read_new());
   archive_read_support_filter_gzip(a.get());
@@ -188,10 +169,7 @@ void publish(const PublishArgs& args, Output& out) {
   try {
     publish_to_bucket(args, out);
   } catch (const TransportError& e) {
-    throw UserError("Cannot reach the bucket",
-                    "The request to the storage service failed; the manifest was not changed.",
-                    "Check --endpoint (WHISKEY_S3_ENDPOINT), the network, and try again.",
-                    e.what());
+    throw PublishError(PublishError::Kind::kUnreachable, {}, e.what());
   }
 }
 
@@ -219,12 +197,12 @@ void publish_to_bucket(const PublishArgs& args, Output& out) {
   if (!got.ok()) throw s3_failure("Reading back " + args.key, got, args.target);
   Sha256Digest back_digest = back.finish();
   if (back_digest != digest || back_size != size) {
-    throw UserError("The uploaded bundle does not match the file",
-                    "Reading " + where + " back gave " + std::to_string(back_size) +
-                        " bytes with " + back_digest.str() + ",\nnot " + std::to_string(size) +
-                        " bytes with " + digest.str() + ". The manifest was not changed.",
-                    "Publish again; if it persists, check the bucket's settings (encryption,\n"
-                    "transformations) and the endpoint.");
+    PublishError e(PublishError::Kind::kReadBackMismatch, where);
+    e.size = size;
+    e.back_size = back_size;
+    e.digest = digest.str();
+    e.back_digest = back_digest.str();
+    throw e;
   }
   out.detail("Verified the upload by reading it back");
 
@@ -242,11 +220,8 @@ void publish_to_bucket(const PublishArgs& args, Output& out) {
       try {
         manifest = parse_manifest(*text);
       } catch (const std::exception& e) {
-        throw UserError(
-            "The bucket's manifest.json is malformed",
-            "Adding to it could lose the bundles it lists, so it was left alone.",
-            "Fix or remove " + redact_url(s3.url(kManifestName)) + ", then publish again.",
-            e.what());
+        throw PublishError(PublishError::Kind::kManifestMalformed,
+                           redact_url(s3.url(kManifestName)), e.what());
       }
     }
     std::size_t before = manifest.bundles.size();

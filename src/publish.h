@@ -6,12 +6,46 @@
 #include <string>
 
 #include "config.h"
+#include "errors.h"
 #include "manifest.h"
 #include "output.h"
 #include "relocate.h"
 #include "s3_client.h"
 
 namespace whiskey {
+
+/// Publishing could not be done; the manifest was left as it was.
+class PublishError : public Failure {
+ public:
+  enum class Kind {
+    kMissingValue,       ///< the option `subject` has no value
+    kUnknownOption,      ///< `subject` is not an option
+    kTwoBundles,         ///< `subject` and `other` were both given
+    kNoBundle,           ///< no bundle was named
+    kNoBucket,           ///< neither --bucket nor WHISKEY_BUCKET
+    kNoCredentials,      ///< AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set
+    kUnreadable,         ///< the file `subject` cannot be opened
+    kNotBundle,          ///< the file `subject` is not a bundle (`detail` says why)
+    kRefused,            ///< `subject` ("Uploading KEY") was answered `status`, `detail`
+    kUnreachable,        ///< the storage service did not answer (`detail`)
+    kReadBackMismatch,   ///< reading `subject` back gave other bytes
+    kManifestMalformed,  ///< the manifest at `subject` cannot be read (`detail`)
+  };
+  PublishError(Kind kind, std::string subject = {}, std::string detail = {})
+      : Failure(subject + (detail.empty() ? "" : ": " + detail)),
+        kind(kind),
+        subject(std::move(subject)),
+        detail(std::move(detail)) {}
+  Kind kind;
+  std::string subject;
+  std::string detail;
+  std::string other;
+  long status = 0;
+  std::string bucket;
+  std::string region;
+  std::uint64_t size = 0, back_size = 0;
+  std::string digest, back_digest;  ///< "sha256:<hex>"
+};
 
 struct PublishArgs {
   std::filesystem::path bundle;  ///< whiskey-<stack>-<arch>-apache-<version>.tar.gz
@@ -23,16 +57,16 @@ struct PublishArgs {
 /// The publisher's settings from its command line and environment:
 /// BUNDLE [--bucket B] [--region R] [--endpoint URL] [--key K], with
 /// WHISKEY_BUCKET, WHISKEY_REGION, WHISKEY_S3_ENDPOINT and the AWS_* keys.
-/// Throws UserError for what is missing.
+/// Throws PublishError for what is missing.
 PublishArgs parse_publish_args(const std::vector<std::string>& argv, const Vars& vars);
 
-/// What whiskey-bundle.json inside the bundle file says. Throws UserError
+/// What whiskey-bundle.json inside the bundle file says. Throws PublishError
 /// when the file is not a bundle made by the recipe.
 BundleInfo read_bundle_info(const std::filesystem::path& bundle);
 
 /// Uploads the bundle, reads it back to verify it, then adds it to the
 /// manifest without losing any other entry (conditional writes, retried).
-/// Prints the config vars an app needs. Throws UserError.
+/// Prints the config vars an app needs. Throws PublishError.
 void publish(const PublishArgs& args, Output& out);
 
 }  // namespace whiskey

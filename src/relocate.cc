@@ -115,8 +115,9 @@ std::optional<std::string> relocate_bytes(std::string_view data, std::string_vie
       bool room = extra <= count * slack && end + extra < data.size() &&
                   data.substr(end, extra + 1).find_first_not_of('\0') == std::string_view::npos;
       if (!room) {
-        throw std::length_error("'" + std::string(to) + "' does not fit where '" +
-                                std::string(from) + "' was");
+        throw RelocationError(
+            RelocationError::Kind::kNoRoom, std::string(to),
+            "'" + std::string(to) + "' does not fit where '" + std::string(from) + "' was");
       }
       done = end + extra;
     }
@@ -126,16 +127,17 @@ std::optional<std::string> relocate_bytes(std::string_view data, std::string_vie
   return out;
 }
 
-RelocateStats relocate_tree(const fs::path& root, const BundleInfo& info, const std::string& to) {
+RelocateStats relocate_tree(Disk& disk, const fs::path& root, const BundleInfo& info,
+                            const std::string& to) {
   if (to.size() > info.prefix_capacity) {
-    throw std::length_error("the bundle can move to paths of at most " +
-                            std::to_string(info.prefix_capacity) + " characters; '" + to +
-                            "' has " + std::to_string(to.size()));
+    throw RelocationError(RelocationError::Kind::kPathTooLong, to,
+                          "the bundle can move to paths of at most " +
+                              std::to_string(info.prefix_capacity) + " characters; '" + to +
+                              "' has " + std::to_string(to.size()));
   }
   RelocateStats stats;
   if (to == info.prefix) return stats;
   std::size_t slack = info.prefix_capacity - info.prefix.size();
-  RealDisk disk;
   for (const auto& dir : info.contents) {
     std::error_code ec;
     if (!fs::is_directory(root / dir, ec)) continue;
@@ -147,8 +149,8 @@ RelocateStats relocate_tree(const fs::path& root, const BundleInfo& info, const 
       std::optional<std::string> rewritten;
       try {
         rewritten = relocate_bytes(*data, info.prefix, to, slack);
-      } catch (const std::length_error& e) {
-        throw std::length_error(path.string() + ": " + e.what());
+      } catch (const RelocationError& e) {
+        throw RelocationError(e.kind, to, path.string() + ": " + e.detail);
       }
       if (!rewritten) continue;
       bool binary = data->find('\0') != std::string::npos;

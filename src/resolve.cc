@@ -3,8 +3,6 @@
 #include "defaults.h"
 #include "digest.h"
 #include "disk.h"
-#include "errors.h"
-#include "install.h"
 #include "manifest.h"
 
 namespace whiskey {
@@ -12,29 +10,18 @@ namespace {
 
 constexpr std::size_t kManifestLimit = 4 << 20;
 
-std::string publish_help(const Target& t) {
-  return "Build and publish a bundle for " + t.stack + "/" + t.arch +
-         " with this buildpack's recipe:\n"
-         "  vendor/apache/build.sh --stack " +
-         t.stack +
-         " --out dist\n"
-         "  mod_wsgi-heroku publish dist/whiskey-" +
-         t.stack + "-" + t.arch +
-         "-apache-<version>.tar.zst --bucket BUCKET\n"
-         "or name a bundle and its digest with WHISKEY_PACKAGE and WHISKEY_SHA256.";
-}
+constexpr const char* kManifest = "bundle manifest";
 
-/// The bucket could not be reached for the manifest: no answer, or a
-/// transient status once the tries were spent.
-class ManifestUnreachable : public UserError {
- public:
-  explicit ManifestUnreachable(UserError e) : UserError(std::move(e)) {}
-};
+std::string wanted_text(const Target& target, const Config& c) {
+  return target.stack + "/" + target.arch +
+         (c.apache_version.empty() ? "" : " Apache " + c.apache_version);
+}
 
 /// The manifest's text, or nullopt when the bucket has none (404).
 std::optional<std::string> fetch_manifest(HttpClient& http, const std::string& url,
-                                          const std::string& described, Clock* clock,
-                                          const RetryPolicy& policy, const RetryNote& note) {
+                                          const std::string& described, const Target& target,
+                                          Clock* clock, const RetryPolicy& policy,
+                                          const RetryNote& note) {
   std::string text;
   try {
     std::unique_ptr<ByteStream> body;
@@ -46,21 +33,17 @@ std::optional<std::string> fetch_manifest(HttpClient& http, const std::string& u
     for (auto chunk = body->read(); !chunk.empty(); chunk = body->read()) {
       text.append(chunk.data(), chunk.size());
       if (text.size() > kManifestLimit) {
-        throw UserError("The bundle manifest is too large",
-                        described + " is over " + std::to_string(kManifestLimit >> 20) + " MiB.",
-                        "Check that it is the manifest the publisher wrote.");
+        ResolveError e(ResolveError::Kind::kManifestTooLarge, target);
+        e.described = described;
+        e.limit = kManifestLimit;
+        throw e;
       }
     }
   } catch (const HttpStatusError& e) {
     if (e.status == 404) return std::nullopt;
-    if (is_transient(e))
-      throw ManifestUnreachable(http_status_error(e, "bundle manifest", described));
-    throw http_status_error(e, "bundle manifest", described);
+    throw FetchError(kManifest, described, e);
   } catch (const TransportError& e) {
-    if (is_transient(e)) {
-      throw ManifestUnreachable(http_transport_error(e, "bundle manifest", described));
-    }
-    throw http_transport_error(e, "bundle manifest", described);
+    throw FetchError(kManifest, described, e);
   }
   return text;
 }
@@ -69,22 +52,13 @@ std::optional<std::string> fetch_manifest(HttpClient& http, const std::string& u
 Resolved resolve_default(const Config& c, const Target& target) {
   auto chosen = select_default(c.defaults, target.stack, target.arch, c.apache_version);
   if (!chosen) {
-    std::string wanted = target.stack + "/" + target.arch +
-                         (c.apache_version.empty() ? "" : " Apache " + c.apache_version);
-    std::string offered;
+    ResolveError e(ResolveError::Kind::kNoDefault, target);
+    e.wanted = wanted_text(target, c);
     for (const auto& d : c.defaults) {
-      for (const auto& s : d.stacks) offered += "\n  " + s + "/" + d.arch + " Apache " + d.version;
+      for (const auto& s : d.stacks)
+        e.offered += "\n  " + s + "/" + d.arch + " Apache " + d.version;
     }
-    throw UserError("No Apache bundle is configured",
-                    "None of WHISKEY_URL, WHISKEY_BUCKET or WHISKEY_PACKAGE is set, and this "
-                    "release of the\nbuildpack has no default bundle for " +
-                        wanted +
-                        (offered.empty() ? " (it records none)." : ". Its defaults are:" + offered),
-                    "Publish a bundle for " + target.stack + "/" + target.arch +
-                        " (vendor/apache/build.sh, then the publisher)\nand point the build at "
-                        "its bucket:\n  heroku config:set WHISKEY_BUCKET=my-bucket\nor name one "
-                        "by its URL and digest:\n  heroku config:set WHISKEY_URL=https://... "
-                        "WHISKEY_SHA256=<sha256 of the bundle>");
+    throw e;
   }
   Config named = c;
   named.url = chosen->uri;
@@ -106,8 +80,7 @@ bool parses(const std::string& text) {
 }  // namespace
 
 Resolved resolve(const Config& c, const Target& target, HttpClient& http, Clock* clock,
-                 const RetryPolicy& policy, const RetryNote& note,
-                 const std::filesystem::path& copies) {
+                 const RetryPolicy& policy, const RetryNote& note, const ManifestCopies* copies) {
   if (c.url.empty() && c.bucket.empty() && c.package.empty()) return resolve_default(c, target);
   // Everything named outright needs no manifest.
   if (!c.url.empty() || c.bucket.empty() || (!c.package.empty() && c.sha256)) {
@@ -121,53 +94,48 @@ Resolved resolve(const Config& c, const Target& target, HttpClient& http, Clock*
                    c.allow_http);
   std::string described = redact_url(url);
   std::filesystem::path manifest_copy;
-  if (!copies.empty()) {
+  if (copies && !copies->dir.empty()) {
     Sha256 h;
     h.update({url.data(), url.size()});
-    manifest_copy = copies / ("manifest-" + h.finish().hex().substr(0, 16) + ".json");
+    manifest_copy = copies->dir / ("manifest-" + h.finish().hex().substr(0, 16) + ".json");
   }
   std::optional<std::string> text;
-  std::vector<std::string> warnings;
-  RealDisk disk;
+  std::vector<ResolveWarning> warnings;
   try {
-    text = fetch_manifest(http, url, described, clock, policy, note);
-  } catch (const ManifestUnreachable& e) {
-    // The copy the last build kept, if it is readable.
-    auto copy =
-        manifest_copy.empty() ? std::nullopt : disk.read_file(manifest_copy, kManifestLimit);
+    text = fetch_manifest(http, url, described, target, clock, policy, note);
+  } catch (const FetchError& e) {
+    // The bucket could not be reached (no answer, or a transient status once
+    // the tries were spent): the copy the last build kept, if it is readable.
+    if (!e.transient()) throw;
+    auto copy = manifest_copy.empty() ? std::nullopt
+                                      : copies->disk.read_file(manifest_copy, kManifestLimit);
     if (!copy || !parses(*copy)) throw;
     text = copy;
-    warnings = {"The bundle manifest could not be read",
-                e.headline() + ": " + e.what_happened() +
-                    "\nThe copy of the manifest kept by the last build is used instead; it "
-                    "does not\nlist bundles published since."};
+    warnings.push_back({ResolveWarning::Kind::kStaleManifest, {}, e});
   }
   if (!text) {
     if (!c.package.empty()) {
       Resolved r{resolve_bundle(c), "WHISKEY_PACKAGE", {}};
-      r.warnings = {"The bucket has no manifest.json",
-                    "Nothing says what " + c.package +
-                        "'s digest should be, so it is installed\nunverified. Publish it with "
-                        "the publisher, which writes the manifest, or set\nWHISKEY_SHA256."};
+      r.warnings.push_back({ResolveWarning::Kind::kUnverifiedPackage, c.package, std::nullopt});
       return r;
     }
-    throw UserError("The bucket has no bundle manifest",
-                    "WHISKEY_BUCKET names " + c.bucket + ", and " + described +
-                        "\nwas not found, so there is no list of bundles to choose from.",
-                    publish_help(target));
+    ResolveError e(ResolveError::Kind::kNoManifest, target);
+    e.bucket = c.bucket;
+    e.described = described;
+    throw e;
   }
 
   Manifest manifest;
   try {
     manifest = parse_manifest(*text);
-  } catch (const std::exception& e) {
-    throw UserError("The bucket's manifest.json is malformed",
-                    described + " cannot be read as a bundle manifest.",
-                    "Publish a bundle again with the publisher to rewrite it.", e.what());
+  } catch (const std::exception& ex) {
+    ResolveError e(ResolveError::Kind::kManifestMalformed, target, ex.what());
+    e.described = described;
+    throw e;
   }
   if (warnings.empty() && !manifest_copy.empty()) {
     try {
-      disk.write_file(manifest_copy, *text);
+      copies->disk.write_file(manifest_copy, *text);
     } catch (const std::exception&) {
       // The copy only helps a later build that cannot reach the bucket.
     }
@@ -177,21 +145,20 @@ Resolved resolve(const Config& c, const Target& target, HttpClient& http, Clock*
   if (!c.package.empty()) {
     entry = find_key(manifest, c.package);
     if (!entry) {
-      throw UserError("WHISKEY_PACKAGE is not in the bucket's manifest",
-                      c.package + " is not listed in " + described + ".\nThe manifest offers:\n" +
-                          describe_offer(manifest),
-                      "Set WHISKEY_PACKAGE to one of those keys, or unset it to use the newest\n"
-                      "bundle for " +
-                          target.stack + ".");
+      ResolveError e(ResolveError::Kind::kPackageNotListed, target);
+      e.package = c.package;
+      e.described = described;
+      e.offered = describe_offer(manifest);
+      throw e;
     }
   } else {
     entry = select_bundle(manifest, target.stack, target.arch, c.apache_version);
     if (!entry) {
-      std::string wanted = target.stack + "/" + target.arch +
-                           (c.apache_version.empty() ? "" : " Apache " + c.apache_version);
-      throw UserError("No bundle for " + wanted + " in the bucket",
-                      "The manifest at " + described + " offers:\n" + describe_offer(manifest),
-                      publish_help(target));
+      ResolveError e(ResolveError::Kind::kNoMatch, target);
+      e.wanted = wanted_text(target, c);
+      e.described = described;
+      e.offered = describe_offer(manifest);
+      throw e;
     }
   }
 

@@ -61,16 +61,9 @@ void check_stack(const std::string& stack) {
   for (const auto& entry : kStacks) {
     if (entry.name != stack) continue;
     if (entry.support == Support::kSupported) return;
-    throw UserError("The " + stack + " stack is no longer supported",
-                    stack + " has reached its end of life, and no Apache bundle is built for it.",
-                    "Upgrade the app to a current stack, then build again:\n"
-                    "  heroku stack:set heroku-24");
+    throw StackError(StackError::Kind::kEndOfLife, stack);
   }
-  throw UserError(
-      "The stack '" + (stack.empty() ? std::string("(unset)") : stack) + "' is not recognised",
-      "This buildpack installs Apache bundles built for heroku-22, heroku-24 and heroku-26\n"
-      "(and debian-12 for local builds).",
-      "Build on one of those stacks, for example:\n  heroku stack:set heroku-24");
+  throw StackError(StackError::Kind::kUnknown, stack);
 }
 
 }  // namespace whiskey

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "disk.h"
+#include "errors.h"
 
 namespace whiskey {
 
@@ -16,7 +17,21 @@ std::string distro_stack(const std::string& id, const std::string& version);
 /// distro_stack), or "" when it cannot be told.
 std::string local_stack(const Disk& disk, const fs::path& os_release = "/etc/os-release");
 
-/// Returns normally for a supported stack. Throws UserError for an
+/// A stack or target this buildpack does not build for.
+class StackError : public Failure {
+ public:
+  enum class Kind {
+    kNotLinux,   ///< the target OS `value` is not Linux
+    kEndOfLife,  ///< the stack `value` is past its end of life
+    kUnknown,    ///< the stack `value` (maybe empty) is not one of ours
+  };
+  StackError(Kind kind, std::string value)
+      : Failure("unsupported target: " + value), kind(kind), value(std::move(value)) {}
+  Kind kind;
+  std::string value;
+};
+
+/// Returns normally for a supported stack. Throws StackError for an
 /// end-of-life stack (saying which to move to) and for an unknown one.
 void check_stack(const std::string& stack);
 

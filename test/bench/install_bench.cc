@@ -17,6 +17,7 @@
 #include "curl_http.h"
 #include "errors.h"
 #include "install.h"
+#include "messages.h"
 
 int main(int argc, char** argv) {
   using namespace whiskey;
@@ -41,11 +42,10 @@ int main(int argc, char** argv) {
                                                      : "none";
     std::printf("%.6f %llu %s\n", r.seconds, static_cast<unsigned long long>(r.bytes), use);
     return 0;
-  } catch (const UserError& e) {
-    std::fprintf(stderr, "install_bench: %s\n%s\n%s\n", e.headline().c_str(),
-                 e.what_happened().c_str(), e.details().c_str());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "install_bench: %s\n", e.what());
+    UserMessage m = message(e, "install_bench failed");
+    std::fprintf(stderr, "install_bench: %s\n%s\n%s\n", m.headline.c_str(), m.what_happened.c_str(),
+                 m.details.c_str());
   }
   return 1;
 }

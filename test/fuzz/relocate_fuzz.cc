@@ -1,7 +1,7 @@
 // libFuzzer target for relocate_bytes. The input is split as
 //   byte 0: length of `from` (mod 64), byte 1: length of `to` (mod 64),
 //   byte 2: slack (mod 64), then `from`, `to`, and the rest is the data.
-// relocate_bytes may refuse with std::length_error; when it returns on data
+// relocate_bytes may refuse with RelocationError; when it returns on data
 // holding a NUL byte, every string kept its place, so the size is unchanged.
 #include <cstdint>
 #include <cstdio>
@@ -49,8 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
   std::optional<std::string> out;
   try {
     out = whiskey::relocate_bytes(data, from, to, slack);
-  } catch (const std::length_error&) {
-    if (data.find('\0') == std::string_view::npos) fail("text data refused with length_error");
+  } catch (const RelocationError&) {
+    if (data.find('\0') == std::string_view::npos) fail("text data refused with RelocationError");
     if (to.size() <= from.size()) fail("refused though `to` is not longer than `from`");
     return 0;
   } catch (const std::invalid_argument&) {

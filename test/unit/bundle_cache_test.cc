@@ -168,7 +168,7 @@ TEST_CASE("bundle cache: a failed install leaves no entry and no partial write")
     b.http.add(kUrl, {.status = 404});
   }
 
-  expect_throw<UserError>([&] { b.install(source(expected), RetryPolicy{.attempts = 1}); });
+  expect_message<Failure>([&] { b.install(source(expected), RetryPolicy{.attempts = 1}); });
   CHECK(b.cached_names().empty());
 }
 

@@ -7,6 +7,7 @@
 
 using namespace whiskey;
 using Catch::Matchers::Contains;
+using whiskey::testing::expect_message;
 using whiskey::testing::expect_throw;
 
 namespace {
@@ -20,8 +21,8 @@ Config url_config(std::string url, bool allow_http = false) {
   return c;
 }
 
-UserError resolve_error(const Config& c) {
-  return expect_throw<UserError>([&] { resolve_bundle(c); });
+UserMessage resolve_error(const Config& c) {
+  return expect_message<Failure>([&] { resolve_bundle(c); });
 }
 
 }  // namespace
@@ -59,13 +60,13 @@ TEST_CASE("check_url_policy names the variable", "[bundle_source]") {
   CHECK_NOTHROW(check_url_policy("https://h.example/x", "WHISKEY_URL", false));
   CHECK_NOTHROW(check_url_policy("http://[::1]/x", "WHISKEY_URL", false));
   CHECK_NOTHROW(check_url_policy("http://h.example/x", "WHISKEY_URL", true));
-  auto invalid = expect_throw<UserError>(
+  auto invalid = expect_message<Failure>(
       [] { check_url_policy("h.example/x", "WHISKEY_S3_ENDPOINT", false); });
-  CHECK(invalid.headline() == "Invalid WHISKEY_S3_ENDPOINT");
-  auto plain = expect_throw<UserError>(
+  CHECK(invalid.headline == "Invalid WHISKEY_S3_ENDPOINT");
+  auto plain = expect_message<Failure>(
       [] { check_url_policy("http://u:pw@h.example/x?s=1", "WHISKEY_URL", false); });
-  CHECK(plain.headline() == "The bundle would be fetched over plain http");
-  CHECK(plain.what_happened() ==
+  CHECK(plain.headline == "The bundle would be fetched over plain http");
+  CHECK(plain.what_happened ==
         "'http://h.example/x?…' is not encrypted, so the bundle could be\n"
         "tampered with on the way.");
 }
@@ -133,27 +134,26 @@ TEST_CASE("resolve_bundle: bucket and package", "[bundle_source]") {
 TEST_CASE("resolve_bundle: missing and contradictory configuration", "[bundle_source]") {
   SECTION("nothing") {
     auto e = resolve_error(Config{});
-    CHECK(e.headline() == "No Apache bundle is configured");
-    CHECK_THAT(e.what_happened(), Contains("WHISKEY_URL,\nWHISKEY_BUCKET or WHISKEY_PACKAGE"));
-    CHECK_THAT(e.what_to_do(), Contains("heroku config:set WHISKEY_BUCKET=my-bucket"));
-    CHECK_THAT(e.what_to_do(), Contains("WHISKEY_URL=https://... WHISKEY_SHA256="));
+    CHECK(e.headline == "No Apache bundle is configured");
+    CHECK_THAT(e.what_happened, Contains("WHISKEY_URL,\nWHISKEY_BUCKET or WHISKEY_PACKAGE"));
+    CHECK_THAT(e.what_to_do, Contains("heroku config:set WHISKEY_BUCKET=my-bucket"));
+    CHECK_THAT(e.what_to_do, Contains("WHISKEY_URL=https://... WHISKEY_SHA256="));
   }
   SECTION("a bucket without a package") {
     Config c;
     c.bucket = "my-bucket";
     auto e = resolve_error(c);
-    CHECK(e.headline() == "WHISKEY_PACKAGE is not set");
-    CHECK(e.what_happened() ==
-          "WHISKEY_BUCKET is set to 'my-bucket', but no bundle in it is named.");
-    CHECK_THAT(e.what_to_do(), Contains("heroku config:set WHISKEY_PACKAGE="));
+    CHECK(e.headline == "WHISKEY_PACKAGE is not set");
+    CHECK(e.what_happened == "WHISKEY_BUCKET is set to 'my-bucket', but no bundle in it is named.");
+    CHECK_THAT(e.what_to_do, Contains("heroku config:set WHISKEY_PACKAGE="));
   }
   SECTION("a package without a bucket") {
     Config c;
     c.package = "b.tar.gz";
     auto e = resolve_error(c);
-    CHECK(e.headline() == "WHISKEY_BUCKET is not set");
-    CHECK(e.what_happened() == "WHISKEY_PACKAGE names 'b.tar.gz', but not the bucket it is in.");
-    CHECK_THAT(e.what_to_do(), Contains("heroku config:set WHISKEY_BUCKET=my-bucket"));
+    CHECK(e.headline == "WHISKEY_BUCKET is not set");
+    CHECK(e.what_happened == "WHISKEY_PACKAGE names 'b.tar.gz', but not the bucket it is in.");
+    CHECK_THAT(e.what_to_do, Contains("heroku config:set WHISKEY_BUCKET=my-bucket"));
   }
   SECTION("a URL and a bucket, a URL and a package") {
     for (int which = 0; which < 3; ++which) {
@@ -161,16 +161,16 @@ TEST_CASE("resolve_bundle: missing and contradictory configuration", "[bundle_so
       if (which != 1) c.bucket = "my-bucket";
       if (which != 0) c.package = "b.tar.gz";
       auto e = resolve_error(c);
-      CHECK(e.headline() == "Both WHISKEY_URL and WHISKEY_BUCKET/WHISKEY_PACKAGE are set");
-      CHECK_THAT(e.what_to_do(), Contains("heroku config:unset WHISKEY_BUCKET WHISKEY_PACKAGE"));
+      CHECK(e.headline == "Both WHISKEY_URL and WHISKEY_BUCKET/WHISKEY_PACKAGE are set");
+      CHECK_THAT(e.what_to_do, Contains("heroku config:unset WHISKEY_BUCKET WHISKEY_PACKAGE"));
     }
   }
   SECTION("not a URL") {
     auto e = resolve_error(url_config("bundles.example.com/b.tar.gz"));
-    CHECK(e.headline() == "Invalid WHISKEY_URL");
-    CHECK(e.what_happened() ==
+    CHECK(e.headline == "Invalid WHISKEY_URL");
+    CHECK(e.what_happened ==
           "'bundles.example.com/b.tar.gz' is not a URL the bundle can be fetched from.");
-    CHECK(e.details() == "not an absolute URL (expected scheme://host/path)");
+    CHECK(e.details == "not an absolute URL (expected scheme://host/path)");
   }
   SECTION("an endpoint that is not a URL") {
     Config c;
@@ -178,7 +178,7 @@ TEST_CASE("resolve_bundle: missing and contradictory configuration", "[bundle_so
     c.package = "p.tar.gz";
     c.s3_endpoint = "localhost:4568";
     auto e = resolve_error(c);
-    CHECK(e.headline() == "Invalid WHISKEY_S3_ENDPOINT");
+    CHECK(e.headline == "Invalid WHISKEY_S3_ENDPOINT");
   }
 }
 
@@ -196,11 +196,11 @@ TEST_CASE("resolve_bundle: plain http only to loopback or when allowed", "[bundl
         "http://user:secret@h.example/b.tar.gz?sig=1", "http://127.0.0.1@evil.example/b.tar.gz"}) {
     INFO(url);
     auto e = resolve_error(url_config(url));
-    CHECK(e.headline() == "The bundle would be fetched over plain http");
-    CHECK_THAT(e.what_happened(), Contains("is not encrypted"));
-    CHECK_THAT(e.what_to_do(), Contains("heroku config:set WHISKEY_ALLOW_HTTP=1"));
+    CHECK(e.headline == "The bundle would be fetched over plain http");
+    CHECK_THAT(e.what_happened, Contains("is not encrypted"));
+    CHECK_THAT(e.what_to_do, Contains("heroku config:set WHISKEY_ALLOW_HTTP=1"));
     // Secrets in the URL stay out of the message.
-    CHECK_THAT(e.what_happened(), !Contains("secret") && !Contains("sig=1"));
+    CHECK_THAT(e.what_happened, !Contains("secret") && !Contains("sig=1"));
     CHECK(resolve_bundle(url_config(url, true)).url == url);
   }
 
@@ -208,7 +208,7 @@ TEST_CASE("resolve_bundle: plain http only to loopback or when allowed", "[bundl
   c.bucket = "b";
   c.package = "p.tar.gz";
   c.s3_endpoint = "http://minio.internal:9000";
-  CHECK(resolve_error(c).headline() == "The bundle would be fetched over plain http");
+  CHECK(resolve_error(c).headline == "The bundle would be fetched over plain http");
   c.allow_http = true;
   CHECK(resolve_bundle(c).url == "http://minio.internal:9000/b/p.tar.gz");
 }
@@ -221,12 +221,12 @@ TEST_CASE("resolve_bundle: other schemes are refused", "[bundle_source]") {
     // Not even WHISKEY_ALLOW_HTTP lets them through.
     auto e = resolve_error(url_config(url, true));
     if (std::string(scheme) == "file") {
-      CHECK(e.headline() == "Invalid WHISKEY_URL");  // no host
+      CHECK(e.headline == "Invalid WHISKEY_URL");  // no host
     } else {
-      CHECK(e.headline() == "Unsupported URL scheme '" + std::string(scheme) + "'");
-      CHECK_THAT(e.what_happened(), Contains("cannot be fetched by this buildpack"));
-      CHECK_THAT(e.what_happened(), !Contains("pw@"));
-      CHECK(e.what_to_do() == "Give an https:// URL for the bundle.");
+      CHECK(e.headline == "Unsupported URL scheme '" + std::string(scheme) + "'");
+      CHECK_THAT(e.what_happened, Contains("cannot be fetched by this buildpack"));
+      CHECK_THAT(e.what_happened, !Contains("pw@"));
+      CHECK(e.what_to_do == "Give an https:// URL for the bundle.");
     }
   }
 }

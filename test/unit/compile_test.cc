@@ -83,8 +83,8 @@ struct Build {
     compile(args, services);
   }
 
-  UserError run_failing() {
-    return expect_throw<UserError>([&] { run(); });
+  UserMessage run_failing() {
+    return expect_message<Failure>([&] { run(); });
   }
 };
 
@@ -267,32 +267,32 @@ TEST_CASE("compile: failures throw before anything is written", "[compile]") {
   SECTION("an end-of-life stack") {
     b.vars["STACK"] = "heroku-20";
     auto e = b.run_failing();
-    CHECK(e.headline() == "The heroku-20 stack is no longer supported");
+    CHECK(e.headline == "The heroku-20 stack is no longer supported");
     CHECK(b.out.str().empty());
     CHECK(b.http.requests.empty());
   }
   SECTION("a malformed variable") {
     b.vars["WHISKEY_SHA256"] = "abc";
     auto e = b.run_failing();
-    CHECK(e.headline() == "Invalid WHISKEY_SHA256 value");
+    CHECK(e.headline == "Invalid WHISKEY_SHA256 value");
     CHECK(b.out.str().empty());
   }
   SECTION("no bundle configured") {
     b.vars.erase("WHISKEY_URL");
     auto e = b.run_failing();
-    CHECK(e.headline() == "No Apache bundle is configured");
+    CHECK(e.headline == "No Apache bundle is configured");
     CHECK(b.http.requests.empty());
   }
   SECTION("the bundle is not found") {
     b.http.add(kUrl, {.status = 404});
     auto e = b.run_failing();
-    CHECK(e.headline() == "The Apache bundle was not found");
+    CHECK(e.headline == "The Apache bundle was not found");
     CHECK(b.out.str() == header_lines());
   }
   SECTION("the digest does not match") {
     b.vars["WHISKEY_SHA256"] = sha256_hex("another bundle");
     auto e = b.run_failing();
-    CHECK(e.headline() == "The Apache bundle failed verification");
+    CHECK(e.headline == "The Apache bundle failed verification");
   }
   CHECK(b.err.str().empty());
   CHECK(snapshot_tree(b.app) == before);
@@ -316,8 +316,8 @@ TEST_CASE("compile: without Python or a dependency naming mod_wsgi, says how to 
   fs::remove(b.app / "requirements.txt");
   write_text(b.app / "wsgi.py", "");
   auto e = b.run_failing();
-  CHECK(e.headline() == "No Python to build mod_wsgi with");
-  CHECK_THAT(e.what_to_do(), Contains("heroku buildpacks:add --index 1 heroku/python"));
+  CHECK(e.headline == "No Python to build mod_wsgi with");
+  CHECK_THAT(e.what_to_do, Contains("heroku buildpacks:add --index 1 heroku/python"));
   CHECK(b.runner.calls.empty());
 }
 
@@ -399,8 +399,8 @@ TEST_CASE("compile: MOD_WSGI_VERSION, and a failed build shows pip's output", "[
       {"pip wheel", {.status = 1, .output = "error: command 'gcc' failed\n"}},
   };
   auto e = b.run_failing();
-  CHECK(e.headline() == "mod_wsgi 5.0.2 could not be built");
-  CHECK_THAT(e.details(), Contains("error: command 'gcc' failed"));
+  CHECK(e.headline == "mod_wsgi 5.0.2 could not be built");
+  CHECK_THAT(e.details, Contains("error: command 'gcc' failed"));
   CHECK(names_starting_with(b.root / "cache/mod_wsgi-wheels", "").empty());
 }
 
@@ -430,7 +430,7 @@ TEST_CASE("compile: runs the app's executable build hook last", "[compile]") {
 
   b.runner.answers = {{"action_hooks/build", {.status = 3}}};
   auto e = b.run_failing();
-  CHECK(e.headline() == "The build action hook failed");
+  CHECK(e.headline == "The build action hook failed");
 }
 
 TEST_CASE("compile: mod_wsgi named in requirements/*.txt is left to the Python buildpack",
@@ -466,15 +466,15 @@ TEST_CASE("build_target: a Cloud Native platform's target wins over STACK", "[co
     CHECK(t.arch == "amd64");
   }
   SECTION("a distribution this buildpack does not build for") {
-    auto e = expect_throw<UserError>([&] {
+    auto e = expect_message<Failure>([&] {
       build_target({{"CNB_TARGET_DISTRO_NAME", "alpine"}, {"CNB_TARGET_DISTRO_VERSION", "3.20"}},
                    disk);
     });
-    CHECK(e.headline() == "The stack 'alpine-3.20' is not recognised");
+    CHECK(e.headline == "The stack 'alpine-3.20' is not recognised");
   }
   SECTION("an OS other than Linux") {
-    auto e = expect_throw<UserError>([&] { build_target({{"CNB_TARGET_OS", "windows"}}, disk); });
-    CHECK(e.headline() == "The run image is not Linux");
-    CHECK_THAT(e.what_happened(), Contains("'windows'"));
+    auto e = expect_message<Failure>([&] { build_target({{"CNB_TARGET_OS", "windows"}}, disk); });
+    CHECK(e.headline == "The run image is not Linux");
+    CHECK_THAT(e.what_happened, Contains("'windows'"));
   }
 }

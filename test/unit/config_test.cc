@@ -7,6 +7,7 @@
 
 using namespace whiskey;
 using Catch::Matchers::Contains;
+using whiskey::testing::expect_message;
 using whiskey::testing::expect_throw;
 
 namespace {
@@ -107,29 +108,33 @@ TEST_CASE("parse_config: defaults and trimmed values", "[config]") {
 
 TEST_CASE("parse_config: WHISKEY_SHA256 must be a digest", "[config]") {
   SECTION("too short") {
-    auto e = expect_throw<UserError>([] {
+    auto e = expect_message<Failure>([] {
       parse_config({{"WHISKEY_SHA256", std::string(kHex).substr(1)}});
     });
-    CHECK(e.headline() == "Invalid WHISKEY_SHA256 value");
-    CHECK(std::string(e.what()) == "Invalid WHISKEY_SHA256 value");
-    CHECK_THAT(e.what_happened(), Contains("64 hexadecimal digits"));
-    CHECK_THAT(e.what_happened(), Contains("sha256:<digits>"));
-    CHECK_THAT(e.what_to_do(), Contains("sha256sum BUNDLE.tar.zst"));
-    CHECK_THAT(e.what_to_do(), Contains("heroku config:set WHISKEY_SHA256=<digest>"));
-    CHECK(e.details() == "expected 64 hexadecimal digits, got 63 characters");
+    CHECK(e.headline == "Invalid WHISKEY_SHA256 value");
+    auto typed = expect_throw<ConfigError>([] {
+      parse_config({{"WHISKEY_SHA256", std::string(kHex).substr(1)}});
+    });
+    CHECK(typed.kind == ConfigError::Kind::kNotDigest);
+    CHECK(typed.variable == "WHISKEY_SHA256");
+    CHECK_THAT(e.what_happened, Contains("64 hexadecimal digits"));
+    CHECK_THAT(e.what_happened, Contains("sha256:<digits>"));
+    CHECK_THAT(e.what_to_do, Contains("sha256sum BUNDLE.tar.zst"));
+    CHECK_THAT(e.what_to_do, Contains("heroku config:set WHISKEY_SHA256=<digest>"));
+    CHECK(e.details == "expected 64 hexadecimal digits, got 63 characters");
   }
   SECTION("not hexadecimal") {
     std::string bad(kHex);
     bad[10] = 'z';
-    auto e = expect_throw<UserError>([&] { parse_config({{"WHISKEY_SHA256", bad}}); });
-    CHECK(e.headline() == "Invalid WHISKEY_SHA256 value");
-    CHECK(e.details() == "'z' is not a hexadecimal digit");
+    auto e = expect_message<Failure>([&] { parse_config({{"WHISKEY_SHA256", bad}}); });
+    CHECK(e.headline == "Invalid WHISKEY_SHA256 value");
+    CHECK(e.details == "'z' is not a hexadecimal digit");
   }
   SECTION("another algorithm's prefix") {
-    auto e = expect_throw<UserError>([] {
+    auto e = expect_message<Failure>([] {
       parse_config({{"WHISKEY_SHA256", std::string("sha512:") + kHex}});
     });
-    CHECK(e.headline() == "Invalid WHISKEY_SHA256 value");
+    CHECK(e.headline == "Invalid WHISKEY_SHA256 value");
   }
   SECTION("blank counts as unset") {
     CHECK_FALSE(parse_config({{"WHISKEY_SHA256", "  \n"}}).sha256.has_value());
@@ -139,11 +144,11 @@ TEST_CASE("parse_config: WHISKEY_SHA256 must be a digest", "[config]") {
 TEST_CASE("parse_config: WHISKEY_REGION must look like a region", "[config]") {
   for (const char* bad : {"eu_west_1", "eu-west-1.evil.com", "eu west 1", "us-east-1/x"}) {
     INFO(bad);
-    auto e = expect_throw<UserError>([&] { parse_config({{"WHISKEY_REGION", bad}}); });
-    CHECK(e.headline() == "Invalid WHISKEY_REGION value");
-    CHECK(e.what_happened() ==
+    auto e = expect_message<Failure>([&] { parse_config({{"WHISKEY_REGION", bad}}); });
+    CHECK(e.headline == "Invalid WHISKEY_REGION value");
+    CHECK(e.what_happened ==
           "WHISKEY_REGION is '" + std::string(bad) + "', which is not an AWS region name.");
-    CHECK_THAT(e.what_to_do(), Contains("heroku config:set WHISKEY_REGION=eu-west-1"));
+    CHECK_THAT(e.what_to_do, Contains("heroku config:set WHISKEY_REGION=eu-west-1"));
   }
   CHECK(parse_config({{"WHISKEY_REGION", "ap-southeast-2"}}).region == "ap-southeast-2");
   CHECK(parse_config({{"WHISKEY_REGION", ""}}).region == "us-east-1");
@@ -165,11 +170,11 @@ TEST_CASE("parse_config: WHISKEY_ALLOW_HTTP is a flag", "[config]") {
   }
   for (const char* bad : {"maybe", "2", "onn"}) {
     INFO(bad);
-    auto e = expect_throw<UserError>([&] { parse_config({{"WHISKEY_ALLOW_HTTP", bad}}); });
-    CHECK(e.headline() == "Invalid WHISKEY_ALLOW_HTTP value");
-    CHECK(e.what_happened() ==
+    auto e = expect_message<Failure>([&] { parse_config({{"WHISKEY_ALLOW_HTTP", bad}}); });
+    CHECK(e.headline == "Invalid WHISKEY_ALLOW_HTTP value");
+    CHECK(e.what_happened ==
           "WHISKEY_ALLOW_HTTP is set to '" + std::string(bad) + "', which is neither on nor off.");
-    CHECK_THAT(e.what_to_do(), Contains("heroku config:unset WHISKEY_ALLOW_HTTP"));
+    CHECK_THAT(e.what_to_do, Contains("heroku config:unset WHISKEY_ALLOW_HTTP"));
   }
 }
 
@@ -179,9 +184,9 @@ TEST_CASE("positive_var: whole numbers of at least 1, else the fallback or an er
   CHECK(positive_var({{"WHISKEY_MAX_UNPACKED_MB", " 12\n"}}, "WHISKEY_MAX_UNPACKED_MB", 7) == 12);
   for (const char* bad : {"0", "-3", "1.5", "lots", "99999999"}) {
     INFO(bad);
-    auto e = expect_throw<UserError>([&] {
+    auto e = expect_message<Failure>([&] {
       positive_var({{"WHISKEY_MAX_UNPACKED_MB", bad}}, "WHISKEY_MAX_UNPACKED_MB", 7);
     });
-    CHECK(e.headline() == "Invalid WHISKEY_MAX_UNPACKED_MB value");
+    CHECK(e.headline == "Invalid WHISKEY_MAX_UNPACKED_MB value");
   }
 }

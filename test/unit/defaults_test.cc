@@ -84,24 +84,20 @@ TEST_CASE("resolve falls back on the buildpack's default bundle when nothing is 
     CHECK(http.requests.empty());
   }
   SECTION("none for the stack: a clear error listing what there is") {
-    try {
+    auto e = testing::expect_message<ResolveError>([&] {
       resolve(c, Target{"heroku-22", "amd64"}, http);
-      FAIL("resolved");
-    } catch (const UserError& e) {
-      CHECK(e.headline() == "No Apache bundle is configured");
-      CHECK_THAT(e.what_happened(), Contains("no default bundle for heroku-22/amd64"));
-      CHECK_THAT(e.what_happened(), Contains("heroku-24/amd64 Apache 2.4.10"));
-      CHECK_THAT(e.what_to_do(), Contains("WHISKEY_BUCKET"));
-    }
+    });
+    CHECK(e.headline == "No Apache bundle is configured");
+    CHECK_THAT(e.what_happened, Contains("no default bundle for heroku-22/amd64"));
+    CHECK_THAT(e.what_happened, Contains("heroku-24/amd64 Apache 2.4.10"));
+    CHECK_THAT(e.what_to_do, Contains("WHISKEY_BUCKET"));
   }
   SECTION("none recorded at all") {
     c.defaults.clear();
-    try {
+    auto e = testing::expect_message<ResolveError>([&] {
       resolve(c, Target{"heroku-24", "amd64"}, http);
-      FAIL("resolved");
-    } catch (const UserError& e) {
-      CHECK_THAT(e.what_happened(), Contains("(it records none)"));
-    }
+    });
+    CHECK_THAT(e.what_happened, Contains("(it records none)"));
   }
   SECTION("config vars win over the defaults") {
     c.url = "https://elsewhere.example.com/b.tar.gz";

@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "http.h"
+#include "messages.h"
 #include "process.h"
 
 namespace whiskey::testing {
@@ -117,6 +118,22 @@ E expect_throw(F&& f) {
     f();
   } catch (const E& e) {
     return e;
+  }
+  FAIL("the expected exception was not thrown");
+  throw std::logic_error("unreachable");
+}
+
+/// Runs `f`, which must throw an `E` (a step's Failure type), and returns
+/// what the user reads about it. A failure messages.cc does not know fails
+/// the test.
+template <typename E, typename F>
+UserMessage expect_message(F&& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    UserMessage m = message(e, "(a failure with no message)");
+    CHECK(m.headline != "(a failure with no message)");
+    return m;
   }
   FAIL("the expected exception was not thrown");
   throw std::logic_error("unreachable");

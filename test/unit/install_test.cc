@@ -52,14 +52,14 @@ void make_previous_install(const fs::path& build) {
   fs::create_directory_symlink("user_vars", build / ".whiskey/vars");
 }
 
-/// Installs what `http` serves, expecting a UserError, and checks that the
+/// Installs what `http` serves, expecting a UserMessage, and checks that the
 /// build folder is exactly as it was.
-UserError failed_install(FakeHttpClient& http, const BundleSource& src, const fs::path& build,
-                         const UnpackLimits& limits = {}) {
+UserMessage failed_install(FakeHttpClient& http, const BundleSource& src, const fs::path& build,
+                           const UnpackLimits& limits = {}) {
   auto before = snapshot_tree(build);
   FakeClock clock;
   auto e =
-      expect_throw<UserError>([&] { install_bundle(http, src, build, clock, {.limits = limits}); });
+      expect_message<Failure>([&] { install_bundle(http, src, build, clock, {.limits = limits}); });
   CHECK(snapshot_tree(build) == before);
   CHECK(names_starting_with(build, ".whiskey.partial-").empty());
   return e;
@@ -143,14 +143,14 @@ TEST_CASE("install_bundle: a digest mismatch installs nothing", "[install]") {
 
   auto e = failed_install(http, source(expected), build.path());
 
-  CHECK(e.headline() == "The Apache bundle failed verification");
-  CHECK(e.what_happened() == "The SHA-256 of " + kUrl +
-                                 " is not the expected one:\n"
-                                 "  expected: " +
-                                 expected + "\n  actual:   " + sha256_hex(bytes) +
-                                 "\nNothing was installed.");
-  CHECK_THAT(e.what_to_do(), Contains("heroku config:set WHISKEY_SHA256=" + sha256_hex(bytes)));
-  CHECK(e.details().empty());
+  CHECK(e.headline == "The Apache bundle failed verification");
+  CHECK(e.what_happened == "The SHA-256 of " + kUrl +
+                               " is not the expected one:\n"
+                               "  expected: " +
+                               expected + "\n  actual:   " + sha256_hex(bytes) +
+                               "\nNothing was installed.");
+  CHECK_THAT(e.what_to_do, Contains("heroku config:set WHISKEY_SHA256=" + sha256_hex(bytes)));
+  CHECK(e.details.empty());
   CHECK(read_text(build / ".whiskey/apache/bin/httpd") == "old httpd\n");
 }
 
@@ -165,46 +165,45 @@ TEST_CASE("install_bundle: HTTP errors", "[install]") {
                             "specified key does not exist.</Message></Error>",
                     .headers = {{"content-type", "application/xml"}}});
     auto e = failed_install(http, source(), build.path());
-    CHECK(e.headline() == "The Apache bundle was not found");
-    CHECK(e.what_happened() == "The request for " + kUrl +
-                                   "\nwas answered 404 Not Found.\n"
-                                   "The storage service says: NoSuchKey (The specified key does "
-                                   "not exist.)");
-    CHECK_THAT(e.what_to_do(), Contains("WHISKEY_PACKAGE (or WHISKEY_URL)"));
+    CHECK(e.headline == "The Apache bundle was not found");
+    CHECK(e.what_happened == "The request for " + kUrl +
+                                 "\nwas answered 404 Not Found.\n"
+                                 "The storage service says: NoSuchKey (The specified key does "
+                                 "not exist.)");
+    CHECK_THAT(e.what_to_do, Contains("WHISKEY_PACKAGE (or WHISKEY_URL)"));
   }
   SECTION("403") {
     http.add(kUrl, {.status = 403,
                     .body = "<Error><Code>AccessDenied</Code><Message>Access Denied</Message>"});
     auto e = failed_install(http, source(), build.path());
-    CHECK(e.headline() == "Access to the Apache bundle was denied");
-    CHECK(e.what_happened() == "The request for " + kUrl +
-                                   "\nwas answered 403 Forbidden.\n"
-                                   "The storage service says: AccessDenied (Access Denied)");
-    CHECK_THAT(e.what_to_do(), Contains("put-object-acl --acl public-read"));
+    CHECK(e.headline == "Access to the Apache bundle was denied");
+    CHECK(e.what_happened == "The request for " + kUrl +
+                                 "\nwas answered 403 Forbidden.\n"
+                                 "The storage service says: AccessDenied (Access Denied)");
+    CHECK_THAT(e.what_to_do, Contains("put-object-acl --acl public-read"));
   }
   SECTION("401 is treated as 403") {
     http.add(kUrl, {.status = 401});
     auto e = failed_install(http, source(), build.path());
-    CHECK(e.headline() == "Access to the Apache bundle was denied");
-    CHECK(e.what_happened() == "The request for " + kUrl + "\nwas answered 401 Unauthorized.");
+    CHECK(e.headline == "Access to the Apache bundle was denied");
+    CHECK(e.what_happened == "The request for " + kUrl + "\nwas answered 401 Unauthorized.");
   }
   SECTION("500 with an HTML page") {
     http.add(kUrl, {.status = 500,
                     .body = "<html><body>oops</body></html>",
                     .headers = {{"content-type", "text/html; charset=utf-8"}}});
     auto e = failed_install(http, source(), build.path());
-    CHECK(e.headline() == "The bundle's server failed");
-    CHECK(e.what_happened() == "The request for " + kUrl +
-                                   "\nwas answered 500 Internal Server Error.\n"
-                                   "The server sent an HTML page, not a bundle.");
-    CHECK_THAT(e.what_to_do(), Contains("temporary"));
+    CHECK(e.headline == "The bundle's server failed");
+    CHECK(e.what_happened == "The request for " + kUrl +
+                                 "\nwas answered 500 Internal Server Error.\n"
+                                 "The server sent an HTML page, not a bundle.");
+    CHECK_THAT(e.what_to_do, Contains("temporary"));
   }
   SECTION("503 without a body") {
     http.add(kUrl, {.status = 503});
     auto e = failed_install(http, source(), build.path());
-    CHECK(e.headline() == "The bundle's server failed");
-    CHECK(e.what_happened() ==
-          "The request for " + kUrl + "\nwas answered 503 Service Unavailable.");
+    CHECK(e.headline == "The bundle's server failed");
+    CHECK(e.what_happened == "The request for " + kUrl + "\nwas answered 503 Service Unavailable.");
   }
   SECTION("301 with x-amz-bucket-region") {
     http.add(kUrl, {.status = 301,
@@ -213,30 +212,30 @@ TEST_CASE("install_bundle: HTTP errors", "[install]") {
                             "endpoint.</Message></Error>",
                     .headers = {{"x-amz-bucket-region", "eu-west-1"}}});
     auto e = failed_install(http, source(), build.path());
-    CHECK(e.headline() == "The bucket is in another region");
-    CHECK_THAT(e.what_happened(), StartsWith("The request for " + kUrl + "\nwas answered 301."));
-    CHECK_THAT(e.what_happened(), Contains("PermanentRedirect"));
-    CHECK(e.what_to_do() ==
+    CHECK(e.headline == "The bucket is in another region");
+    CHECK_THAT(e.what_happened, StartsWith("The request for " + kUrl + "\nwas answered 301."));
+    CHECK_THAT(e.what_happened, Contains("PermanentRedirect"));
+    CHECK(e.what_to_do ==
           "The bucket lives in eu-west-1. Set:\n  heroku config:set WHISKEY_REGION=eu-west-1");
   }
   SECTION("301 without the region") {
     http.add(kUrl, {.status = 301});
     auto e = failed_install(http, source(), build.path());
-    CHECK(e.headline() == "The bucket is in another region");
-    CHECK(e.what_to_do() == "Set WHISKEY_REGION to the region the bucket lives in.");
+    CHECK(e.headline == "The bucket is in another region");
+    CHECK(e.what_to_do == "Set WHISKEY_REGION to the region the bucket lives in.");
   }
   SECTION("another status") {
     http.add(kUrl, {.status = 418, .body = "short and stout"});
     auto e = failed_install(http, source(), build.path());
-    CHECK(e.headline() == "The Apache bundle could not be downloaded");
-    CHECK(e.what_happened() == "The request for " + kUrl + "\nwas answered 418.");
+    CHECK(e.headline == "The Apache bundle could not be downloaded");
+    CHECK(e.what_happened == "The request for " + kUrl + "\nwas answered 418.");
   }
   SECTION("a signed URL is not shown whole") {
     const std::string signed_url = kUrl + "?X-Amz-Signature=deadbeef";
     http.add(signed_url, {.status = 403});
     auto e = failed_install(http, source(std::nullopt, signed_url), build.path());
-    CHECK_THAT(e.what_happened(), !Contains("deadbeef"));
-    CHECK_THAT(e.what_happened(), Contains(kUrl + "?…"));
+    CHECK_THAT(e.what_happened, !Contains("deadbeef"));
+    CHECK_THAT(e.what_happened, Contains(kUrl + "?…"));
   }
 }
 
@@ -248,16 +247,16 @@ TEST_CASE("install_bundle: transport failures", "[install]") {
 
   SECTION("no answer at all") {
     auto e = failed_install(http, source(), build.path());
-    CHECK(e.headline() == "The Apache bundle could not be downloaded");
-    CHECK(e.what_happened() == "Downloading " + kUrl + " failed.");
-    CHECK(e.details() == "Could not resolve host");
+    CHECK(e.headline == "The Apache bundle could not be downloaded");
+    CHECK(e.what_happened == "Downloading " + kUrl + " failed.");
+    CHECK(e.details == "Could not resolve host");
   }
   SECTION("cut midway") {
     http.add(kUrl, {.body = bytes, .chunk = 1024, .fail_after = 2048});
     auto e = failed_install(http, source(sha256_hex(bytes)), build.path());
-    CHECK(e.headline() == "The Apache bundle could not be downloaded");
-    CHECK(e.what_happened() == "Downloading " + kUrl + " failed after 2.0 KiB.");
-    CHECK(e.details() == "Recv failure: Connection reset by peer");
+    CHECK(e.headline == "The Apache bundle could not be downloaded");
+    CHECK(e.what_happened == "Downloading " + kUrl + " failed after 2.0 KiB.");
+    CHECK(e.details == "Recv failure: Connection reset by peer");
   }
   SECTION("cut anywhere, digest or not") {
     for (std::uint64_t cut = 0; cut < bytes.size(); cut += 997) {
@@ -267,13 +266,13 @@ TEST_CASE("install_bundle: transport failures", "[install]") {
         cut_http.add(kUrl, {.body = bytes, .chunk = 500, .fail_after = cut});
         auto src = with_digest ? source(sha256_hex(bytes)) : source();
         auto e = failed_install(cut_http, src, build.path());
-        CHECK(e.headline() == "The Apache bundle could not be downloaded");
+        CHECK(e.headline == "The Apache bundle could not be downloaded");
       }
     }
     // Even in the last bytes, which the archive reader does not need.
     FakeHttpClient tail_http;
     tail_http.add(kUrl, {.body = bytes, .fail_after = bytes.size() - 1});
-    CHECK(failed_install(tail_http, source(), build.path()).headline() ==
+    CHECK(failed_install(tail_http, source(), build.path()).headline ==
           "The Apache bundle could not be downloaded");
   }
 }
@@ -289,48 +288,48 @@ TEST_CASE("install_bundle: bundles that cannot be installed", "[install]") {
   SECTION("unsafe, with the right digest: the unsafe entry is named") {
     http.add(kUrl, {.body = unsafe});
     auto e = failed_install(http, source(sha256_hex(unsafe)), build.path());
-    CHECK(e.headline() == "The Apache bundle holds an unsafe entry");
-    CHECK(e.what_happened() ==
+    CHECK(e.headline == "The Apache bundle holds an unsafe entry");
+    CHECK(e.what_happened ==
           "Nothing was installed: '.whiskey/etc' is a link that points outside .whiskey (to "
           "'/etc').");
   }
   SECTION("unsafe, without a digest") {
     http.add(kUrl, {.body = unsafe});
     auto e = failed_install(http, source(), build.path());
-    CHECK(e.headline() == "The Apache bundle holds an unsafe entry");
+    CHECK(e.headline == "The Apache bundle holds an unsafe entry");
   }
   SECTION("unsafe, with a wrong digest: the mismatch is what is reported") {
     http.add(kUrl, {.body = unsafe, .chunk = 100});
     const std::string expected = sha256_hex(make_tar_gz(bundle_entries()));
     auto e = failed_install(http, source(expected), build.path());
-    CHECK(e.headline() == "The Apache bundle failed verification");
-    CHECK_THAT(e.what_happened(), Contains("  expected: " + expected + "\n"));
-    CHECK_THAT(e.what_happened(), Contains("  actual:   " + sha256_hex(unsafe) + "\n"));
-    CHECK(e.details() == "'.whiskey/etc' is a link that points outside .whiskey (to '/etc')");
+    CHECK(e.headline == "The Apache bundle failed verification");
+    CHECK_THAT(e.what_happened, Contains("  expected: " + expected + "\n"));
+    CHECK_THAT(e.what_happened, Contains("  actual:   " + sha256_hex(unsafe) + "\n"));
+    CHECK(e.details == "'.whiskey/etc' is a link that points outside .whiskey (to '/etc')");
   }
   SECTION("an HTML page served as 200") {
     const std::string page = "<!DOCTYPE html>\n<html><body>Sign in</body></html>\n";
     http.add(kUrl, {.body = page});
     auto e = failed_install(http, source(), build.path());
-    CHECK(e.headline() == "The download is not an Apache bundle");
-    CHECK(e.what_happened() ==
+    CHECK(e.headline == "The download is not an Apache bundle");
+    CHECK(e.what_happened ==
           kUrl + " is not a tar archive.\nThe server sent an HTML page, not a bundle.");
-    CHECK_THAT(e.details(), Contains("cannot read the archive"));
+    CHECK_THAT(e.details, Contains("cannot read the archive"));
   }
   SECTION("truncated, with a matching digest") {
     const std::string big = make_tar_gz({File(".whiskey/big", noise(200 * 1024))});
     const std::string cut = big.substr(0, big.size() / 2);
     http.add(kUrl, {.body = cut});
     auto e = failed_install(http, source(sha256_hex(cut)), build.path());
-    CHECK(e.headline() == "The Apache bundle is truncated or damaged");
-    CHECK(e.what_happened() == "The archive from " + kUrl + "\nends early or is corrupt.");
+    CHECK(e.headline == "The Apache bundle is truncated or damaged");
+    CHECK(e.what_happened == "The archive from " + kUrl + "\nends early or is corrupt.");
   }
   SECTION("cut short early, without a digest: still truncated, not 'not a bundle'") {
     const std::string bytes = make_tar_gz(bundle_entries());
     http.add(kUrl, {.body = bytes.substr(0, bytes.size() * 2 / 3)});
     auto e = failed_install(http, source(), build.path());
-    CHECK(e.headline() == "The Apache bundle is truncated or damaged");
-    CHECK_THAT(e.details(), Contains("truncated"));
+    CHECK(e.headline == "The Apache bundle is truncated or damaged");
+    CHECK_THAT(e.details, Contains("truncated"));
   }
   SECTION("too large") {
     const std::string bytes = make_tar_gz(bundle_entries());
@@ -338,15 +337,14 @@ TEST_CASE("install_bundle: bundles that cannot be installed", "[install]") {
     UnpackLimits limits;
     limits.max_bytes = 1000;
     auto e = failed_install(http, source(), build.path(), limits);
-    CHECK(e.headline() == "The Apache bundle is too large");
-    CHECK(e.what_happened() ==
-          "Nothing was installed: the archive unpacks to more than 1000 bytes.");
+    CHECK(e.headline == "The Apache bundle is too large");
+    CHECK(e.what_happened == "Nothing was installed: the archive unpacks to more than 1000 bytes.");
   }
   SECTION("empty") {
     http.add(kUrl, {.body = make_tar_gz({Dir(".whiskey/")})});
     auto e = failed_install(http, source(), build.path());
-    CHECK(e.headline() == "The Apache bundle is empty");
-    CHECK(e.what_happened() == "the archive has nothing under .whiskey/.");
+    CHECK(e.headline == "The Apache bundle is empty");
+    CHECK(e.what_happened == "the archive has nothing under .whiskey/.");
   }
 }
 
@@ -363,7 +361,7 @@ TEST_CASE("install_bundle: .whiskey must be a folder", "[install]") {
     fs::create_directory_symlink("elsewhere", build / ".whiskey");
   }
   auto e = failed_install(http, source(), build.path());
-  CHECK(e.headline() == ".whiskey is not a folder");
+  CHECK(e.headline == ".whiskey is not a folder");
   CHECK(http.requests.empty());
 }
 

@@ -36,8 +36,8 @@ TEST_CASE("Output::step and Output::detail", "[output]") {
 
 TEST_CASE("Output::warning goes to stdout", "[output]") {
   Streams s;
-  s.output.warning("The Apache bundle will not be verified",
-                   "WHISKEY_SHA256 is not set.\n  heroku config:set WHISKEY_SHA256=x");
+  s.output.warning({"The Apache bundle will not be verified",
+                    "WHISKEY_SHA256 is not set.\n  heroku config:set WHISKEY_SHA256=x"});
   CHECK(s.out.str() ==
         "\n"
         " !     Warning: The Apache bundle will not be verified\n"
@@ -48,15 +48,20 @@ TEST_CASE("Output::warning goes to stdout", "[output]") {
   CHECK(s.err.str().empty());
 
   Streams bare;
-  bare.output.warning("Just a headline", "");
+  bare.output.warning({"Just a headline", ""});
+
+  Streams split;
+  split.output.warning({"Two parts", "It happened.", "  heroku config:set A=1"});
+  CHECK(split.out.str() ==
+        "\n !     Warning: Two parts\n !\n !     It happened.\n !       heroku config:set A=1\n\n");
   CHECK(bare.out.str() == "\n !     Warning: Just a headline\n\n");
 }
 
 TEST_CASE("Output::error goes to stderr with every paragraph", "[output]") {
   Streams s;
-  s.output.error(UserError("The Apache bundle was not found",
-                           "The request for s3://b/k (us-east-1)\nwas answered 404 Not Found.",
-                           "Check WHISKEY_PACKAGE.\n\nThen build again.", "HTTP 404"));
+  s.output.error(UserMessage("The Apache bundle was not found",
+                             "The request for s3://b/k (us-east-1)\nwas answered 404 Not Found.",
+                             "Check WHISKEY_PACKAGE.\n\nThen build again.", "HTTP 404"));
   CHECK(s.err.str() ==
         "\n"
         " !     Error: The Apache bundle was not found\n"
@@ -75,7 +80,7 @@ TEST_CASE("Output::error goes to stderr with every paragraph", "[output]") {
 
 TEST_CASE("Output::error leaves out empty paragraphs and the Details line", "[output]") {
   Streams s;
-  s.output.error(UserError("Headline", "", "Do this."));
+  s.output.error(UserMessage("Headline", "", "Do this."));
   CHECK(s.err.str() ==
         "\n"
         " !     Error: Headline\n"
@@ -84,7 +89,7 @@ TEST_CASE("Output::error leaves out empty paragraphs and the Details line", "[ou
         "\n");
 
   Streams t;
-  t.output.error(UserError("Headline", "It broke.", "", "errno 5"));
+  t.output.error(UserMessage("Headline", "It broke.", "", "errno 5"));
   CHECK(t.err.str() ==
         "\n"
         " !     Error: Headline\n"
@@ -140,16 +145,16 @@ TEST_CASE("Output for a Cloud Native platform shows its advice in errors and war
           "[output]") {
   std::ostringstream out, err;
   Output o(out, err, Platform::kCnb);
-  o.error(UserError("WHISKEY_BUCKET is not set", "heroku config:set X=1 stays here.",
-                    "Set it:\n  heroku config:set WHISKEY_BUCKET=my-bucket"));
+  o.error(UserMessage("WHISKEY_BUCKET is not set", "heroku config:set X=1 stays here.",
+                      "Set it:\n  heroku config:set WHISKEY_BUCKET=my-bucket"));
   CHECK_THAT(err.str(), Contains(" !     heroku config:set X=1 stays here."));
   CHECK_THAT(err.str(), Contains(" !       pack build my-app --env WHISKEY_BUCKET=my-bucket\n"));
   CHECK_THAT(err.str(), !Contains("heroku config:set WHISKEY_BUCKET"));
-  o.warning("Not verified", "  heroku config:set WHISKEY_SHA256=abc");
+  o.warning({"Not verified", "  heroku config:set WHISKEY_SHA256=abc"});
   CHECK_THAT(out.str(), Contains(" !       pack build my-app --env WHISKEY_SHA256=abc\n"));
 
   std::ostringstream classic_err;
   Output classic(out, classic_err);
-  classic.error(UserError("h", "w", "  heroku config:set WHISKEY_BUCKET=my-bucket"));
+  classic.error(UserMessage("h", "w", "  heroku config:set WHISKEY_BUCKET=my-bucket"));
   CHECK_THAT(classic_err.str(), Contains(" !       heroku config:set WHISKEY_BUCKET=my-bucket\n"));
 }

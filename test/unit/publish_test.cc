@@ -33,14 +33,13 @@ Vars with(Vars vars, const Vars& more) {
   return vars;
 }
 
-UserError args_error(const std::vector<std::string>& argv, const Vars& vars) {
-  return expect_throw<UserError>([&] { parse_publish_args(argv, vars); });
+UserMessage args_error(const std::vector<std::string>& argv, const Vars& vars) {
+  return expect_message<Failure>([&] { parse_publish_args(argv, vars); });
 }
 
 /// Every part of the message a user sees.
-std::string whole_message(const UserError& e) {
-  return std::string(e.what()) + "\n" + e.headline() + "\n" + e.what_happened() + "\n" +
-         e.what_to_do() + "\n" + e.details();
+std::string whole_message(const UserMessage& e) {
+  return e.headline + "\n" + e.what_happened + "\n" + e.what_to_do + "\n" + e.details;
 }
 
 const std::string kPrefix = "/tmp/whiskey-placeholder-" + std::string(100, 'x') + "/.whiskey";
@@ -64,8 +63,8 @@ fs::path write_bundle(const TempDir& dir, const std::vector<TarEntry>& entries,
   return file;
 }
 
-UserError info_error(const fs::path& file) {
-  return expect_throw<UserError>([&] { read_bundle_info(file); });
+UserMessage info_error(const fs::path& file) {
+  return expect_message<Failure>([&] { read_bundle_info(file); });
 }
 
 }  // namespace
@@ -140,18 +139,18 @@ TEST_CASE("parse_publish_args: what is missing or wrong", "[publish]") {
 
   SECTION("no bundle") {
     for (const auto& argv : std::vector<std::vector<std::string>>{{}, {"--bucket", "b"}}) {
-      UserError e = args_error(argv, creds);
-      CHECK(e.headline() == "No bundle to publish");
-      CHECK_THAT(e.what_to_do(), Contains("Usage: mod_wsgi-heroku publish BUNDLE"));
+      UserMessage e = args_error(argv, creds);
+      CHECK(e.headline == "No bundle to publish");
+      CHECK_THAT(e.what_to_do, Contains("Usage: mod_wsgi-heroku publish BUNDLE"));
       CHECK_THAT(whole_message(e), !Contains(kSecret) && !Contains(kToken));
     }
   }
   SECTION("no bucket") {
-    UserError e = args_error({kBundle}, creds);
-    CHECK(e.headline() == "No bucket to publish to");
-    CHECK(e.what_happened() == "Neither --bucket nor WHISKEY_BUCKET is set.");
+    UserMessage e = args_error({kBundle}, creds);
+    CHECK(e.headline == "No bucket to publish to");
+    CHECK(e.what_happened == "Neither --bucket nor WHISKEY_BUCKET is set.");
     CHECK_THAT(whole_message(e), !Contains(kSecret) && !Contains(kToken));
-    CHECK(args_error({kBundle}, with(creds, {{"WHISKEY_BUCKET", ""}})).headline() ==
+    CHECK(args_error({kBundle}, with(creds, {{"WHISKEY_BUCKET", ""}})).headline ==
           "No bucket to publish to");
   }
   SECTION("no credentials, or only half of them") {
@@ -162,32 +161,32 @@ TEST_CASE("parse_publish_args: what is missing or wrong", "[publish]") {
     no_key_id.erase("AWS_ACCESS_KEY_ID");
     Vars empty_key_id = with(creds, {{"AWS_ACCESS_KEY_ID", ""}});
     for (const Vars& vars : {none, no_secret, no_key_id, empty_key_id}) {
-      UserError e = args_error({kBundle, "--bucket", "b"}, vars);
-      CHECK(e.headline() == "No AWS credentials");
-      CHECK_THAT(e.what_happened(), Contains("AWS_ACCESS_KEY_ID"));
-      CHECK_THAT(e.what_to_do(), Contains("AWS_SESSION_TOKEN"));
+      UserMessage e = args_error({kBundle, "--bucket", "b"}, vars);
+      CHECK(e.headline == "No AWS credentials");
+      CHECK_THAT(e.what_happened, Contains("AWS_ACCESS_KEY_ID"));
+      CHECK_THAT(e.what_to_do, Contains("AWS_SESSION_TOKEN"));
       CHECK_THAT(whole_message(e), !Contains(kSecret) && !Contains(kToken));
     }
   }
   SECTION("a flag without its value") {
     for (const std::string flag : {"--bucket", "--region", "--endpoint", "--key"}) {
-      UserError e = args_error({kBundle, flag}, creds);
-      CHECK(e.headline() == flag + " needs a value");
-      CHECK_THAT(e.what_to_do(), Contains("publish --help"));
+      UserMessage e = args_error({kBundle, flag}, creds);
+      CHECK(e.headline == flag + " needs a value");
+      CHECK_THAT(e.what_to_do, Contains("publish --help"));
       CHECK_THAT(whole_message(e), !Contains(kSecret) && !Contains(kToken));
     }
   }
   SECTION("an unknown flag") {
-    UserError e = args_error({kBundle, "--force", "--bucket", "b"}, creds);
-    CHECK(e.headline() == "Unknown option --force");
-    CHECK_THAT(e.what_to_do(), StartsWith("Usage: mod_wsgi-heroku publish BUNDLE"));
+    UserMessage e = args_error({kBundle, "--force", "--bucket", "b"}, creds);
+    CHECK(e.headline == "Unknown option --force");
+    CHECK_THAT(e.what_to_do, StartsWith("Usage: mod_wsgi-heroku publish BUNDLE"));
     CHECK_THAT(whole_message(e), !Contains(kSecret) && !Contains(kToken));
-    CHECK(args_error({"-k", kBundle}, creds).headline() == "Unknown option -k");
+    CHECK(args_error({"-k", kBundle}, creds).headline == "Unknown option -k");
   }
   SECTION("two bundles") {
-    UserError e = args_error({kBundle, "--bucket", "b", "dist/other.tar.gz"}, creds);
-    CHECK(e.headline() == "Publish one bundle at a time");
-    CHECK(e.what_happened() == "Both " + kBundle + " and dist/other.tar.gz were given.");
+    UserMessage e = args_error({kBundle, "--bucket", "b", "dist/other.tar.gz"}, creds);
+    CHECK(e.headline == "Publish one bundle at a time");
+    CHECK(e.what_happened == "Both " + kBundle + " and dist/other.tar.gz were given.");
     CHECK_THAT(whole_message(e), !Contains(kSecret) && !Contains(kToken));
   }
 }
@@ -210,8 +209,8 @@ TEST_CASE("parse_publish_args: no message shows the secret key or session token"
       {{kBundle, "--bucket", "b", "other.tar.gz"}, creds},
   };
   for (const auto& [argv, vars] : failures) {
-    UserError e = args_error(argv, vars);
-    INFO(e.headline());
+    UserMessage e = args_error(argv, vars);
+    INFO(e.headline);
     CHECK_THAT(whole_message(e), !Contains(kSecret) && !Contains(kToken));
     CHECK_THAT(whole_message(e), !Contains("wJalrXUtnFEMI") && !Contains("FwoGZXIvYXdz"));
   }
@@ -254,95 +253,97 @@ TEST_CASE("read_bundle_info: files that are not bundles", "[publish]") {
   SECTION("no whiskey-bundle.json") {
     fs::path file = write_bundle(dir, {Dir(".whiskey/"), File(".whiskey/apache/bin/httpd", "x"),
                                        File(".whiskey/whiskey-bundle.json", bundle_json())});
-    UserError e = info_error(file);
-    CHECK(e.headline() == "Not an Apache bundle");
-    CHECK(e.what_happened() ==
-          "'" + file.string() + "' has no .whiskey/apache/whiskey-bundle.json.");
-    CHECK_THAT(e.what_to_do(), Contains("vendor/apache/build.sh"));
+    UserMessage e = info_error(file);
+    CHECK(e.headline == "Not an Apache bundle");
+    CHECK(e.what_happened == "'" + file.string() + "' has no .whiskey/apache/whiskey-bundle.json.");
+    CHECK_THAT(e.what_to_do, Contains("vendor/apache/build.sh"));
   }
   SECTION("an entry compile would refuse, after the description") {
     fs::path file = write_bundle(dir, {File(".whiskey/apache/whiskey-bundle.json", bundle_json()),
                                        File(".whiskey/../evil", "x")});
-    UserError e = info_error(file);
-    CHECK(e.headline() == "Not an Apache bundle");
-    CHECK_THAT(e.what_happened(), Contains("holds an entry that compile would refuse"));
-    CHECK_THAT(e.what_happened(), Contains(".whiskey/../evil"));
+    UserMessage e = info_error(file);
+    CHECK(e.headline == "Not an Apache bundle");
+    CHECK_THAT(e.what_happened, Contains("holds an entry that compile would refuse"));
+    CHECK_THAT(e.what_happened, Contains(".whiskey/../evil"));
   }
   SECTION("an empty archive") {
     fs::path file = write_bundle(dir, {});
-    UserError e = info_error(file);
-    CHECK(e.headline() == "Not an Apache bundle");
-    CHECK_THAT(e.what_happened(), Contains("has no .whiskey/apache/whiskey-bundle.json"));
+    UserMessage e = info_error(file);
+    CHECK(e.headline == "Not an Apache bundle");
+    CHECK_THAT(e.what_happened, Contains("has no .whiskey/apache/whiskey-bundle.json"));
   }
   SECTION("a whiskey-bundle.json that does not parse") {
     fs::path file =
         write_bundle(dir, {File(".whiskey/apache/whiskey-bundle.json", "{\"schema\": ")});
-    UserError e = info_error(file);
-    CHECK(e.headline() == "Not an Apache bundle");
-    CHECK_THAT(e.what_happened(), StartsWith("'" + file.string() +
-                                             "' whiskey-bundle.json is not "
-                                             "valid JSON"));
+    UserMessage e = info_error(file);
+    CHECK(e.headline == "Not an Apache bundle");
+    CHECK_THAT(e.what_happened, StartsWith("'" + file.string() +
+                                           "' whiskey-bundle.json is not "
+                                           "valid JSON"));
   }
   SECTION("a whiskey-bundle.json without its prefix") {
     nlohmann::json j = nlohmann::json::parse(bundle_json());
     j.erase("prefix");
     fs::path file = write_bundle(dir, {File(".whiskey/apache/whiskey-bundle.json", j.dump())});
-    UserError e = info_error(file);
-    CHECK(e.headline() == "Not an Apache bundle");
-    CHECK_THAT(e.what_happened(), Contains("whiskey-bundle.json has no \"prefix\""));
+    UserMessage e = info_error(file);
+    CHECK(e.headline == "Not an Apache bundle");
+    CHECK_THAT(e.what_happened, Contains("whiskey-bundle.json has no \"prefix\""));
   }
   SECTION("an entry compile would refuse, before the description") {
     for (const std::string bad : {"../evil", "/etc/passwd", "README.md", ".whiskey/../../x"}) {
       fs::path file =
           write_bundle(dir, {Dir(".whiskey/"), File(bad, "x"),
                              File(".whiskey/apache/whiskey-bundle.json", bundle_json())});
-      UserError e = info_error(file);
+      UserMessage e = info_error(file);
       INFO(bad);
-      CHECK(e.headline() == "Not an Apache bundle");
-      CHECK_THAT(e.what_happened(),
+      CHECK(e.headline == "Not an Apache bundle");
+      CHECK_THAT(e.what_happened,
                  StartsWith("'" + file.string() + "' holds an entry that compile would refuse: "));
-      CHECK_THAT(e.what_happened(), Contains(bad));
+      CHECK_THAT(e.what_happened, Contains(bad));
     }
   }
   SECTION("a file that is not an archive") {
     fs::path file = dir / "notes.tar.gz";
     write_text(file, "These are not the bundles you are looking for.\n" + std::string(2000, '.'));
-    UserError e = info_error(file);
-    CHECK(e.headline() == "Not an Apache bundle");
-    CHECK_THAT(e.what_happened(), StartsWith("'" + file.string() + "' "));
-    CHECK_THAT(e.what_happened(), Contains("cannot be read") || Contains("is damaged"));
+    UserMessage e = info_error(file);
+    CHECK(e.headline == "Not an Apache bundle");
+    CHECK_THAT(e.what_happened, StartsWith("'" + file.string() + "' "));
+    CHECK_THAT(e.what_happened, Contains("cannot be read") || Contains("is damaged"));
   }
   SECTION("a gzip stream cut short") {
     std::string bytes = make_tar_gz({File(".whiskey/apache/bin/httpd", noise(50000, 5)),
                                      File(".whiskey/apache/whiskey-bundle.json", bundle_json())});
     fs::path file = dir / "cut.tar.gz";
     write_text(file, bytes.substr(0, bytes.size() / 2));
-    UserError e = info_error(file);
-    CHECK(e.headline() == "Not an Apache bundle");
+    UserMessage e = info_error(file);
+    CHECK(e.headline == "Not an Apache bundle");
   }
   SECTION("a file that is not there") {
-    UserError e = info_error(dir / "missing.tar.gz");
-    CHECK(e.headline() == "Not an Apache bundle");
-    CHECK_THAT(e.what_happened(), Contains("cannot be read"));
+    UserMessage e = info_error(dir / "missing.tar.gz");
+    CHECK(e.headline == "Not an Apache bundle");
+    CHECK_THAT(e.what_happened, Contains("cannot be read"));
   }
 }
 
 TEST_CASE("download_options: no signing without keys and a bucket", "[publish]") {
-  CHECK_FALSE(download_options({}).aws);
+  CHECK_FALSE(download_options({}, MemoryDisk()).aws);
   CHECK(download_options({}, MemoryDisk()).ca_bundle.empty());
 
   const Vars keys = {{"AWS_ACCESS_KEY_ID", kKeyId}, {"AWS_SECRET_ACCESS_KEY", kSecret}};
-  CHECK_FALSE(download_options(keys).aws);  // no WHISKEY_BUCKET
-  CHECK_FALSE(download_options(with(keys, {{"WHISKEY_BUCKET", ""}})).aws);
-  CHECK_FALSE(
-      download_options(with(keys, {{"WHISKEY_URL", "https://b.example.com/x.tar.gz"}})).aws);
+  CHECK_FALSE(download_options(keys, MemoryDisk()).aws);  // no WHISKEY_BUCKET
+  CHECK_FALSE(download_options(with(keys, {{"WHISKEY_BUCKET", ""}}), MemoryDisk()).aws);
+  CHECK_FALSE(download_options(with(keys, {{"WHISKEY_URL", "https://b.example.com/x.tar.gz"}}),
+                               MemoryDisk())
+                  .aws);
 
   const Vars bucket = {{"WHISKEY_BUCKET", "b"}};
-  CHECK_FALSE(download_options(bucket).aws);
-  CHECK_FALSE(download_options(with(bucket, {{"AWS_ACCESS_KEY_ID", kKeyId}})).aws);
-  CHECK_FALSE(download_options(with(bucket, {{"AWS_SECRET_ACCESS_KEY", kSecret}})).aws);
+  CHECK_FALSE(download_options(bucket, MemoryDisk()).aws);
+  CHECK_FALSE(download_options(with(bucket, {{"AWS_ACCESS_KEY_ID", kKeyId}}), MemoryDisk()).aws);
+  CHECK_FALSE(
+      download_options(with(bucket, {{"AWS_SECRET_ACCESS_KEY", kSecret}}), MemoryDisk()).aws);
   CHECK_FALSE(download_options(
-                  with(bucket, {{"AWS_ACCESS_KEY_ID", ""}, {"AWS_SECRET_ACCESS_KEY", kSecret}}))
+                  with(bucket, {{"AWS_ACCESS_KEY_ID", ""}, {"AWS_SECRET_ACCESS_KEY", kSecret}}),
+                  MemoryDisk())
                   .aws);
 }
 
@@ -350,7 +351,7 @@ TEST_CASE("download_options: signing for the configured bucket only", "[publish]
   const Vars base = with(credentials(), {{"WHISKEY_BUCKET", "my-bucket"}});
 
   SECTION("on AWS, virtual-hosted in the region") {
-    CurlOptions o = download_options(with(base, {{"WHISKEY_REGION", "eu-west-1"}}));
+    CurlOptions o = download_options(with(base, {{"WHISKEY_REGION", "eu-west-1"}}), MemoryDisk());
     REQUIRE(o.aws);
     CHECK(o.aws->url_prefix == "https://my-bucket.s3.eu-west-1.amazonaws.com/");
     CHECK(o.aws->region == "eu-west-1");
@@ -359,31 +360,33 @@ TEST_CASE("download_options: signing for the configured bucket only", "[publish]
     CHECK(o.aws->session_token == kToken);
   }
   SECTION("on AWS in the default region") {
-    CurlOptions o = download_options(base);
+    CurlOptions o = download_options(base, MemoryDisk());
     REQUIRE(o.aws);
     CHECK(o.aws->url_prefix == "https://my-bucket.s3.us-east-1.amazonaws.com/");
     CHECK(o.aws->region == "us-east-1");
   }
   SECTION("on AWS, with a key prefix") {
-    CurlOptions o = download_options(with(base, {{"WHISKEY_BUCKET", "my-bucket/bundles"}}));
+    CurlOptions o =
+        download_options(with(base, {{"WHISKEY_BUCKET", "my-bucket/bundles"}}), MemoryDisk());
     REQUIRE(o.aws);
     CHECK(o.aws->url_prefix == "https://my-bucket.s3.us-east-1.amazonaws.com/bundles/");
   }
   SECTION("at an endpoint, path-style") {
     Vars vars = with(base, {{"WHISKEY_S3_ENDPOINT", "http://127.0.0.1:9000"}});
-    CurlOptions o = download_options(vars);
+    CurlOptions o = download_options(vars, MemoryDisk());
     REQUIRE(o.aws);
     CHECK(o.aws->url_prefix == "http://127.0.0.1:9000/my-bucket/");
     CHECK(o.aws->region == "us-east-1");
-    CHECK(download_options(with(vars, {{"WHISKEY_S3_ENDPOINT", "http://127.0.0.1:9000/"}}))
+    CHECK(download_options(with(vars, {{"WHISKEY_S3_ENDPOINT", "http://127.0.0.1:9000/"}}),
+                           MemoryDisk())
               .aws->url_prefix == "http://127.0.0.1:9000/my-bucket/");
-    CHECK(download_options(with(vars, {{"WHISKEY_BUCKET", "my-bucket/pre"}})).aws->url_prefix ==
-          "http://127.0.0.1:9000/my-bucket/pre/");
+    CHECK(download_options(with(vars, {{"WHISKEY_BUCKET", "my-bucket/pre"}}), MemoryDisk())
+              .aws->url_prefix == "http://127.0.0.1:9000/my-bucket/pre/");
   }
   SECTION("without a session token") {
     Vars vars = base;
     vars.erase("AWS_SESSION_TOKEN");
-    CurlOptions o = download_options(vars);
+    CurlOptions o = download_options(vars, MemoryDisk());
     REQUIRE(o.aws);
     CHECK(o.aws->session_token.empty());
   }
@@ -396,7 +399,7 @@ TEST_CASE("download_options: the prefix covers the bucket's objects and nothing 
       Vars vars = with(credentials(), {{"WHISKEY_BUCKET", bucket},
                                        {"WHISKEY_S3_ENDPOINT", endpoint},
                                        {"WHISKEY_REGION", "eu-west-1"}});
-      CurlOptions o = download_options(vars);
+      CurlOptions o = download_options(vars, MemoryDisk());
       REQUIRE(o.aws);
       const std::string& prefix = o.aws->url_prefix;
       INFO(prefix);
@@ -420,17 +423,21 @@ TEST_CASE("download_options: the prefix covers the bucket's objects and nothing 
 }
 
 TEST_CASE("download_options: the CA file", "[publish]") {
-  CHECK(download_options({{"CURL_CA_BUNDLE", "/etc/ca/curl.pem"}}).ca_bundle == "/etc/ca/curl.pem");
-  CHECK(download_options({{"SSL_CERT_FILE", "/etc/ca/ssl.pem"}}).ca_bundle == "/etc/ca/ssl.pem");
+  CHECK(download_options({{"CURL_CA_BUNDLE", "/etc/ca/curl.pem"}}, MemoryDisk()).ca_bundle ==
+        "/etc/ca/curl.pem");
+  CHECK(download_options({{"SSL_CERT_FILE", "/etc/ca/ssl.pem"}}, MemoryDisk()).ca_bundle ==
+        "/etc/ca/ssl.pem");
   CHECK(download_options(
-            {{"CURL_CA_BUNDLE", "/etc/ca/curl.pem"}, {"SSL_CERT_FILE", "/etc/ca/ssl.pem"}})
+            {{"CURL_CA_BUNDLE", "/etc/ca/curl.pem"}, {"SSL_CERT_FILE", "/etc/ca/ssl.pem"}},
+            MemoryDisk())
             .ca_bundle == "/etc/ca/curl.pem");
   CHECK(
-      download_options({{"CURL_CA_BUNDLE", ""}, {"SSL_CERT_FILE", "/etc/ca/ssl.pem"}}).ca_bundle ==
-      "/etc/ca/ssl.pem");
+      download_options({{"CURL_CA_BUNDLE", ""}, {"SSL_CERT_FILE", "/etc/ca/ssl.pem"}}, MemoryDisk())
+          .ca_bundle == "/etc/ca/ssl.pem");
   // Independent of signing.
   CurlOptions o = download_options(
-      with(credentials(), {{"WHISKEY_BUCKET", "b"}, {"SSL_CERT_FILE", "/etc/ca/ssl.pem"}}));
+      with(credentials(), {{"WHISKEY_BUCKET", "b"}, {"SSL_CERT_FILE", "/etc/ca/ssl.pem"}}),
+      MemoryDisk());
   CHECK(o.ca_bundle == "/etc/ca/ssl.pem");
   CHECK(o.aws);
 }

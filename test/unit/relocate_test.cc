@@ -61,7 +61,7 @@ TEST_CASE("relocate_bytes rewrites several occurrences in one binary string") {
 
 TEST_CASE("relocate_bytes refuses a longer path in a binary without room") {
   std::string data = "\0/short/apache\0next"s;
-  CHECK_THROWS_AS(relocate_bytes(data, "/short", "/much/longer/path"), std::length_error);
+  CHECK_THROWS_AS(relocate_bytes(data, "/short", "/much/longer/path"), RelocationError);
 }
 
 TEST_CASE("relocate_bytes grows into the padding an earlier relocation left") {
@@ -76,7 +76,7 @@ TEST_CASE("relocate_bytes grows into the padding an earlier relocation left") {
   CHECK(moved->size() == data.size());
   // But not past the placeholder's length.
   CHECK_THROWS_AS(relocate_bytes(*shortened, "/tmp/b/.whiskey", kLong + "/x", slack),
-                  std::length_error);
+                  RelocationError);
 }
 
 TEST_CASE("parse_bundle_info reads and checks the bundle's description") {
@@ -118,7 +118,8 @@ TEST_CASE("relocate_tree rewrites the bundle's folders and records the new prefi
   write_text(root / "user_vars/NOTE", kLong + "\n");  // not the bundle's: left alone
 
   auto info = parse_bundle_info(read_text(root / kBundleInfoPath));
-  auto stats = relocate_tree(root.path(), info, "/app/.whiskey");
+  RealDisk disk;
+  auto stats = relocate_tree(disk, root.path(), info, "/app/.whiskey");
 
   CHECK(stats.text_files == 3);  // apxs, .la, whiskey-bundle.json
   CHECK(stats.binary_files == 1);
@@ -134,10 +135,10 @@ TEST_CASE("relocate_tree rewrites the bundle's folders and records the new prefi
   CHECK(after.prefix_capacity == kLong.size());
 
   // Moving again, to a longer path within the placeholder's length.
-  auto again = relocate_tree(root.path(), after, "/tmp/build_abcdef/.whiskey");
+  auto again = relocate_tree(disk, root.path(), after, "/tmp/build_abcdef/.whiskey");
   CHECK(again.binary_files == 1);
   CHECK(read_text(root / "apr/lib/libapr-1.la") == "libdir='/tmp/build_abcdef/.whiskey/apr/lib'\n");
-  CHECK_THROWS_AS(relocate_tree(root.path(), after, kLong + "/longer"), std::length_error);
+  CHECK_THROWS_AS(relocate_tree(disk, root.path(), after, kLong + "/longer"), RelocationError);
 }
 
 TEST_CASE("parse_bundle_info: numbers must be whole and not negative", "[relocate]") {

@@ -60,8 +60,8 @@ Config bucket_config(const std::string& bucket = "b") {
   return c;
 }
 
-UserError resolve_error(const Config& c, FakeHttpClient& http, const Target& target = kTarget) {
-  return expect_throw<UserError>([&] { resolve(c, target, http); });
+UserMessage resolve_error(const Config& c, FakeHttpClient& http, const Target& target = kTarget) {
+  return expect_message<Failure>([&] { resolve(c, target, http); });
 }
 
 }  // namespace
@@ -204,16 +204,16 @@ TEST_CASE("resolve: a package the manifest does not list", "[resolve]") {
   Config c = bucket_config();
   c.package = "whiskey-heroku-24-amd64-apache-2.4.99.tar.gz";
 
-  UserError e = resolve_error(c, http);
+  UserMessage e = resolve_error(c, http);
 
-  CHECK(e.headline() == "WHISKEY_PACKAGE is not in the bucket's manifest");
-  CHECK_THAT(e.what_happened(), StartsWith(c.package + " is not listed in " + kManifestUrl + "."));
-  CHECK_THAT(e.what_happened(),
+  CHECK(e.headline == "WHISKEY_PACKAGE is not in the bucket's manifest");
+  CHECK_THAT(e.what_happened, StartsWith(c.package + " is not listed in " + kManifestUrl + "."));
+  CHECK_THAT(e.what_happened,
              Contains("The manifest offers:\n" + describe_offer(parse_manifest(manifest_text()))));
-  CHECK_THAT(e.what_happened(),
+  CHECK_THAT(e.what_happened,
              Contains("heroku-24/amd64 Apache 2.4.10: " + key_for("heroku-24", "amd64", "2.4.10")));
-  CHECK_THAT(e.what_to_do(), Contains("Set WHISKEY_PACKAGE to one of those keys"));
-  CHECK_THAT(e.what_to_do(), Contains("heroku-24"));
+  CHECK_THAT(e.what_to_do, Contains("Set WHISKEY_PACKAGE to one of those keys"));
+  CHECK_THAT(e.what_to_do, Contains("heroku-24"));
 }
 
 TEST_CASE("resolve: no manifest, with a package: unverified, with a warning", "[resolve]") {
@@ -228,28 +228,30 @@ TEST_CASE("resolve: no manifest, with a package: unverified, with a warning", "[
   CHECK(r.source.url == "https://b.s3.us-east-1.amazonaws.com/" + c.package);
   CHECK_FALSE(r.source.sha256);
   CHECK(r.how == "WHISKEY_PACKAGE");
-  REQUIRE(r.warnings.size() == 2);  // a headline and its body
-  CHECK(r.warnings[0] == "The bucket has no manifest.json");
-  CHECK_THAT(r.warnings[1], StartsWith("Nothing says what " + c.package + "'s digest should be"));
-  CHECK_THAT(r.warnings[1], Contains("unverified"));
-  CHECK_THAT(r.warnings[1], Contains("WHISKEY_SHA256"));
+  REQUIRE(r.warnings.size() == 1);
+  CHECK(r.warnings[0].kind == ResolveWarning::Kind::kUnverifiedPackage);
+  UserMessage w = warning_message(r.warnings[0]);
+  CHECK(w.headline == "The bucket has no manifest.json");
+  CHECK_THAT(w.what_happened, StartsWith("Nothing says what " + c.package + "'s digest should be"));
+  CHECK_THAT(w.what_happened, Contains("unverified"));
+  CHECK_THAT(w.what_happened, Contains("WHISKEY_SHA256"));
 }
 
 TEST_CASE("resolve: no manifest and no package", "[resolve]") {
   FakeHttpClient http;
   http.add(kManifestUrl, {.status = 404});
 
-  UserError e = resolve_error(bucket_config(), http);
+  UserMessage e = resolve_error(bucket_config(), http);
 
-  CHECK(e.headline() == "The bucket has no bundle manifest");
-  CHECK_THAT(e.what_happened(), StartsWith("WHISKEY_BUCKET names b, and " + kManifestUrl));
-  CHECK_THAT(e.what_happened(), Contains("no list of bundles"));
-  CHECK_THAT(e.what_to_do(), Contains("vendor/apache/build.sh --stack heroku-24 --out dist"));
+  CHECK(e.headline == "The bucket has no bundle manifest");
+  CHECK_THAT(e.what_happened, StartsWith("WHISKEY_BUCKET names b, and " + kManifestUrl));
+  CHECK_THAT(e.what_happened, Contains("no list of bundles"));
+  CHECK_THAT(e.what_to_do, Contains("vendor/apache/build.sh --stack heroku-24 --out dist"));
   CHECK_THAT(
-      e.what_to_do(),
+      e.what_to_do,
       Contains("mod_wsgi-heroku publish dist/whiskey-heroku-24-amd64-apache-<version>.tar.zst "
                "--bucket BUCKET"));
-  CHECK_THAT(e.what_to_do(), Contains("WHISKEY_PACKAGE and WHISKEY_SHA256"));
+  CHECK_THAT(e.what_to_do, Contains("WHISKEY_PACKAGE and WHISKEY_SHA256"));
   CHECK(http.requests == std::vector<std::string>{kManifestUrl});
 }
 
@@ -259,27 +261,27 @@ TEST_CASE("resolve: a malformed manifest", "[resolve]") {
 
   SECTION("not JSON") {
     http.add(kManifestUrl, {.body = "<html>Hello</html>"});
-    UserError e = resolve_error(c, http);
-    CHECK(e.headline() == "The bucket's manifest.json is malformed");
-    CHECK(e.what_happened() == kManifestUrl + " cannot be read as a bundle manifest.");
-    CHECK_THAT(e.what_to_do(), Contains("Publish a bundle again"));
-    CHECK_THAT(e.details(), StartsWith("not valid JSON: "));
+    UserMessage e = resolve_error(c, http);
+    CHECK(e.headline == "The bucket's manifest.json is malformed");
+    CHECK(e.what_happened == kManifestUrl + " cannot be read as a bundle manifest.");
+    CHECK_THAT(e.what_to_do, Contains("Publish a bundle again"));
+    CHECK_THAT(e.details, StartsWith("not valid JSON: "));
   }
   SECTION("an unknown schema") {
     http.add(kManifestUrl, {.body = R"({"schema": 2, "bundles": []})"});
-    UserError e = resolve_error(c, http);
-    CHECK(e.headline() == "The bucket's manifest.json is malformed");
-    CHECK(e.details() == "schema 2 is not one this buildpack reads (it reads schema 1)");
+    UserMessage e = resolve_error(c, http);
+    CHECK(e.headline == "The bucket's manifest.json is malformed");
+    CHECK(e.details == "schema 2 is not one this buildpack reads (it reads schema 1)");
   }
   SECTION("a broken entry, even with a package named") {
     c.package = key_for("heroku-24", "amd64", "2.4.9");
     json j = json::parse(manifest_text());
     j["bundles"][3]["sha256"] = "abc";
     http.add(kManifestUrl, {.body = j.dump()});
-    UserError e = resolve_error(c, http);
-    CHECK(e.headline() == "The bucket's manifest.json is malformed");
-    CHECK_THAT(e.details(), StartsWith("bundles[3] (" + key_for("heroku-24", "arm64", "2.4.68") +
-                                       ") has a malformed \"sha256\""));
+    UserMessage e = resolve_error(c, http);
+    CHECK(e.headline == "The bucket's manifest.json is malformed");
+    CHECK_THAT(e.details, StartsWith("bundles[3] (" + key_for("heroku-24", "arm64", "2.4.68") +
+                                     ") has a malformed \"sha256\""));
   }
 }
 
@@ -291,29 +293,29 @@ TEST_CASE("resolve: no bundle for the stack or version", "[resolve]") {
 
   SECTION("another stack only") {
     http.add(kManifestUrl, {.body = only_22.dump()});
-    UserError e = resolve_error(bucket_config(), http);
-    CHECK(e.headline() == "No bundle for heroku-24/amd64 in the bucket");
-    CHECK(e.what_happened() == "The manifest at " + kManifestUrl + " offers:\n" + offer);
-    CHECK_THAT(e.what_to_do(), Contains("Build and publish a bundle for heroku-24/amd64"));
+    UserMessage e = resolve_error(bucket_config(), http);
+    CHECK(e.headline == "No bundle for heroku-24/amd64 in the bucket");
+    CHECK(e.what_happened == "The manifest at " + kManifestUrl + " offers:\n" + offer);
+    CHECK_THAT(e.what_to_do, Contains("Build and publish a bundle for heroku-24/amd64"));
   }
   SECTION("an empty manifest") {
     http.add(kManifestUrl, {.body = R"({"schema": 1, "bundles": []})"});
-    UserError e = resolve_error(bucket_config(), http);
-    CHECK(e.headline() == "No bundle for heroku-24/amd64 in the bucket");
-    CHECK_THAT(e.what_happened(), Contains("no bundles at all"));
+    UserMessage e = resolve_error(bucket_config(), http);
+    CHECK(e.headline == "No bundle for heroku-24/amd64 in the bucket");
+    CHECK_THAT(e.what_happened, Contains("no bundles at all"));
   }
   SECTION("another arch only") {
     http.add(kManifestUrl, {.body = manifest_text()});
-    UserError e = resolve_error(bucket_config(), http, Target{"heroku-22", "arm64"});
-    CHECK(e.headline() == "No bundle for heroku-22/arm64 in the bucket");
-    CHECK_THAT(e.what_happened(), Contains(describe_offer(parse_manifest(manifest_text()))));
+    UserMessage e = resolve_error(bucket_config(), http, Target{"heroku-22", "arm64"});
+    CHECK(e.headline == "No bundle for heroku-22/arm64 in the bucket");
+    CHECK_THAT(e.what_happened, Contains(describe_offer(parse_manifest(manifest_text()))));
   }
   SECTION("a version that is not there") {
     http.add(kManifestUrl, {.body = manifest_text()});
     Config c = bucket_config();
     c.apache_version = "2.4.68";  // published for arm64 and heroku-22 only
-    UserError e = resolve_error(c, http);
-    CHECK(e.headline() == "No bundle for heroku-24/amd64 Apache 2.4.68 in the bucket");
+    UserMessage e = resolve_error(c, http);
+    CHECK(e.headline == "No bundle for heroku-24/amd64 Apache 2.4.68 in the bucket");
   }
 }
 
@@ -326,36 +328,36 @@ TEST_CASE("resolve: the manifest cannot be read", "[resolve]") {
                             .body = "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code>"
                                     "<Message>Access Denied</Message></Error>",
                             .headers = {{"content-type", "application/xml"}}});
-    UserError e = resolve_error(c, http);
-    CHECK(e.headline() == "Access to the bundle manifest was denied");
-    CHECK_THAT(e.what_happened(), Contains(kManifestUrl));
-    CHECK_THAT(e.what_to_do(), Contains("AWS_ACCESS_KEY_ID"));
+    UserMessage e = resolve_error(c, http);
+    CHECK(e.headline == "Access to the bundle manifest was denied");
+    CHECK_THAT(e.what_happened, Contains(kManifestUrl));
+    CHECK_THAT(e.what_to_do, Contains("AWS_ACCESS_KEY_ID"));
   }
   SECTION("access denied with a package named") {
     c.package = key_for("heroku-24", "amd64", "2.4.9");
     http.add(kManifestUrl, {.status = 403});
-    UserError e = resolve_error(c, http);
-    CHECK(e.headline() == "Access to the bundle manifest was denied");
+    UserMessage e = resolve_error(c, http);
+    CHECK(e.headline == "Access to the bundle manifest was denied");
   }
   SECTION("no answer") {
     // The fake client fails every URL it does not know as DNS would.
-    UserError e = resolve_error(c, http);
-    CHECK(e.headline() == "The bundle manifest could not be downloaded");
-    CHECK(e.what_happened() == "Downloading " + kManifestUrl + " failed.");
-    CHECK(e.details() == "Could not resolve host");
+    UserMessage e = resolve_error(c, http);
+    CHECK(e.headline == "The bundle manifest could not be downloaded");
+    CHECK(e.what_happened == "Downloading " + kManifestUrl + " failed.");
+    CHECK(e.details == "Could not resolve host");
   }
   SECTION("cut midway") {
     http.add(kManifestUrl, {.body = manifest_text(), .chunk = 64, .fail_after = 128});
-    UserError e = resolve_error(c, http);
-    CHECK(e.headline() == "The bundle manifest could not be downloaded");
-    CHECK_THAT(e.what_happened(), StartsWith("Downloading " + kManifestUrl + " failed after "));
-    CHECK(e.details() == "Recv failure: Connection reset by peer");
+    UserMessage e = resolve_error(c, http);
+    CHECK(e.headline == "The bundle manifest could not be downloaded");
+    CHECK_THAT(e.what_happened, StartsWith("Downloading " + kManifestUrl + " failed after "));
+    CHECK(e.details == "Recv failure: Connection reset by peer");
   }
   SECTION("too large") {
     http.add(kManifestUrl, {.body = std::string((4 << 20) + 1, ' '), .chunk = 1 << 20});
-    UserError e = resolve_error(c, http);
-    CHECK(e.headline() == "The bundle manifest is too large");
-    CHECK_THAT(e.what_happened(), StartsWith(kManifestUrl + " is over 4 MiB"));
+    UserMessage e = resolve_error(c, http);
+    CHECK(e.headline == "The bundle manifest is too large");
+    CHECK_THAT(e.what_happened, StartsWith(kManifestUrl + " is over 4 MiB"));
   }
   CHECK(http.requests == std::vector<std::string>{kManifestUrl});
 }
@@ -367,22 +369,22 @@ TEST_CASE("resolve: the transport policy applies to the manifest", "[resolve]") 
   SECTION("plain http to another host is refused before any request") {
     c.s3_endpoint = "http://s3.internal.example.com:9000";
     http.add("http://s3.internal.example.com:9000/b/manifest.json", {.body = manifest_text()});
-    UserError e = resolve_error(c, http);
-    CHECK(e.headline() == "The bundle would be fetched over plain http");
-    CHECK_THAT(e.what_happened(), Contains("http://s3.internal.example.com:9000/b/manifest.json"));
+    UserMessage e = resolve_error(c, http);
+    CHECK(e.headline == "The bundle would be fetched over plain http");
+    CHECK_THAT(e.what_happened, Contains("http://s3.internal.example.com:9000/b/manifest.json"));
     CHECK(http.requests.empty());
   }
   SECTION("with a package too") {
     c.s3_endpoint = "http://s3.internal.example.com:9000";
     c.package = key_for("heroku-24", "amd64", "2.4.9");
-    UserError e = resolve_error(c, http);
-    CHECK(e.headline() == "The bundle would be fetched over plain http");
+    UserMessage e = resolve_error(c, http);
+    CHECK(e.headline == "The bundle would be fetched over plain http");
     CHECK(http.requests.empty());
   }
   SECTION("another scheme") {
     c.s3_endpoint = "ftp://s3.example.com";
-    UserError e = resolve_error(c, http);
-    CHECK(e.headline() == "Unsupported URL scheme 'ftp'");
+    UserMessage e = resolve_error(c, http);
+    CHECK(e.headline == "Unsupported URL scheme 'ftp'");
     CHECK(http.requests.empty());
   }
   SECTION("plain http to a loopback host is fine") {
@@ -417,10 +419,11 @@ TEST_CASE("resolve: with a clock, a failing manifest download is tried again", "
 
 TEST_CASE("resolve: a bucket that cannot be reached falls back on the last build's manifest",
           "[resolve]") {
-  TempDir cache;
+  MemoryDisk disk;
   FakeClock clock;
   const RetryPolicy once{.attempts = 1};
-  const auto copies = cache / "whiskey-bundles";
+  const ManifestCopies copies_in{disk, "/cache/whiskey-bundles"};
+  const ManifestCopies* copies = &copies_in;
 
   // A build that reads the manifest keeps a copy of it.
   {
@@ -429,9 +432,11 @@ TEST_CASE("resolve: a bucket that cannot be reached falls back on the last build
     Resolved r = resolve(bucket_config(), kTarget, http, &clock, once, {}, copies);
     CHECK(r.warnings.empty());
   }
-  auto kept = names_starting_with(copies, "manifest-");
-  REQUIRE(kept.size() == 1);
-  CHECK(read_text(copies / kept[0]) == manifest_text());
+  REQUIRE(disk.written().size() == 1);
+  const fs::path kept = disk.written()[0];
+  CHECK(kept.parent_path() == "/cache/whiskey-bundles");
+  CHECK_THAT(kept.filename().string(), StartsWith("manifest-"));
+  CHECK(disk.read_file(kept) == manifest_text());
 
   SECTION("no answer, or a 503 once the tries are spent: the copy chooses, with a warning") {
     FakeHttpClient http(&clock);
@@ -440,28 +445,31 @@ TEST_CASE("resolve: a bucket that cannot be reached falls back on the last build
     CHECK(r.source.name == key_for("heroku-24", "amd64", "2.4.10"));
     REQUIRE(r.source.sha256);
     CHECK(r.source.sha256->hex() == kShaB);
-    REQUIRE(r.warnings.size() == 2);
-    CHECK(r.warnings[0] == "The bundle manifest could not be read");
-    CHECK_THAT(r.warnings[1], Contains("The copy of the manifest kept by the last build is used"));
+    REQUIRE(r.warnings.size() == 1);
+    UserMessage w = warning_message(r.warnings[0]);
+    CHECK(w.headline == "The bundle manifest could not be read");
+    CHECK_THAT(w.what_happened,
+               Contains("The copy of the manifest kept by the last build is used"));
+    CHECK(disk.written().size() == 1);  // the stale copy is not written again
   }
   SECTION("a final answer is not worked around") {
     FakeHttpClient http(&clock);
     http.add(kManifestUrl, {.status = 403});
-    auto e = expect_throw<UserError>(
+    auto e = expect_message<Failure>(
         [&] { resolve(bucket_config(), kTarget, http, &clock, once, {}, copies); });
-    CHECK(e.headline() == "Access to the bundle manifest was denied");
+    CHECK(e.headline == "Access to the bundle manifest was denied");
   }
   SECTION("another bucket's copy is not used") {
     FakeHttpClient http(&clock);
-    auto e = expect_throw<UserError>(
+    auto e = expect_message<Failure>(
         [&] { resolve(bucket_config("other"), kTarget, http, &clock, once, {}, copies); });
-    CHECK(e.headline() == "The bundle manifest could not be downloaded");
+    CHECK(e.headline == "The bundle manifest could not be downloaded");
   }
   SECTION("a damaged copy is not used") {
-    write_text(copies / kept[0], "{ not json");
+    disk.add_file(kept, "{ not json");
     FakeHttpClient http(&clock);
-    auto e = expect_throw<UserError>(
+    auto e = expect_message<Failure>(
         [&] { resolve(bucket_config(), kTarget, http, &clock, once, {}, copies); });
-    CHECK(e.headline() == "The bundle manifest could not be downloaded");
+    CHECK(e.headline == "The bundle manifest could not be downloaded");
   }
 }

@@ -7,6 +7,7 @@
 
 using namespace whiskey;
 using Catch::Matchers::Contains;
+using whiskey::testing::expect_message;
 using whiskey::testing::expect_throw;
 
 TEST_CASE("check_stack: supported stacks pass", "[stack]") {
@@ -19,11 +20,11 @@ TEST_CASE("check_stack: supported stacks pass", "[stack]") {
 TEST_CASE("check_stack: end-of-life stacks name the stack to move to", "[stack]") {
   for (std::string stack : {"heroku-20", "heroku-18", "heroku-16", "cedar-14", "cedar"}) {
     INFO(stack);
-    auto e = expect_throw<UserError>([&] { check_stack(stack); });
-    CHECK(e.headline() == "The " + stack + " stack is no longer supported");
-    CHECK(e.what_happened() ==
+    auto e = expect_message<Failure>([&] { check_stack(stack); });
+    CHECK(e.headline == "The " + stack + " stack is no longer supported");
+    CHECK(e.what_happened ==
           stack + " has reached its end of life, and no Apache bundle is built for it.");
-    CHECK(e.what_to_do() ==
+    CHECK(e.what_to_do ==
           "Upgrade the app to a current stack, then build again:\n  heroku stack:set heroku-24");
   }
 }
@@ -31,13 +32,13 @@ TEST_CASE("check_stack: end-of-life stacks name the stack to move to", "[stack]"
 TEST_CASE("check_stack: unknown stacks are refused", "[stack]") {
   for (std::string stack : {"heroku-99", "Heroku-24", "heroku-24 ", "ubuntu-24.04"}) {
     INFO(stack);
-    auto e = expect_throw<UserError>([&] { check_stack(stack); });
-    CHECK(e.headline() == "The stack '" + stack + "' is not recognised");
-    CHECK_THAT(e.what_happened(), Contains("heroku-22, heroku-24 and heroku-26"));
-    CHECK_THAT(e.what_to_do(), Contains("heroku stack:set heroku-24"));
+    auto e = expect_message<Failure>([&] { check_stack(stack); });
+    CHECK(e.headline == "The stack '" + stack + "' is not recognised");
+    CHECK_THAT(e.what_happened, Contains("heroku-22, heroku-24 and heroku-26"));
+    CHECK_THAT(e.what_to_do, Contains("heroku stack:set heroku-24"));
   }
-  auto e = expect_throw<UserError>([] { check_stack(""); });
-  CHECK(e.headline() == "The stack '(unset)' is not recognised");
+  auto e = expect_message<Failure>([] { check_stack(""); });
+  CHECK(e.headline == "The stack '(unset)' is not recognised");
 }
 
 TEST_CASE("local_stack: from os-release, quoted and unquoted", "[stack]") {
