@@ -67,6 +67,16 @@ void swap_into_place(const fs::path& staging, const fs::path& target) {
   fs::rename(aside, staging);  // removed with the staging folder
 }
 
+/// The status of `target`, which must be a folder or nothing.
+fs::file_status checked_target(const fs::path& target) {
+  std::error_code ec;
+  auto status = fs::symlink_status(target, ec);
+  if (fs::exists(status) && !fs::is_directory(status)) {
+    throw InstallError(InstallError::Kind::kTargetNotFolder, target);
+  }
+  return status;
+}
+
 }  // namespace
 
 BundleStream::BundleStream(std::unique_ptr<ByteStream> inner, std::string described,
@@ -168,11 +178,7 @@ std::unique_ptr<BundleStream> open_download(HttpClient& http, const BundleSource
 
 InstallResult install_stream(BundleStream& stream, const BundleSource& src, const fs::path& target,
                              const InstallOptions& options) {
-  std::error_code ec;
-  auto target_status = fs::symlink_status(target, ec);
-  if (fs::exists(target_status) && !fs::is_directory(target_status)) {
-    throw InstallError(InstallError::Kind::kTargetNotFolder, target);
-  }
+  auto target_status = checked_target(target);
   UnpackStats unpacked;
   std::vector<std::string> kept;
   std::optional<Sha256Digest> digest;
@@ -243,6 +249,7 @@ InstallResult install_bundle(HttpClient& http, const BundleSource& src, const fs
 
 InstallResult install_bundle_into(HttpClient& http, const BundleSource& src, const fs::path& target,
                                   Clock& clock, const InstallOptions& options) {
+  checked_target(target);  // before any request
   const BundleCache* cache = options.cache;
   double start = clock.now();
   std::optional<InstallResult> r;

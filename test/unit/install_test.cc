@@ -365,6 +365,22 @@ TEST_CASE("install_bundle: .whiskey must be a folder", "[install]") {
   CHECK(http.requests.empty());
 }
 
+TEST_CASE("install_bundle_into: a target that is not a folder is refused before any request",
+          "[install]") {
+  TempDir layers;
+  write_text(layers / "apache", "not a folder");
+  FakeHttpClient http;
+  http.add(kUrl, {.body = make_tar_gz(bundle_entries())});
+  FakeClock clock;
+  BundleCache cache(layers / "cache");
+  auto e = expect_message<InstallError>([&] {
+    install_bundle_into(http, source(), layers / "apache", clock, {.cache = &cache});
+  });
+  CHECK(e.headline == "apache is not a folder");
+  CHECK(http.requests.empty());
+  CHECK(read_text(layers / "apache") == "not a folder");
+}
+
 TEST_CASE("install_bundle: progress", "[install]") {
   TempDir build;
   const std::string bytes = make_tar_gz(bundle_entries());
