@@ -125,7 +125,7 @@ lifecycle_build() {
   if [ "$LC_BUILD" -gt 1 ]; then
     rm -rf "$LC_LAYERS" && lifecycle_as "$LC_BUILD_USER" mkdir "$LC_LAYERS" || return 1
   fi
-  # The README's commands: analyzed.toml, group.toml and plan.toml in the
+  # The commands of docs/cnb.md: analyzed.toml, group.toml and plan.toml in the
   # layers folder, where the phases look by default.
   local app=(-app "$LC_APP") layers=(-layers "$LC_LAYERS") layout=(-layout -layout-dir "$LC_ROOT/layout")
   for phase in analyzer detector restorer builder exporter; do
