@@ -3,9 +3,7 @@
 #pragma once
 
 #include <filesystem>
-#include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -43,36 +41,6 @@ class RealDisk : public Disk {
   void write_file(const fs::path& path, const std::string& contents,
                   bool executable = false) override;
   void make_symlink(const std::string& target, const fs::path& link) override;
-};
-
-/// An in-memory disk for tests: files by path; directories are implied by
-/// the files under them or added explicitly.
-class MemoryDisk : public Disk {
- public:
-  void add_file(const fs::path& path, std::string contents, bool executable = false);
-  void add_directory(const fs::path& path);
-
-  std::optional<std::string> read_file(const fs::path& path,
-                                       std::size_t limit = 1 << 20) const override;
-  bool is_file(const fs::path& path) const override;
-  bool is_directory(const fs::path& path) const override;
-  std::vector<std::string> list_directory(const fs::path& path) const override;
-  void write_file(const fs::path& path, const std::string& contents,
-                  bool executable = false) override;
-  void make_symlink(const std::string& target, const fs::path& link) override;
-  /// Links made through make_symlink: link -> target.
-  const std::map<fs::path, std::string>& symlinks() const { return symlinks_; }
-
-  /// Files written through write_file, in order, for assertions.
-  const std::vector<fs::path>& written() const { return written_; }
-  bool is_executable(const fs::path& path) const { return executables_.count(path) > 0; }
-
- private:
-  std::map<fs::path, std::string> files_;
-  std::set<fs::path> directories_;
-  std::set<fs::path> executables_;
-  std::vector<fs::path> written_;
-  std::map<fs::path, std::string> symlinks_;
 };
 
 }  // namespace whiskey

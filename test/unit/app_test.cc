@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "memory_disk.h"
+
 using namespace whiskey;
 
 namespace {

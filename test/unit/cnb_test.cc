@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "app.h"
+#include "memory_disk.h"
 #include "toml.h"
 
 using namespace whiskey;

@@ -7,6 +7,7 @@
 #include "errors.h"
 #include "fakes.h"
 #include "manifest.h"
+#include "memory_disk.h"
 #include "profile.h"
 #include "tarball.h"
 

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "memory_disk.h"
+
 using namespace whiskey;
 
 TEST_CASE("names_mod_wsgi: the ways a dependency file names mod_wsgi", "[detect]") {

@@ -373,9 +373,8 @@ TEST_CASE("install_bundle_into: a target that is not a folder is refused before 
   http.add(kUrl, {.body = make_tar_gz(bundle_entries())});
   FakeClock clock;
   BundleCache cache(layers / "cache");
-  auto e = expect_message<InstallError>([&] {
-    install_bundle_into(http, source(), layers / "apache", clock, {.cache = &cache});
-  });
+  auto e = expect_message<InstallError>(
+      [&] { install_bundle_into(http, source(), layers / "apache", clock, {.cache = &cache}); });
   CHECK(e.headline == "apache is not a folder");
   CHECK(http.requests.empty());
   CHECK(read_text(layers / "apache") == "not a folder");

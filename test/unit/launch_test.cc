@@ -11,6 +11,7 @@
 
 #include "disk.h"
 #include "fakes.h"
+#include "memory_disk.h"
 
 using namespace whiskey;
 using Catch::Contains;

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "fakes.h"
+#include "memory_disk.h"
 
 using namespace whiskey;
 using whiskey::testing::TempDir;

@@ -7,6 +7,7 @@
 #include "compile.h"
 #include "errors.h"
 #include "fakes.h"
+#include "memory_disk.h"
 #include "tarball.h"
 
 using namespace whiskey;

@@ -6,6 +6,7 @@
 #include "errors.h"
 #include "fakes.h"
 #include "manifest.h"
+#include "memory_disk.h"
 
 using namespace whiskey;
 using namespace whiskey::testing;

@@ -4,6 +4,7 @@
 
 #include "errors.h"
 #include "fakes.h"
+#include "memory_disk.h"
 
 using namespace whiskey;
 using Catch::Matchers::Contains;
