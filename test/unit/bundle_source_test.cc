@@ -45,14 +45,17 @@ TEST_CASE("s3_object_url: virtual-hosted, dotted bucket, endpoint", "[bundle_sou
 }
 
 TEST_CASE("s3_object_url: the object's path is joined under the endpoint's", "[bundle_source]") {
-  CHECK(s3_object_url("b", "k.tar.gz", "us-east-1", "https://minio.example:9000/s3/") ==
-        "https://minio.example:9000/s3/b/k.tar.gz");
-  // Only the path: the rest of the endpoint stays where it was.
-  CHECK(s3_object_url("b", "k.tar.gz", "us-east-1", "https://minio.example/s3?x=1") ==
-        "https://minio.example/s3/b/k.tar.gz?x=1");
-  // An endpoint that is not a URL stays one, for check_url_policy to refuse.
-  CHECK(s3_object_url("b", "k.tar.gz", "us-east-1", "localhost:4568") ==
-        "localhost:4568/b/k.tar.gz");
+  for (auto [endpoint, url] : {
+           std::pair{"https://minio.example:9000/s3/", "https://minio.example:9000/s3/b/k.tar.gz"},
+           // Only the path: the rest of the endpoint stays where it was.
+           std::pair{"https://minio.example/s3?x=1", "https://minio.example/s3/b/k.tar.gz?x=1"},
+           // An endpoint that is not a URL stays one, for check_url_policy
+           // to refuse.
+           std::pair{"localhost:4568", "localhost:4568/b/k.tar.gz"},
+       }) {
+    INFO(endpoint);
+    CHECK(s3_object_url("b", "k.tar.gz", "us-east-1", endpoint) == url);
+  }
   CHECK_THROWS_AS(parse_url(s3_object_url("b", "k.tar.gz", "us-east-1", "localhost:4568")),
                   std::invalid_argument);
 }
