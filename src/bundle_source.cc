@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <stdexcept>
+
+#include "curl_handles.h"
 
 namespace whiskey {
 namespace {
@@ -36,6 +39,15 @@ bool virtual_host_safe(std::string_view bucket) {
   });
 }
 
+/// The path of `parsed`, parsed from `url`, as written there: "" where
+/// libcurl gives a URL without one the path "/".
+std::string written_path(const CurlUrl& parsed, std::string_view url) {
+  std::string path = parsed.get(CURLUPART_PATH).value_or("");
+  std::string_view base = url.substr(0, url.find_first_of("?#"));
+  if (path == "/" && (base.empty() || base.back() != '/')) return "";
+  return path;
+}
+
 std::string file_name(std::string_view path) {
   auto slash = path.find_last_of('/');
   return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
@@ -44,29 +56,34 @@ std::string file_name(std::string_view path) {
 }  // namespace
 
 UrlParts parse_url(std::string_view url) {
-  auto colon = url.find("://");
-  if (colon == std::string_view::npos || colon == 0) {
-    throw std::invalid_argument("not an absolute URL (expected scheme://host/path)");
+  constexpr const char* kNotAbsolute = "not an absolute URL (expected scheme://host/path)";
+  std::optional<CurlUrl> parsed;
+  try {
+    parsed.emplace(std::string(url));
+  } catch (const UrlError& e) {
+    switch (e.code) {
+      case CURLUE_BAD_SCHEME:
+      case CURLUE_BAD_SLASHES:
+      case CURLUE_MALFORMED_INPUT:
+        throw std::invalid_argument(kNotAbsolute);
+      case CURLUE_NO_HOST:
+        throw std::invalid_argument("no host in the URL");
+      default:
+        throw std::invalid_argument(e.what());
+    }
   }
   UrlParts parts;
-  parts.scheme = lower(std::string(url.substr(0, colon)));
-  std::string_view rest = url.substr(colon + 3);
-  auto end = rest.find_first_of("/?#");
-  std::string_view authority = rest.substr(0, end);
-  std::string_view tail = end == std::string_view::npos ? "" : rest.substr(end);
-  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
-    authority.remove_prefix(at + 1);
+  parts.scheme = parsed->get(CURLUPART_SCHEME).value_or("");
+  // libcurl also takes one or three slashes after the scheme ("https:/h",
+  // "https:///h"), and takes what follows for the host; only two name one.
+  if (url.substr(parts.scheme.size(), 3) != "://") throw std::invalid_argument(kNotAbsolute);
+  auto host = parsed->get(CURLUPART_HOST);
+  if (!host || host->empty() || url.substr(parts.scheme.size() + 3, 1) == "/") {
+    throw std::invalid_argument("no host in the URL");
   }
-  if (!authority.empty() && authority.front() == '[') {
-    auto close = authority.find(']');
-    if (close == std::string_view::npos) throw std::invalid_argument("unterminated IPv6 address");
-    parts.host = std::string(authority.substr(1, close - 1));
-  } else {
-    parts.host = std::string(authority.substr(0, authority.find(':')));
-  }
-  if (parts.host.empty()) throw std::invalid_argument("no host in the URL");
-  parts.host = lower(parts.host);
-  parts.path = std::string(tail.substr(0, tail.find_first_of("?#")));
+  if (host->front() == '[') *host = host->substr(1, host->size() - 2);  // IPv6
+  parts.host = lower(*host);
+  parts.path = written_path(*parsed, url);
   return parts;
 }
 
@@ -79,20 +96,31 @@ bool is_loopback_host(std::string_view host) {
 }
 
 std::string redact_url(std::string_view url) {
-  std::string_view base = url.substr(0, url.find_first_of("?#"));
-  std::string out;
-  auto scheme_end = base.find("://");
-  if (scheme_end != std::string_view::npos) {
-    auto authority_start = scheme_end + 3;
-    auto path_start = base.find('/', authority_start);
-    auto at = base.substr(0, path_start).rfind('@');
-    if (at != std::string_view::npos && at > authority_start) {
-      out = std::string(base.substr(0, authority_start)) + std::string(base.substr(at + 1));
+  try {
+    CurlUrl parsed{std::string(url)};
+    bool query = parsed.get(CURLUPART_QUERY).has_value();
+    for (CURLUPart part : {CURLUPART_USER, CURLUPART_PASSWORD, CURLUPART_OPTIONS, CURLUPART_QUERY,
+                           CURLUPART_FRAGMENT}) {
+      parsed.set(part, nullptr);
     }
+    std::string out = parsed.str();
+    if (written_path(parsed, url).empty()) out.pop_back();  // libcurl's "/"
+    return query ? out + "?…" : out;
+  } catch (const UrlError&) {
+    // Not a URL libcurl takes, but it may still hold secrets: drop the
+    // query, and all before the authority's last '@'.
+    std::string_view base = url.substr(0, url.find_first_of("?#"));
+    std::string out(base);
+    if (auto scheme_end = base.find("://"); scheme_end != std::string_view::npos) {
+      auto authority_start = scheme_end + 3;
+      auto at = base.substr(0, base.find('/', authority_start)).rfind('@');
+      if (at != std::string_view::npos && at > authority_start) {
+        out = std::string(base.substr(0, authority_start)) + std::string(base.substr(at + 1));
+      }
+    }
+    if (base.size() < url.size() && url[base.size()] == '?') out += "?…";
+    return out;
   }
-  if (out.empty()) out = std::string(base);
-  if (base.size() < url.size() && url[base.size()] == '?') out += "?…";
-  return out;
 }
 
 std::string s3_object_url(const std::string& bucket, const std::string& key,
@@ -106,9 +134,16 @@ std::string s3_object_url(const std::string& bucket, const std::string& key,
                          endpoint);
   }
   if (!endpoint.empty()) {
-    std::string base = endpoint;
-    while (!base.empty() && base.back() == '/') base.pop_back();
-    return base + "/" + bucket + "/" + encode_key(k);
+    std::string path = "/" + bucket + "/" + encode_key(k);
+    try {
+      CurlUrl base(endpoint);
+      std::string prefix = written_path(base, endpoint);
+      while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+      base.set(CURLUPART_PATH, (prefix + path).c_str());
+      return base.str();
+    } catch (const UrlError&) {
+      return endpoint + path;  // which check_url_policy refuses
+    }
   }
   if (virtual_host_safe(bucket)) {
     return "https://" + bucket + ".s3." + region + ".amazonaws.com/" + encode_key(k);

@@ -3,8 +3,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-#include <cctype>
-#include <mutex>
+#include <exception>
 #include <vector>
 
 #include "curl_handles.h"
@@ -15,11 +14,6 @@ namespace whiskey {
 namespace {
 
 constexpr std::size_t kErrorBodyLimit = 64 * 1024;
-
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 /// The SHA-256 of an empty body: the signed payload hash of a GET.
 constexpr const char* kEmptyPayloadSha256 =
@@ -64,6 +58,7 @@ class CurlStream : public ByteStream {
   CURLcode result_ = CURLE_OK;
   std::uint64_t received_ = 0;
   std::optional<std::uint64_t> content_length_;
+  std::exception_ptr failure_;  // thrown in a callback, rethrown out of libcurl
 };
 
 CurlStream::CurlStream(const std::string& url, const CurlOptions& options, std::uint64_t offset)
@@ -71,30 +66,18 @@ CurlStream::CurlStream(const std::string& url, const CurlOptions& options, std::
   if (!multi_ || !easy_) throw TransportError("cannot initialise libcurl", 0, 0);
   CURL* h = easy_.get();
   errbuf_[0] = '\0';
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf_.get());
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &CurlStream::on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, this);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &CurlStream::on_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, this);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
-  // Never follow a redirect from https down to plain http.
-  bool https = url.rfind("https://", 0) == 0;
-  restrict_protocols(h, https);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!options.ca_bundle.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options.ca_bundle.c_str());
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, options.connect_timeout_s);
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_limit);
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, options.low_speed_time_s);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT, options.max_time_s);
+  apply_transfer_defaults(h, url_, options);
+  set_option(h, CURLOPT_ERRORBUFFER, errbuf_.get());
+  set_option(h, CURLOPT_WRITEFUNCTION, &CurlStream::on_body);
+  set_option(h, CURLOPT_WRITEDATA, static_cast<void*>(this));
+  set_option(h, CURLOPT_HEADERFUNCTION, &CurlStream::on_header);
+  set_option(h, CURLOPT_HEADERDATA, static_cast<void*>(this));
+  set_option(h, CURLOPT_FOLLOWLOCATION, 1L);
+  set_option(h, CURLOPT_MAXREDIRS, 5L);
   // A Range request; libcurl fails with CURLE_RANGE_ERROR when the answer
   // is the whole body.
-  if (offset > 0) curl_easy_setopt(h, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(offset));
-  curl_easy_setopt(h, CURLOPT_USERAGENT, options.user_agent.c_str());
-  curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L * 1024);
+  if (offset > 0) set_option(h, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(offset));
+  set_option(h, CURLOPT_BUFFERSIZE, 256L * 1024);
   if (options.aws && url.rfind(options.aws->url_prefix, 0) == 0) sign(*options.aws);
   if (curl_multi_add_handle(multi_.get(), h) != CURLM_OK) {
     throw TransportError("cannot start the transfer (libcurl)", 0, 0);
@@ -105,35 +88,45 @@ void CurlStream::sign(const AwsSigning& aws) {
   CURL* h = easy_.get();
   sigv4_ = "aws:amz:" + aws.region + ":s3";
   userpwd_ = aws.access_key_id + ":" + aws.secret_access_key;
-  curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4_.c_str());
-  curl_easy_setopt(h, CURLOPT_USERPWD, userpwd_.c_str());
+  set_option(h, CURLOPT_AWS_SIGV4, sigv4_.c_str());
+  set_option(h, CURLOPT_USERPWD, userpwd_.c_str());
   std::vector<std::string> lines = {std::string("x-amz-content-sha256: ") + kEmptyPayloadSha256};
   if (!aws.session_token.empty()) lines.push_back("x-amz-security-token: " + aws.session_token);
   for (const auto& line : lines) append_header(headers_out_, line);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers_out_.get());
+  set_option(h, CURLOPT_HTTPHEADER, headers_out_.get());
 }
 
 CurlStream::~CurlStream() {
-  curl_multi_remove_handle(multi_.get(), easy_.get());
+  (void)curl_multi_remove_handle(multi_.get(), easy_.get());  // nothing to do if it fails
 }
 
 size_t CurlStream::on_header(char* data, size_t size, size_t n, void* p) {
-  record_header_line({data, size * n}, static_cast<CurlStream*>(p)->headers_);
-  return size * n;
+  auto* self = static_cast<CurlStream*>(p);
+  try {
+    record_header_line({data, size * n}, self->headers_);
+    return size * n;
+  } catch (...) {
+    self->failure_ = std::current_exception();
+    return 0;  // ends the transfer
+  }
 }
 
 size_t CurlStream::on_body(char* data, size_t size, size_t n, void* p) {
   auto* self = static_cast<CurlStream*>(p);
   size_t len = size * n;
-  if (self->status_ == 0)
-    curl_easy_getinfo(self->easy_.get(), CURLINFO_RESPONSE_CODE, &self->status_);
-  if (self->status_ >= 200 && self->status_ < 300) {
-    self->pending_.append(data, len);
-    self->received_ += len;
-  } else if (self->error_body_.size() < kErrorBodyLimit) {
-    self->error_body_.append(data, std::min(len, kErrorBodyLimit - self->error_body_.size()));
+  try {
+    if (self->status_ == 0) self->status_ = response_code(self->easy_.get());
+    if (self->status_ >= 200 && self->status_ < 300) {
+      self->pending_.append(data, len);
+      self->received_ += len;
+    } else if (self->error_body_.size() < kErrorBodyLimit) {
+      self->error_body_.append(data, std::min(len, kErrorBodyLimit - self->error_body_.size()));
+    }
+    return len;
+  } catch (...) {
+    self->failure_ = std::current_exception();
+    return 0;  // ends the transfer
   }
-  return len;
 }
 
 bool CurlStream::pump() {
@@ -147,18 +140,20 @@ bool CurlStream::pump() {
       if (msg->msg == CURLMSG_DONE) result_ = msg->data.result;
     }
     done_ = true;
-    if (status_ == 0) curl_easy_getinfo(easy_.get(), CURLINFO_RESPONSE_CODE, &status_);
+    if (failure_) std::rethrow_exception(failure_);
+    if (status_ == 0) status_ = response_code(easy_.get());
     return false;
   }
-  if (pending_.empty()) curl_multi_poll(multi_.get(), nullptr, 0, 1000, nullptr);
+  if (pending_.empty()) {
+    mc = curl_multi_poll(multi_.get(), nullptr, 0, 1000, nullptr);
+    if (mc != CURLM_OK) throw TransportError(curl_multi_strerror(mc), 0, received_);
+  }
   return true;
 }
 
 void CurlStream::fail_if_transfer_failed() {
   if (result_ == CURLE_OK) return;
-  std::string message =
-      redact_proxy_credentials(errbuf_[0] ? errbuf_.get() : curl_easy_strerror(result_), environ);
-  throw TransportError(message, static_cast<int>(result_), received_);
+  throw transfer_error(easy_.get(), result_, errbuf_.get(), received_, environ);
 }
 
 void CurlStream::start() {
@@ -169,9 +164,7 @@ void CurlStream::start() {
     throw TransportError("no response from the server", 0, 0);
   }
   if (status_ >= 200 && status_ < 300) {
-    curl_off_t length = -1;
-    curl_easy_getinfo(easy_.get(), CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
-    if (length >= 0) content_length_ = static_cast<std::uint64_t>(length);
+    content_length_ = whiskey::content_length(easy_.get());
     return;  // a failure later in the transfer surfaces in read()
   }
   // Not 2xx: collect the start of the body for the message, then report.
@@ -195,7 +188,7 @@ std::span<const char> CurlStream::read() {
 }  // namespace
 
 CurlHttpClient::CurlHttpClient(CurlOptions options) : options_(std::move(options)) {
-  global_init();
+  curl_global_init_once();
 }
 
 std::unique_ptr<ByteStream> CurlHttpClient::get(const std::string& url) {

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "curl_handles.h"
 #include "http.h"
 
 namespace whiskey {
@@ -18,13 +19,8 @@ struct AwsSigning {
   std::string session_token;
 };
 
-struct CurlOptions {
-  long connect_timeout_s = 10;
-  long low_speed_limit = 1024;  ///< bytes/s below which a transfer is stalled
-  long low_speed_time_s = 15;   ///< how long a stall may last
-  long max_time_s = 60;         ///< the longest one transfer may take
-  std::string ca_bundle;        ///< a CA file to trust instead of the system's
-  std::string user_agent = "mod_wsgi-heroku";
+/// The transfer settings of every download, and the signing.
+struct CurlOptions : TransferDefaults {
   std::optional<AwsSigning> aws;
 };
 

@@ -49,11 +49,8 @@ bool is_transient(const HttpStatusError& e) {
 bool is_transient(const TransportError& e) {
   // A proxy that refuses the tunnel, or a proxy URL libcurl cannot use,
   // answers the same the next time.
-  std::string_view message = e.what();
-  if (message.find("CONNECT tunnel failed, response 4") != std::string_view::npos ||
-      message.find("proxy syntax") != std::string_view::npos) {
-    return false;
-  }
+  if (e.stage == TransportError::Stage::kProxyUrl) return false;
+  if (e.proxy_status >= 400 && e.proxy_status < 500) return false;
   switch (e.code) {
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -158,7 +155,9 @@ std::span<const char> RetryingStream::read() {
                             e.what() + ")",
                         std::nullopt);
       } catch (const TransportError&) {
-        throw TransportError(e.what(), e.code, delivered_);
+        TransportError cut = e;
+        cut.received = delivered_;
+        throw cut;
       }
       if (e.code == HttpClient::kCannotResume) skip_ = delivered_;
       open();

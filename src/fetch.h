@@ -21,9 +21,9 @@ struct RetryPolicy {
   double first_backoff_s = 1;  ///< doubled after each try
   double max_backoff_s = 8;    ///< and capped here (Retry-After too)
   double budget_s = 60;        ///< no try starts after this long
-  long connect_timeout_s = 5;
-  long stall_bytes_per_s = 1024;  ///< a transfer slower than this...
-  long stall_time_s = 15;         ///< ...for this long is stalled
+  long connect_timeout_s = kConnectTimeoutS;
+  long stall_bytes_per_s = kStallBytesPerS;  ///< a transfer slower than this...
+  long stall_time_s = kStallTimeS;           ///< ...for this long is stalled
 };
 
 /// The policy from WHISKEY_DOWNLOAD_ATTEMPTS, WHISKEY_DOWNLOAD_TIMEOUT (the
@@ -58,7 +58,8 @@ class FetchError : public Failure {
 /// Whether another try may succeed: 408, 429, 500, 502, 503, 504.
 bool is_transient(const HttpStatusError& e);
 /// Connection refused or reset, DNS failure, timeouts, a transfer cut short
-/// or stalled, an empty reply; not TLS verification failures.
+/// or stalled, an empty reply; not TLS verification failures, nor a proxy
+/// that refused the tunnel (4xx) or whose URL libcurl cannot use.
 bool is_transient(const TransportError& e);
 
 /// Seconds to wait from a Retry-After header (seconds or an HTTP date);

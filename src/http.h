@@ -39,14 +39,35 @@ class HttpStatusError : public std::runtime_error {
   std::map<std::string, std::string> headers;  ///< lower-case names
 };
 
+/// The limits every transfer starts from, downloads and the publisher's
+/// requests alike; WHISKEY_CONNECT_TIMEOUT and WHISKEY_STALL_TIMEOUT change
+/// them for downloads (see retry_policy).
+inline constexpr long kConnectTimeoutS = 5;
+inline constexpr long kStallBytesPerS = 1024;  ///< a transfer slower than this...
+inline constexpr long kStallTimeS = 15;        ///< ...for this long is stalled
+
 /// The transfer could not be made or was cut (DNS, connect, TLS, reset,
 /// short body, stall).
 class TransportError : public std::runtime_error {
  public:
-  TransportError(std::string message, int code, std::uint64_t received)
-      : std::runtime_error(std::move(message)), code(code), received(received) {}
+  /// Where the transfer failed.
+  enum class Stage {
+    kServer,    ///< on the way to the server or at it
+    kProxy,     ///< at the proxy: its name did not resolve, it refused the
+                ///< tunnel (proxy_status), or it failed otherwise
+    kProxyUrl,  ///< before any connection: libcurl cannot use the proxy's URL
+  };
+  TransportError(std::string message, int code, std::uint64_t received,
+                 Stage stage = Stage::kServer, long proxy_status = 0)
+      : std::runtime_error(std::move(message)),
+        code(code),
+        received(received),
+        stage(stage),
+        proxy_status(proxy_status) {}
   int code;                ///< libcurl's CURLcode, or 0
   std::uint64_t received;  ///< body bytes received before the failure
+  Stage stage;
+  long proxy_status;  ///< the proxy's answer to CONNECT (407...), 0 when none came
 };
 
 class HttpClient {

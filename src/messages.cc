@@ -217,14 +217,13 @@ UserMessage transport_message(const TransportError& e, const std::string& what,
   std::string happened = "Downloading " + described + " failed";
   if (e.received > 0) happened += " after " + human_bytes(e.received);
   happened += ".";
-  std::string_view message = e.what();
-  if (message.find("response 407") != std::string_view::npos) {
+  if (e.proxy_status == 407) {
     return {"The proxy refused the build", happened,
             "The proxy named by HTTPS_PROXY wants other credentials. Check the user\n"
             "and password in that URL (http://USER:PASSWORD@HOST:PORT).",
             e.what()};
   }
-  if (message.find("proxy") != std::string_view::npos) {
+  if (e.stage != TransportError::Stage::kServer) {
     return {"The " + what + " could not be downloaded through the proxy", happened,
             "Check the proxy URL in http_proxy or HTTPS_PROXY, and that the proxy is\n"
             "reachable.",

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <exception>
 #include <memory>
 #include <stdexcept>
 
@@ -27,24 +28,35 @@ struct Transfer {
   S3Response response;
   const std::function<void(std::span<const char>)>* sink = nullptr;
   CURL* handle = nullptr;
+  std::exception_ptr failure;  // thrown in a callback, rethrown out of libcurl
 };
 
 size_t on_body(char* data, size_t size, size_t n, void* p) {
   auto* t = static_cast<Transfer*>(p);
   size_t len = size * n;
-  long status = 0;
-  curl_easy_getinfo(t->handle, CURLINFO_RESPONSE_CODE, &status);
-  if (status >= 200 && status < 300 && t->sink && *t->sink) {
-    (*t->sink)({data, len});
-  } else if (t->response.body.size() < kBodyLimit) {
-    t->response.body.append(data, std::min(len, kBodyLimit - t->response.body.size()));
+  try {
+    long status = response_code(t->handle);
+    if (status >= 200 && status < 300 && t->sink && *t->sink) {
+      (*t->sink)({data, len});
+    } else if (t->response.body.size() < kBodyLimit) {
+      t->response.body.append(data, std::min(len, kBodyLimit - t->response.body.size()));
+    }
+    return len;
+  } catch (...) {
+    t->failure = std::current_exception();
+    return 0;  // ends the transfer
   }
-  return len;
 }
 
 size_t on_header(char* data, size_t size, size_t n, void* p) {
-  record_header_line({data, size * n}, static_cast<Transfer*>(p)->response.headers);
-  return size * n;
+  auto* t = static_cast<Transfer*>(p);
+  try {
+    record_header_line({data, size * n}, t->response.headers);
+    return size * n;
+  } catch (...) {
+    t->failure = std::current_exception();
+    return 0;  // ends the transfer
+  }
 }
 
 std::string sha256_hex(const std::string& bytes) {
@@ -57,7 +69,7 @@ std::string sha256_hex(const std::string& bytes) {
 
 S3Client::S3Client(S3Target target, S3Credentials credentials)
     : target_(std::move(target)), credentials_(std::move(credentials)) {
-  curl_global_init(CURL_GLOBAL_DEFAULT);
+  curl_global_init_once();
 }
 
 std::string S3Client::url(const std::string& key) const {
@@ -87,32 +99,25 @@ S3Response perform(const S3Target& target, const S3Credentials& creds, const std
   if (!creds.session_token.empty())
     append_header(list, "x-amz-security-token: " + creds.session_token);
 
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf.get());
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 30L);
-  restrict_protocols(h, false);
-  curl_easy_setopt(h, CURLOPT_USERAGENT, "mod_wsgi-heroku publish");
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
+  TransferDefaults defaults;
+  defaults.low_speed_time_s = 30;  // the publisher's requests may stall longer than downloads
+  defaults.user_agent = "mod_wsgi-heroku publish";
+  apply_transfer_defaults(h, url, defaults);
+  set_option(h, CURLOPT_ERRORBUFFER, errbuf.get());
+  set_option(h, CURLOPT_WRITEFUNCTION, &on_body);
+  set_option(h, CURLOPT_WRITEDATA, static_cast<void*>(&t));
+  set_option(h, CURLOPT_HEADERFUNCTION, &on_header);
+  set_option(h, CURLOPT_HEADERDATA, static_cast<void*>(&t));
   if (!creds.access_key_id.empty()) {
-    curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4.c_str());
-    curl_easy_setopt(h, CURLOPT_USERPWD, userpwd.c_str());
+    set_option(h, CURLOPT_AWS_SIGV4, sigv4.c_str());
+    set_option(h, CURLOPT_USERPWD, userpwd.c_str());
   }
-  if (list) curl_easy_setopt(h, CURLOPT_HTTPHEADER, list.get());
+  if (list) set_option(h, CURLOPT_HTTPHEADER, list.get());
   setup(h);
   CURLcode rc = curl_easy_perform(h);
-  if (rc != CURLE_OK) {
-    throw TransportError(
-        redact_url(url) + ": " +
-            redact_proxy_credentials(errbuf[0] ? errbuf.get() : curl_easy_strerror(rc), environ),
-        static_cast<int>(rc), 0);
-  }
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &t.response.status);
+  if (t.failure) std::rethrow_exception(t.failure);
+  if (rc != CURLE_OK) throw transfer_error(h, rc, errbuf.get(), 0, environ, redact_url(url) + ": ");
+  t.response.status = response_code(h);
   return std::move(t.response);
 }
 
@@ -122,8 +127,8 @@ S3Response S3Client::get(const std::string& key,
                          const std::function<void(std::span<const char>)>& sink) {
   std::map<std::string, std::string> headers{{"x-amz-content-sha256", sha256_hex("")}};
   return perform(
-      target_, credentials_, url(key), headers,
-      [](CURL* h) { curl_easy_setopt(h, CURLOPT_HTTPGET, 1L); }, &sink);
+      target_, credentials_, url(key), headers, [](CURL* h) { set_option(h, CURLOPT_HTTPGET, 1L); },
+      &sink);
 }
 
 S3Response S3Client::put(const std::string& key, const std::string& body,
@@ -135,9 +140,9 @@ S3Response S3Client::put(const std::string& key, const std::string& body,
   return perform(
       target_, credentials_, url(key), headers,
       [&body](CURL* h) {
-        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data());
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+        set_option(h, CURLOPT_CUSTOMREQUEST, "PUT");
+        set_option(h, CURLOPT_POSTFIELDS, body.data());
+        set_option(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
       },
       nullptr);
 }
@@ -153,9 +158,9 @@ S3Response S3Client::put_file(const std::filesystem::path& file, const std::stri
   return perform(
       target_, credentials_, url(key), headers,
       [&](CURL* h) {
-        curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(h, CURLOPT_READDATA, in.get());
-        curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, size);
+        set_option(h, CURLOPT_UPLOAD, 1L);
+        set_option(h, CURLOPT_READDATA, static_cast<void*>(in.get()));
+        set_option(h, CURLOPT_INFILESIZE_LARGE, size);
       },
       nullptr);
 }

@@ -45,6 +45,22 @@ TEST_CASE("s3_object_url: virtual-hosted, dotted bucket, endpoint", "[bundle_sou
         "https://minio.example/s3/my-bucket/b.tar.gz");
 }
 
+TEST_CASE("s3_object_url: the object's path is joined under the endpoint's", "[bundle_source]") {
+  for (auto [endpoint, url] : {
+           std::pair{"https://minio.example:9000/s3/", "https://minio.example:9000/s3/b/k.tar.gz"},
+           // Only the path: the rest of the endpoint stays where it was.
+           std::pair{"https://minio.example/s3?x=1", "https://minio.example/s3/b/k.tar.gz?x=1"},
+           // An endpoint that is not a URL stays one, for check_url_policy
+           // to refuse.
+           std::pair{"localhost:4568", "localhost:4568/b/k.tar.gz"},
+       }) {
+    INFO(endpoint);
+    CHECK(s3_object_url("b", "k.tar.gz", "us-east-1", endpoint) == url);
+  }
+  CHECK_THROWS_AS(parse_url(s3_object_url("b", "k.tar.gz", "us-east-1", "localhost:4568")),
+                  std::invalid_argument);
+}
+
 TEST_CASE("s3_object_url: a bucket with a key prefix", "[bundle_source]") {
   CHECK(s3_object_url("my-bucket/bundles", "b.tar.gz", "eu-west-1", "") ==
         "https://my-bucket.s3.eu-west-1.amazonaws.com/bundles/b.tar.gz");
@@ -245,6 +261,13 @@ TEST_CASE("redact_url strips credentials and the query", "[bundle_source]") {
   CHECK(redact_url("https://host.example/c?who=a@b") == "https://host.example/c?…");
   CHECK(redact_url("https://host.example/plain") == "https://host.example/plain");
   CHECK(redact_url("not a url?secret") == "not a url?…");
+  // The host, port and path as written.
+  CHECK(redact_url("https://u:p@Host.Example:8443?q") == "https://Host.Example:8443?…");
+  CHECK(redact_url("https://u:p@host.example/?q") == "https://host.example/?…");
+  CHECK(redact_url("https://u:p@[::1]:8443/x#f") == "https://[::1]:8443/x");
+  // URLs libcurl refuses still lose their credentials and query.
+  CHECK(redact_url("https://u:p@host.example:99999/x?sig=1") == "https://host.example:99999/x?…");
+  CHECK(redact_url("https://u:p@host.example/a b?sig=1") == "https://host.example/a b?…");
 }
 
 TEST_CASE("is_loopback_host", "[bundle_source]") {
@@ -280,7 +303,7 @@ TEST_CASE("parse_url", "[bundle_source]") {
   CHECK(parse_url("https://h.example?x=/y").path.empty());
   CHECK(parse_url("https://h.example#/y").path.empty());
   CHECK(parse_url("https://h.example?x=@evil.example").host == "h.example");
-  CHECK(parse_url("https://a@b@h.example/x").host == "h.example");
+  CHECK(parse_url("https://u:p@h.example:8443").host == "h.example");
 
   auto message = [](std::string_view url) {
     return std::string(expect_throw<std::invalid_argument>([&] { parse_url(url); }).what());
@@ -291,6 +314,14 @@ TEST_CASE("parse_url", "[bundle_source]") {
   CHECK(message("https:///x") == "no host in the URL");
   CHECK(message("https://user@/x") == "no host in the URL");
   CHECK(message("https://:443/x") == "no host in the URL");
-  CHECK(message("http://[::1/x") == "unterminated IPv6 address");
-  CHECK(message("http://[]/x") == "no host in the URL");
+  CHECK(message("https:/h.example/x") == "not an absolute URL (expected scheme://host/path)");
+  CHECK(message("file:///tmp/b.tar.gz") == "no host in the URL");
+  // Anything else libcurl's parser refuses, in its words: what it would not
+  // fetch is refused before any download.
+  CHECK(message("http://[::1/x") == "Bad IPv6 address");
+  CHECK(message("http://[]/x") == "Bad IPv6 address");
+  CHECK(message("https://a@b@h.example/x") == "Bad hostname");
+  CHECK(message("https://h.example:99999/x") ==
+        "Port number was not a decimal number between 0 and 65535");
+  CHECK(message("https://h.example/a b") == "Bad path");
 }

@@ -1,5 +1,7 @@
 #include "fetch.h"
 
+#include <curl/curl.h>
+
 #include <catch2/catch.hpp>
 #include <string>
 
@@ -150,6 +152,25 @@ TEST_CASE("fetch: which failures are transient", "[fetch]") {
   for (long status : {301L, 400L, 403L, 404L, 416L, 501L}) {
     CHECK_FALSE(is_transient(HttpStatusError(status, kUrl, "", {})));
   }
+}
+
+TEST_CASE("fetch: proxy failures are told apart by libcurl's facts, not its words", "[fetch]") {
+  using Stage = TransportError::Stage;
+  // A proxy that refuses the tunnel (4xx) answers the same the next time;
+  // one that cannot reach the server (5xx) may not.
+  CHECK_FALSE(is_transient(TransportError("x", CURLE_RECV_ERROR, 0, Stage::kProxy, 407)));
+  CHECK_FALSE(is_transient(TransportError("x", CURLE_RECV_ERROR, 0, Stage::kProxy, 403)));
+  CHECK(is_transient(TransportError("x", CURLE_RECV_ERROR, 0, Stage::kProxy, 502)));
+  // A proxy URL libcurl cannot use stays so; a proxy name that did not
+  // resolve may resolve next time.
+  CHECK_FALSE(is_transient(TransportError("x", CURLE_COULDNT_RESOLVE_PROXY, 0, Stage::kProxyUrl)));
+  CHECK(is_transient(TransportError("x", CURLE_COULDNT_RESOLVE_PROXY, 0, Stage::kProxy)));
+  // The message plays no part.
+  CHECK(is_transient(TransportError("CONNECT tunnel failed, response 407", CURLE_RECV_ERROR, 0)));
+  CHECK(is_transient(TransportError("Unsupported proxy syntax in 'x'", CURLE_COULDNT_RESOLVE_PROXY,
+                                    0, Stage::kProxy)));
+  // A tunnel that was opened (200) is no proxy failure.
+  CHECK(is_transient(TransportError("x", CURLE_RECV_ERROR, 0, Stage::kServer, 200)));
 }
 
 TEST_CASE("fetch: Retry-After as seconds or as a date", "[fetch]") {
