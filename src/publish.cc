@@ -163,31 +163,17 @@ BundleInfo read_bundle_info(const fs::path& bundle) {
   }
 }
 
-void publish_to_bucket(const PublishArgs& args, Output& out);
+namespace {
 
-void publish(const PublishArgs& args, Output& out) {
-  try {
-    publish_to_bucket(args, out);
-  } catch (const TransportError& e) {
-    throw PublishError(PublishError::Kind::kUnreachable, {}, e.what());
-  }
-}
-
-void publish_to_bucket(const PublishArgs& args, Output& out) {
-  out.step("Publishing " + args.bundle.filename().string());
-  BundleInfo info = read_bundle_info(args.bundle);
-  auto size = fs::file_size(args.bundle);
-  Sha256Digest digest = file_digest(args.bundle);
-  out.detail("Apache " + info.apache + " for " + info.stack + "/" + info.arch + ", " +
-             human_bytes(size) + ", " + digest.str());
-
-  S3Client s3(args.target, args.credentials);
+/// Uploads the bundle, then reads it back: what apps will download is what
+/// was built.
+void upload_verified(S3Client& s3, const PublishArgs& args, std::uint64_t size,
+                     const Sha256Digest& digest, Output& out) {
   std::string where = redact_url(s3.url(args.key));
   out.detail("Uploading to " + where);
   auto put = s3.put_file(args.bundle, args.key, digest.hex(), "application/gzip");
   if (!put.ok()) throw s3_failure("Uploading " + args.key, put, args.target);
 
-  // Read it back: what apps will download is what was built.
   Sha256 back;
   std::uint64_t back_size = 0;
   auto got = s3.get(args.key, [&](std::span<const char> c) {
@@ -205,14 +191,12 @@ void publish_to_bucket(const PublishArgs& args, Output& out) {
     throw e;
   }
   out.detail("Verified the upload by reading it back");
+}
 
-  ManifestEntry entry{.key = args.key,
-                      .stack = info.stack,
-                      .arch = info.arch,
-                      .apache = info.apache,
-                      .size = size,
-                      .sha256 = digest,
-                      .published_at = now_utc()};
+/// Adds `entry` to the bucket's manifest without losing another
+/// publisher's: conditional writes, merged again when they cross.
+void add_to_manifest(S3Client& s3, const PublishArgs& args, const ManifestEntry& entry,
+                     Output& out) {
   for (int attempt = 1;; ++attempt) {
     auto [text, etag] = read_manifest(s3, args.target);
     Manifest manifest;
@@ -244,7 +228,7 @@ void publish_to_bucket(const PublishArgs& args, Output& out) {
       out.detail("Updated " + std::string(kManifestName) + ": " +
                  (manifest.bundles.size() > before ? "added " : "replaced ") + args.key + " (" +
                  std::to_string(manifest.bundles.size()) + " listed)");
-      break;
+      return;
     }
     if ((r.status == 412 || r.status == 409) && attempt < kManifestAttempts) {
       out.detail("The manifest changed while it was updated; trying again");
@@ -253,7 +237,12 @@ void publish_to_bucket(const PublishArgs& args, Output& out) {
     }
     throw s3_failure("Writing " + std::string(kManifestName), r, args.target);
   }
+}
 
+/// Says how apps use the bundle: the config vars, and the buildpack.toml
+/// entry that makes it a release's default.
+void show_use(const PublishArgs& args, const BundleInfo& info, const Sha256Digest& digest,
+              Output& out) {
   out.step("Apps on " + info.stack + " can use it");
   std::string vars = "heroku config:set WHISKEY_BUCKET=" + args.target.bucket;
   if (args.target.region != "us-east-1") vars += " WHISKEY_REGION=" + args.target.region;
@@ -277,6 +266,37 @@ void publish_to_bucket(const PublishArgs& args, Output& out) {
     std::size_t end = toml.find('\n', start);
     out.detail("  " + toml.substr(start, end - start));
     start = end + 1;
+  }
+}
+
+void publish_to_bucket(const PublishArgs& args, Output& out) {
+  out.step("Publishing " + args.bundle.filename().string());
+  BundleInfo info = read_bundle_info(args.bundle);
+  auto size = fs::file_size(args.bundle);
+  Sha256Digest digest = file_digest(args.bundle);
+  out.detail("Apache " + info.apache + " for " + info.stack + "/" + info.arch + ", " +
+             human_bytes(size) + ", " + digest.str());
+  S3Client s3(args.target, args.credentials);
+  upload_verified(s3, args, size, digest, out);
+  add_to_manifest(s3, args,
+                  {.key = args.key,
+                   .stack = info.stack,
+                   .arch = info.arch,
+                   .apache = info.apache,
+                   .size = size,
+                   .sha256 = digest,
+                   .published_at = now_utc()},
+                  out);
+  show_use(args, info, digest, out);
+}
+
+}  // namespace
+
+void publish(const PublishArgs& args, Output& out) {
+  try {
+    publish_to_bucket(args, out);
+  } catch (const TransportError& e) {
+    throw PublishError(PublishError::Kind::kUnreachable, {}, e.what());
   }
 }
 
