@@ -29,10 +29,14 @@ bool holds_bundle(const Disk& disk, const fs::path& layer) {
 }
 
 std::string layer_toml(const std::string& sha256, const Resolved& resolved, const Target& target) {
-  return "[types]\nlaunch = true\nbuild = true\ncache = true\n\n[metadata]\nsha256 = " +
-         toml_string(sha256) + "\nverified = " + (resolved.source.sha256 ? "true" : "false") +
-         "\nsource = " + toml_string(resolved.source.described) +
-         "\nstack = " + toml_string(target.stack) + "\narch = " + toml_string(target.arch) + "\n";
+  nlohmann::ordered_json doc;
+  doc["types"] = {{"launch", true}, {"build", true}, {"cache", true}};
+  doc["metadata"] = {{"sha256", sha256},
+                     {"verified", resolved.source.sha256.has_value()},
+                     {"source", resolved.source.described},
+                     {"stack", target.stack},
+                     {"arch", target.arch}};
+  return write_toml(doc);
 }
 
 /// The web process: the Procfile's web command through bash (it may use
@@ -84,13 +88,14 @@ std::optional<std::string> recorded_digest(const Disk& disk, const fs::path& lay
 
 std::string launch_toml(const WebProcess& web) {
   if (web.command.empty()) return "";
-  auto array = [](const std::vector<std::string>& items) {
-    std::string out;
-    for (const auto& a : items) out += (out.empty() ? "" : ", ") + toml_string(a);
-    return "[" + out + "]";
-  };
-  return "[[processes]]\ntype = \"web\"\ncommand = " + array(web.command) +
-         "\nargs = " + array(web.args) + "\ndefault = true\n";
+  nlohmann::ordered_json process;
+  process["type"] = "web";
+  process["command"] = web.command;
+  process["args"] = web.args;
+  process["default"] = true;
+  nlohmann::ordered_json doc;
+  doc["processes"].push_back(process);
+  return write_toml(doc);
 }
 
 void cnb_build(const CnbBuildArgs& args, Services& s) {
@@ -102,7 +107,7 @@ void cnb_build(const CnbBuildArgs& args, Services& s) {
   std::error_code ec;
   fs::create_directories(cache, ec);  // a layer is a folder with its toml
   s.disk.write_file(args.layers_dir / (std::string(kCacheLayer) + ".toml"),
-                    "[types]\ncache = true\n");
+                    write_toml({{"types", {{"cache", true}}}}));
 
   Resolved resolved = resolve_step(config, target, args.vars, cache, s);
   std::string digest;

@@ -30,7 +30,8 @@ std::vector<DefaultBundle> parse_default_bundles(std::string_view buildpack_toml
     const auto& entry = (*deps)[n];
     std::string where = "metadata.dependencies entry " + std::to_string(n + 1);
     if (!entry.is_object()) throw std::runtime_error(where + " is not a table");
-    if (entry.value("id", std::string()) != kDefaultBundleId) continue;
+    auto id = entry.find("id");
+    if (id == entry.end() || *id != kDefaultBundleId) continue;
     std::string checksum = text_field(entry, "checksum", where);
     std::optional<Sha256Digest> sha256;
     try {
@@ -72,12 +73,26 @@ std::optional<DefaultBundle> select_default(const std::vector<DefaultBundle>& de
 }
 
 std::string default_bundle_toml(const DefaultBundle& b) {
-  std::string stacks;
-  for (const auto& s : b.stacks) stacks += (stacks.empty() ? "" : ", ") + toml_string(s);
-  return "[[metadata.dependencies]]\nid = " + toml_string(kDefaultBundleId) +
-         "\nversion = " + toml_string(b.version) + "\nuri = " + toml_string(b.uri) +
-         "\nchecksum = " + toml_string("sha256:" + b.sha256.hex()) + "\nstacks = [" + stacks +
-         "]\narch = " + toml_string(b.arch) + "\n";
+  nlohmann::ordered_json entry;
+  entry["id"] = kDefaultBundleId;
+  entry["version"] = b.version;
+  entry["uri"] = b.uri;
+  entry["checksum"] = "sha256:" + b.sha256.hex();
+  entry["stacks"] = b.stacks;
+  entry["arch"] = b.arch;
+  nlohmann::ordered_json doc;
+  doc["metadata"]["dependencies"].push_back(entry);
+  return write_toml(doc);
+}
+
+std::optional<std::string> buildpack_version(std::string_view buildpack_toml) {
+  nlohmann::json doc = parse_toml(buildpack_toml);
+  auto buildpack = doc.find("buildpack");
+  if (buildpack == doc.end() || !buildpack->is_object()) return std::nullopt;
+  auto version = buildpack->find("version");
+  if (version == buildpack->end()) return std::nullopt;
+  if (!version->is_string()) throw std::runtime_error("buildpack.version is not a text");
+  return version->get<std::string>();
 }
 
 }  // namespace whiskey

@@ -45,4 +45,9 @@ std::optional<DefaultBundle> select_default(const std::vector<DefaultBundle>& de
 /// The entry as buildpack.toml holds it, for the publisher to print.
 std::string default_bundle_toml(const DefaultBundle& bundle);
 
+/// The buildpack's version, [buildpack] version in `buildpack_toml`, or
+/// nullopt when there is none. Throws std::runtime_error when the file is
+/// malformed or the version is not a text.
+std::optional<std::string> buildpack_version(std::string_view buildpack_toml);
+
 }  // namespace whiskey

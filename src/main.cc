@@ -13,6 +13,7 @@
 #include "cnb.h"
 #include "compile.h"
 #include "curl_http.h"
+#include "defaults.h"
 #include "detect.h"
 #include "errors.h"
 #include "invocation.h"
@@ -141,6 +142,28 @@ int run_publish(const std::vector<std::string>& args) {
   });
 }
 
+/// `mod_wsgi-heroku buildpack-version BUILDPACK_TOML`: its [buildpack]
+/// version, or nothing when it has none (bin/support/package names its
+/// packages with it).
+int run_buildpack_version(const std::vector<std::string>& args) {
+  if (args.size() != 1) {
+    std::cerr << "Usage: mod_wsgi-heroku buildpack-version BUILDPACK_TOML\n";
+    return kUsage;
+  }
+  auto text = RealDisk().read_file(args[0]);
+  if (!text) {
+    std::cerr << "mod_wsgi-heroku: cannot read " << args[0] << "\n";
+    return kFailure;
+  }
+  try {
+    if (auto version = buildpack_version(*text)) std::cout << *version << "\n";
+    return kSuccess;
+  } catch (const std::runtime_error& e) {
+    std::cerr << args[0] << ": " << e.what() << "\n";
+    return kFailure;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -152,6 +175,7 @@ int main(int argc, char** argv) {
     args.erase(args.begin());
   }
   if (phase == "publish") return run_publish(args);
+  if (phase == "buildpack-version") return run_buildpack_version(args);
   if (phase == "detect" || phase == "compile" || phase == "release" || phase == "build") {
     Invocation call = parse_invocation(phase, args, process_environment());
     if (auto* bad = std::get_if<UsageError>(&call)) return usage(*bad);
@@ -160,7 +184,8 @@ int main(int argc, char** argv) {
     if (phase == "release") return run_release(std::get<ClassicCall>(call));
     return run_build(std::get<CnbCall>(call), argv[0]);
   }
-  std::cerr << "Usage: mod_wsgi-heroku detect|compile|release|build|publish ARGS...\n"
+  std::cerr << "Usage: mod_wsgi-heroku detect|compile|release|build|publish|buildpack-version "
+               "ARGS...\n"
                "  (or run as bin/detect, bin/compile, bin/release, bin/build)\n";
   return kUsage;
 }

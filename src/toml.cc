@@ -1,6 +1,8 @@
 #include "toml.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <set>
 #include <stdexcept>
 #include <vector>
@@ -9,6 +11,7 @@ namespace whiskey {
 namespace {
 
 using json = nlohmann::json;
+using Path = std::vector<std::string>;
 
 bool is_bare_key_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -40,12 +43,11 @@ class Reader {
   json document() {
     json root = json::object();
     json* table = &root;
-    std::set<std::string> defined;  // tables named by a [header]
     for (;;) {
       skip_blank_lines();
       if (at_end()) return root;
       if (peek() == '[') {
-        table = header(root, defined);
+        table = header(root);
       } else {
         key_value(*table);
       }
@@ -57,6 +59,8 @@ class Reader {
   std::string_view s_;
   std::size_t i_ = 0;
   int line_ = 1;
+  std::set<Path> defined_;  // the tables named by a [header]
+  std::set<Path> arrays_;   // the arrays of tables, named by [[headers]]
 
   [[noreturn]] void fail(const std::string& what) const {
     throw std::runtime_error("line " + std::to_string(line_) + ": " + what);
@@ -110,8 +114,8 @@ class Reader {
     if (i_ == start) fail("expected a key");
     return std::string(s_.substr(start, i_ - start));
   }
-  std::vector<std::string> dotted_key() {
-    std::vector<std::string> parts{key_part()};
+  Path dotted_key() {
+    Path parts{key_part()};
     for (;;) {
       skip_spaces();
       if (peek() != '.') return parts;
@@ -120,7 +124,7 @@ class Reader {
     }
   }
 
-  static std::string joined(const std::vector<std::string>& parts) {
+  static std::string joined(const Path& parts) {
     std::string out;
     for (const auto& p : parts) out += (out.empty() ? "" : ".") + p;
     return out;
@@ -128,7 +132,7 @@ class Reader {
 
   /// The table `parts` names under `root`, made when missing; for an array
   /// of tables, its last table.
-  json* descend(json& root, const std::vector<std::string>& parts, std::size_t count) {
+  json* descend(json& root, const Path& parts, std::size_t count) {
     json* t = &root;
     for (std::size_t k = 0; k < count; ++k) {
       json& next = (*t)[parts[k]];
@@ -144,22 +148,37 @@ class Reader {
     return t;
   }
 
-  json* header(json& root, std::set<std::string>& defined) {
+  /// Forgets the tables and arrays of tables named under `parts`: they
+  /// belonged to the array of tables' item before the one it begins.
+  void forget_below(const Path& parts) {
+    for (auto* names : {&defined_, &arrays_}) {
+      std::erase_if(*names, [&](const Path& p) {
+        return p.size() > parts.size() && std::equal(parts.begin(), parts.end(), p.begin());
+      });
+    }
+  }
+
+  json* header(json& root) {
     bool array = starts("[[");
     i_ += array ? 2 : 1;
-    std::vector<std::string> parts = dotted_key();
+    Path parts = dotted_key();
     skip_spaces();
     if (!starts(array ? "]]" : "]")) fail("expected ']' to close the table header");
     i_ += array ? 2 : 1;
     json* parent = descend(root, parts, parts.size() - 1);
     json& slot = (*parent)[parts.back()];
     if (array) {
-      if (slot.is_null()) slot = json::array();
+      if (slot.is_null()) {
+        slot = json::array();
+        arrays_.insert(parts);
+      }
       if (!slot.is_array()) fail("'" + joined(parts) + "' is already a table");
+      if (!arrays_.contains(parts)) fail("'" + joined(parts) + "' is already a value");
+      forget_below(parts);
       slot.push_back(json::object());
       return &slot.back();
     }
-    if (!defined.insert(joined(parts)).second) fail("table '" + joined(parts) + "' defined twice");
+    if (!defined_.insert(parts).second) fail("table '" + joined(parts) + "' defined twice");
     if (slot.is_null()) slot = json::object();
     if (slot.is_array()) fail("'" + joined(parts) + "' is already an array of tables");
     if (!slot.is_object()) fail("'" + joined(parts) + "' is already a value");
@@ -167,7 +186,7 @@ class Reader {
   }
 
   void key_value(json& table) {
-    std::vector<std::string> parts = dotted_key();
+    Path parts = dotted_key();
     skip_spaces();
     if (peek() != '=') fail("expected '=' after the key");
     ++i_;
@@ -206,10 +225,14 @@ class Reader {
                       peek() == 'x' || peek() == 'o' || peek() == 'b')) {
       fail("only whole numbers are supported");
     }
-    if (digits.empty() || digits == "+" || digits == "-" || digits.size() > 19) {
+    if (digits.empty() || digits == "+" || digits == "-" || digits.size() > 20) {
       fail("unsupported number");
     }
-    return std::stoll(digits);
+    try {
+      return std::stoll(digits);
+    } catch (const std::out_of_range&) {
+      fail("unsupported number");
+    }
   }
 
   json array() {
@@ -313,12 +336,7 @@ class Reader {
   }
 };
 
-}  // namespace
-
-json parse_toml(std::string_view text) {
-  return Reader(text).document();
-}
-
+/// `value` as a TOML basic string, quoted and escaped.
 std::string toml_string(std::string_view value) {
   std::string out = "\"";
   for (char c : value) {
@@ -342,6 +360,106 @@ std::string toml_string(std::string_view value) {
     }
   }
   return out + "\"";
+}
+
+using ordered_json = nlohmann::ordered_json;
+
+bool is_array_of_tables(const ordered_json& v) {
+  return v.is_array() && !v.empty() &&
+         std::all_of(v.begin(), v.end(), [](const ordered_json& item) { return item.is_object(); });
+}
+
+/// Whether `v` goes under a header of its own rather than after `key =`.
+bool is_table_like(const ordered_json& v) {
+  return v.is_object() || is_array_of_tables(v);
+}
+
+class Writer {
+ public:
+  std::string document(const ordered_json& doc) {
+    if (!doc.is_object()) throw std::invalid_argument("a TOML document is a table");
+    table(doc, {}, false);
+    return std::move(out_);
+  }
+
+ private:
+  std::string out_;
+
+  static std::string key(const std::string& k) {
+    bool bare = !k.empty() && std::all_of(k.begin(), k.end(), is_bare_key_char);
+    return bare ? k : toml_string(k);
+  }
+  static std::string dotted(const Path& path) {
+    std::string out;
+    for (const auto& p : path) out += (out.empty() ? "" : ".") + key(p);
+    return out;
+  }
+
+  static std::string value(const ordered_json& v, const Path& path) {
+    switch (v.type()) {
+      case ordered_json::value_t::string:
+        return toml_string(v.get_ref<const std::string&>());
+      case ordered_json::value_t::boolean:
+        return v.get<bool>() ? "true" : "false";
+      case ordered_json::value_t::number_integer:
+        return std::to_string(v.get<std::int64_t>());
+      case ordered_json::value_t::number_unsigned:
+        if (v.get<std::uint64_t>() > std::numeric_limits<std::int64_t>::max()) break;
+        return std::to_string(v.get<std::uint64_t>());
+      case ordered_json::value_t::array: {
+        if (std::any_of(v.begin(), v.end(), [](const ordered_json& i) { return i.is_object(); }))
+          throw std::invalid_argument("'" + dotted(path) + "' mixes tables and values");
+        std::string out;
+        for (const auto& item : v) out += (out.empty() ? "" : ", ") + value(item, path);
+        return "[" + out + "]";
+      }
+      default:
+        break;
+    }
+    throw std::invalid_argument("'" + dotted(path) + "' holds " + v.type_name() +
+                                ", which TOML's part written here cannot hold");
+  }
+
+  void header(const std::string& text) {
+    if (!out_.empty()) out_ += '\n';
+    out_ += text + '\n';
+  }
+
+  /// The table `t` at `path`: its header, its values, then its tables.
+  void table(const ordered_json& t, const Path& path, bool array_item) {
+    bool has_values =
+        std::any_of(t.begin(), t.end(), [](const auto& v) { return !is_table_like(v); });
+    if (array_item) {
+      header("[[" + dotted(path) + "]]");
+    } else if (!path.empty() && (has_values || t.empty())) {
+      header("[" + dotted(path) + "]");
+    }
+    for (const auto& [k, v] : t.items()) {
+      if (!is_table_like(v)) out_ += key(k) + " = " + value(v, with(path, k)) + '\n';
+    }
+    for (const auto& [k, v] : t.items()) {
+      if (v.is_object()) {
+        table(v, with(path, k), false);
+      } else if (is_array_of_tables(v)) {
+        for (const auto& item : v) table(item, with(path, k), true);
+      }
+    }
+  }
+
+  static Path with(Path path, const std::string& k) {
+    path.push_back(k);
+    return path;
+  }
+};
+
+}  // namespace
+
+json parse_toml(std::string_view text) {
+  return Reader(text).document();
+}
+
+std::string write_toml(const nlohmann::ordered_json& doc) {
+  return Writer().document(doc);
 }
 
 }  // namespace whiskey

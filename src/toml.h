@@ -1,8 +1,9 @@
 // The part of TOML that buildpack.toml and the layers' <layer>.toml files
-// use, read into JSON: tables ([a.b]), arrays of tables ([[a.b]]),
-// key = value with bare or quoted keys, and values that are strings (basic
-// and literal), integers, booleans or arrays of those (over several lines,
-// with a trailing comma). Anything else is an error, not a guess.
+// use, read into JSON and written from it: tables ([a.b]), arrays of tables
+// ([[a.b]]), key = value with bare or quoted keys, and values that are
+// strings (basic and literal), integers, booleans or arrays of those (over
+// several lines, with a trailing comma). Anything else is an error, not a
+// guess. What write_toml writes, parse_toml reads back to the same values.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -12,10 +13,16 @@
 namespace whiskey {
 
 /// Parses `text`. Throws std::runtime_error naming the line of the first
-/// thing it cannot read, or a key defined twice.
+/// thing it cannot read, or a key or table defined twice.
 nlohmann::json parse_toml(std::string_view text);
 
-/// `value` as a TOML basic string, quoted and escaped.
-std::string toml_string(std::string_view value);
+/// `doc`, an object, as TOML, keys in its order: each table's values, then
+/// its tables ([a.b], the header left out for a table that holds only
+/// tables) and arrays of tables ([[a.b]], for an array whose items are all
+/// objects), a blank line before each header. Strings are basic strings,
+/// escaped. Throws std::invalid_argument naming the key of a value TOML's
+/// part above cannot hold: null, a float, an object inside an array of
+/// values, an array that mixes objects and values.
+std::string write_toml(const nlohmann::ordered_json& doc);
 
 }  // namespace whiskey

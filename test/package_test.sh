@@ -156,13 +156,16 @@ testThePackageIsReproducible() {
 }
 
 # packageVersion BUILDPACK_TOML: the version bin/support/package gives a
-# repository with this CMakeLists.txt and BUILDPACK_TOML ("" for none).
+# repository with this CMakeLists.txt and BUILDPACK_TOML ("" for none). The
+# copy has this checkout's package build (made by oneTimeSetUp), whose
+# helper reads buildpack.toml: --version builds nothing.
 packageVersion() {
   local repo="$WORK/version-repo"
   rm -rf "$repo"
-  mkdir -p "$repo/bin/support"
+  mkdir -p "$repo/bin/support" "$repo/build"
   cp "${BUILDPACK_HOME}/bin/support/package" "$repo/bin/support/"
   cp "${BUILDPACK_HOME}/CMakeLists.txt" "$repo/"
+  ln -s "${BUILDPACK_HOME}/build/package-build" "$repo/build/package-build"
   [ -z "$1" ] || printf '%s\n' "$1" >"$repo/buildpack.toml"
   "$repo/bin/support/package" --version
 }
@@ -187,6 +190,20 @@ files = ["build/"]')"
 name = "x"
 [[targets]]
 version = "9.9.9"')"
+  assertEquals "TOML's other forms are read as the buildpack reads them" "2.3.5" \
+    "$(packageVersion "[buildpack]
+'version' = '2.3.5'")"
+}
+
+testAMalformedBuildpackTomlStopsThePackage() {
+  local status=0 err
+  packageVersion '[buildpack]
+version = "2.3.4' >"$WORK/version.out" 2>"$WORK/version.err" || status=$?
+  err=$(cat "$WORK/version.err")
+  assertEquals "the exit status" 1 "$status"
+  assertContains "the reader's words" "buildpack.toml: line 2: a string is not closed on its line" "$err"
+  assertContains "package: buildpack.toml cannot be read" "$err"
+  assertEquals "no version" "" "$(cat "$WORK/version.out")"
 }
 
 # --- the root is bare ---------------------------------------------------------

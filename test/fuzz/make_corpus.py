@@ -162,3 +162,18 @@ write("bundle_info_fuzz", "number-overflow.json",
       bundle_info().replace(b'"prefix_capacity": 37', b'"prefix_capacity": 1e400'))
 write("bundle_info_fuzz", "float-schema.json", bundle_info(schema=1e300))
 write("bundle_info_fuzz", "negative-capacity.json", bundle_info(prefix_capacity=-1.0))
+
+# TOML as the buildpack reads and writes it.
+with open(os.path.join(HERE, "..", "..", "buildpack.toml"), "rb") as f:
+    write("toml_fuzz", "buildpack.toml", f.read())
+write("toml_fuzz", "layer.toml", b'[types]\nlaunch = true\nbuild = true\ncache = true\n\n'
+      b'[metadata]\nsha256 = "' + b"ab" * 32 + b'"\nverified = true\n'
+      b'source = "s3://bucket/\\"key\\"\\n"\nstack = "heroku-24"\narch = "amd64"\n')
+write("toml_fuzz", "launch.toml", b'[[processes]]\ntype = "web"\n'
+      b'command = ["bash", "-c", "mod_wsgi-heroku-start \\u00e9 --port $PORT"]\n'
+      b'args = []\ndefault = true\n')
+write("toml_fuzz", "dependencies.toml", b'[[metadata.dependencies]]\nid = "apache"\n'
+      b'version = "2.4.68"\nuri = "https://example.com/a.tar.gz"\nchecksum = "sha256:'
+      + b"cd" * 32 + b'"\nstacks = ["heroku-24", \'heroku-22\',]\narch = "amd64"\n'
+      b'[metadata.dependencies.extra]\nsize = -1_234\n[[metadata.dependencies]]\nid = 1\n'
+      b'"quoted key" = [[1, 2], ["a"]]\r\n')

@@ -47,7 +47,12 @@ lifecycle_setup() {
     ln -sfn lifecycle "$LC_SHARED/bin/$phase"
   done
 
-  version=$(sed -n 's/^version = "\(.*\)"/\1/p' "${BUILDPACK_HOME}/buildpack.toml" | head -n 1)
+  # The version a package gets (read by the package's helper, built here for
+  # the package below).
+  version=$("${BUILDPACK_HOME}/bin/support/package" --version 2>"$LC_SHARED/package.log") || {
+    tail -n 20 "$LC_SHARED/package.log" >&2
+    return 1
+  }
   LC_CHECKOUT_BUILDPACKS="$LC_SHARED/checkout"
   bp="$LC_CHECKOUT_BUILDPACKS/whiskey_mod-wsgi/$version"
   # The tracked files, as a git URL gives them, with their times (the

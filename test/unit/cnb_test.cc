@@ -15,6 +15,9 @@ TEST_CASE("launch_toml declares the default web process, its entry as default ar
   CHECK(doc["processes"][0]["command"] == nlohmann::json::array({"mod_wsgi-heroku-start"}));
   CHECK(doc["processes"][0]["args"] == nlohmann::json::array({"wsgi.py"}));
   CHECK(doc["processes"][0]["default"] == true);
+  CHECK(launch_toml({.command = {"mod_wsgi-heroku-start"}, .args = {"wsgi.py"}}) ==
+        "[[processes]]\ntype = \"web\"\ncommand = [\"mod_wsgi-heroku-start\"]\n"
+        "args = [\"wsgi.py\"]\ndefault = true\n");
 
   SECTION("a Procfile command with quotes survives the round trip") {
     std::string cmd = "mod_wsgi-heroku-start app/\"my wsgi\".py --port $PORT";

@@ -52,11 +52,15 @@ TEST_CASE("parse_default_bundles reads the apache dependencies of buildpack.toml
     CHECK(again[0].uri == defaults[1].uri);
     CHECK(again[0].stacks == defaults[1].stacks);
     CHECK(again[0].sha256 == defaults[1].sha256);
+    // As the entries above are written, but for the blank line after.
+    CHECK(default_bundle_toml(defaults[1]) + "\n" ==
+          dependency("2.4.10", "\"heroku-24\", \"heroku-22\"", "amd64", kShaB));
   }
 }
 
 TEST_CASE("parse_default_bundles: none recorded, and malformed entries") {
   CHECK(parse_default_bundles("[buildpack]\nid = \"x\"\n").empty());
+  CHECK(parse_default_bundles("[[metadata.dependencies]]\nid = 1\n").empty());
   auto fails = [](const std::string& toml, const std::string& why) {
     try {
       parse_default_bundles(toml);
@@ -69,6 +73,19 @@ TEST_CASE("parse_default_bundles: none recorded, and malformed entries") {
   fails("[[metadata.dependencies]]\nid = \"apache\"\nversion = \"1\"\n", "'checksum' is missing");
   fails(dependency("2.4.10", "", "amd64", kShaA), "'stacks' is missing or empty");
   fails("[metadata]\ndependencies = 3\n", "not a list of tables");
+}
+
+TEST_CASE("buildpack_version reads [buildpack] version, and only that") {
+  CHECK(buildpack_version("api = \"0.10\"\n\n[buildpack]\nid = \"whiskey/mod-wsgi\"\n"
+                          "  version   =   \"2.3.4\"  # a comment\n\n[publish.Ignore]\n"
+                          "files = [\"build/\"]\n") == "2.3.4");
+  CHECK_FALSE(buildpack_version(""));
+  CHECK_FALSE(buildpack_version("[buildpack]\nname = \"Apache/mod_wsgi\"\n"));
+  CHECK_FALSE(buildpack_version("[buildpack]\nname = \"x\"\n[[targets]]\nversion = \"9.9.9\"\n"));
+  CHECK(buildpack_version("buildpack.version = 'literal'\n") == "literal");
+  CHECK_THROWS_WITH(buildpack_version("[buildpack]\nversion = 1\n"),
+                    "buildpack.version is not a text");
+  CHECK_THROWS_WITH(buildpack_version("[buildpack\nversion = \"1\"\n"), Contains("line 1"));
 }
 
 TEST_CASE("resolve falls back on the buildpack's default bundle when nothing is configured") {

@@ -1,6 +1,7 @@
 #include "toml.h"
 
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <stdexcept>
 
 using namespace whiskey;
@@ -83,11 +84,89 @@ TEST_CASE("parse_toml refuses what it cannot read, naming the line") {
   fails("[[t]]\n[t]\n", "already an array of tables");
   fails("= 1\n", "expected a key");
   fails("x = 99999999999999999999\n", "unsupported number");
+  fails("x = 9223372036854775808\n", "unsupported number");
+  fails("a = []\n[[a]]\n", "line 2: 'a' is already a value");
+  fails("[[a]]\n[a.b]\n[a.b]\n", "line 3: table 'a.b' defined twice");
 }
 
-TEST_CASE("toml_string quotes and escapes so that parse_toml reads it back") {
-  std::string value = "a \"quoted\" \\ value\nwith\ta \x01 control";
-  json doc = parse_toml("v = " + toml_string(value) + "\n");
-  CHECK(doc["v"] == value);
-  CHECK(toml_string("plain") == "\"plain\"");
+TEST_CASE("parse_toml: each item of an array of tables has tables of its own") {
+  json doc = parse_toml("[[a]]\n[a.b]\nx = 1\n[[a]]\n[a.b]\nx = 2\n[\"a.b\"]\ny = 3\n");
+  REQUIRE(doc["a"].size() == 2);
+  CHECK(doc["a"][0]["b"]["x"] == 1);
+  CHECK(doc["a"][1]["b"]["x"] == 2);
+  CHECK(doc["a.b"]["y"] == 3);
+  CHECK(parse_toml("x = -9223372036854775808\n")["x"] == INT64_MIN);
+}
+
+TEST_CASE("write_toml writes tables, arrays of tables and values in the document's order") {
+  nlohmann::ordered_json doc;
+  doc["api"] = "0.10";
+  doc["types"] = {{"launch", true}, {"cache", false}};
+  doc["metadata"]["bundle"]["size"] = -12;
+  doc["metadata"]["dependencies"].push_back({{"id", "apache"}, {"stacks", {"heroku-24", "x"}}});
+  doc["metadata"]["dependencies"].push_back({{"id", "other"}, {"stacks", json::array()}});
+  doc["empty"] = json::object();
+  doc["odd key"]["a.b"] = 1;
+  CHECK(write_toml(doc) == R"(api = "0.10"
+
+[types]
+launch = true
+cache = false
+
+[metadata.bundle]
+size = -12
+
+[[metadata.dependencies]]
+id = "apache"
+stacks = ["heroku-24", "x"]
+
+[[metadata.dependencies]]
+id = "other"
+stacks = []
+
+[empty]
+
+["odd key"]
+"a.b" = 1
+)");
+  CHECK(write_toml(nlohmann::ordered_json::object()).empty());
+}
+
+TEST_CASE("write_toml: what it writes, parse_toml reads back the same") {
+  std::string value = GENERATE(as<std::string>{}, "plain", "", "a \"quoted\" word", "back\\slash\\",
+                               "two\nlines\r\n", "tab\there", "\x01\x1f\x7f controls",
+                               "unicode: \xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x8d", "'single'",
+                               "# not a comment", "[not] = a table", "\\u00e9 as written");
+  nlohmann::ordered_json item;
+  item["text"] = value;
+  item["texts"] = {value, "x", value};
+  item["nested"] = {json::array({1, 2}), json::array({value})};
+  item["min"] = INT64_MIN;
+  item["max"] = INT64_MAX;
+  item["no"] = false;
+  item["under"]["deep"] = value;
+  nlohmann::ordered_json doc;
+  doc[value]["key"] = value;
+  doc["items"].push_back(item);
+  doc["items"].push_back(item);
+  std::string text = write_toml(doc);
+  INFO(text);
+  CHECK(parse_toml(text) == json(doc));
+}
+
+TEST_CASE("write_toml refuses what TOML's part here cannot hold, naming the key") {
+  auto fails = [](const nlohmann::ordered_json& doc, const std::string& why) {
+    try {
+      write_toml(doc);
+      FAIL("written: " + doc.dump());
+    } catch (const std::invalid_argument& e) {
+      CHECK_THAT(e.what(), Contains(why));
+    }
+  };
+  fails({{"a", {{"b", nullptr}}}}, "'a.b' holds null");
+  fails({{"f", 1.5}}, "'f' holds number");
+  fails({{"big", UINT64_MAX}}, "'big' holds number");
+  fails({{"mixed", {1, {{"k", 2}}}}}, "'mixed' mixes tables and values");
+  fails({{"nested", {json::array({{{"k", 2}}})}}}, "'nested' mixes tables and values");
+  fails(nlohmann::ordered_json::array({1}), "a TOML document is a table");
 }
