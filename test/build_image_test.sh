@@ -24,8 +24,8 @@
 . "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
 # shellcheck source=test/support/helpers.sh
 . "${BUILDPACK_HOME}/test/support/helpers.sh"
-# shellcheck source=test/support/s3rver.sh
-. "${BUILDPACK_HOME}/test/support/s3rver.sh"
+# shellcheck source=test/support/moto.sh
+. "${BUILDPACK_HOME}/test/support/moto.sh"
 # shellcheck source=test/support/apache_bundle.sh
 . "${BUILDPACK_HOME}/test/support/apache_bundle.sh"
 # shellcheck source=test/support/web.sh
@@ -50,7 +50,7 @@ oneTimeSetUp() {
   chroot "$ROOT" useradd -u 1000 -m dyno >/dev/null 2>&1
 
   apache_bundle || return 1
-  s3_start "$BUCKET" || return 1
+  moto_start --public "$BUCKET" || return 1
   publishBundleFor heroku-24 && publishBundleFor heroku-26 || return 1
 }
 
@@ -60,7 +60,7 @@ oneTimeTearDown() {
     stop_web 20
     WEB_PID=""
   fi
-  s3_stop
+  moto_stop
   apt_repo_stop
   if [ -n "${PROC_MOUNTED:-}" ]; then
     umount "$ROOT/proc" && PROC_MOUNTED=""
@@ -76,8 +76,8 @@ publishBundleFor() {
   local bundle
   bundle="$WORK/$(basename "$APACHE_BUNDLE" | sed "s/-debian-12-/-$1-/")"
   python3 "${BUILDPACK_HOME}/test/support/make_bundle.py" restack "$APACHE_BUNDLE" "$bundle" "$1" &&
-    AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$S3_SECRET_ACCESS_KEY \
-      "$(buildpackHelper)" publish "$bundle" --bucket "$BUCKET" --endpoint "$S3_ENDPOINT" >"$WORK/publish.log" 2>&1 ||
+    AWS_ACCESS_KEY_ID=$MOTO_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$MOTO_SECRET_ACCESS_KEY \
+      "$(buildpackHelper)" publish "$bundle" --bucket "$BUCKET" --endpoint "$MOTO_ENDPOINT" >"$WORK/publish.log" 2>&1 ||
     { cat "$WORK/publish.log" >&2; return 1; }
 }
 
@@ -96,7 +96,7 @@ afterSetUp() {
   fi
   useFixture demo_flask_app
   setConfig WHISKEY_BUCKET "$BUCKET"
-  setConfig WHISKEY_S3_ENDPOINT "$S3_ENDPOINT"
+  setConfig WHISKEY_S3_ENDPOINT "$MOTO_ENDPOINT"
   freshCheckout
 }
 

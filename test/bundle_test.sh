@@ -14,8 +14,6 @@
 . "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
 # shellcheck source=test/support/helpers.sh
 . "${BUILDPACK_HOME}/test/support/helpers.sh"
-# shellcheck source=test/support/s3rver.sh
-. "${BUILDPACK_HOME}/test/support/s3rver.sh"
 # shellcheck source=test/support/moto.sh
 . "${BUILDPACK_HOME}/test/support/moto.sh"
 # shellcheck source=test/support/apache_bundle.sh
@@ -36,16 +34,14 @@ oneTimeSetUp() {
   # The prefix the bundle was built under, as it records it.
   BUILD_PREFIX=$(tar -xzOf "$APACHE_BUNDLE" .whiskey/apache/whiskey-bundle.json |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["prefix"])') || return 1
-  s3_start "$PUBLIC" || return 1
-  s3_put "$PUBLIC" "$BUNDLE_NAME" "$APACHE_BUNDLE" || return 1
-  moto_start "$PRIVATE" || return 1
+  moto_start "$PRIVATE" --public "$PUBLIC" || return 1
+  moto_put "$PUBLIC" "$BUNDLE_NAME" "$APACHE_BUNDLE" || return 1
   if [ -f "${BUILDPACK_HOME}/export" ]; then
     mv "${BUILDPACK_HOME}/export" "$WORK/export.saved"
   fi
 }
 
 oneTimeTearDown() {
-  s3_stop
   moto_stop
   rm -f "${BUILDPACK_HOME}/export"
   if [ -f "$WORK/export.saved" ]; then
@@ -59,7 +55,7 @@ setVar() {
 
 compileFromPublicUrl() {
   useFixture demo_flask_app
-  setVar WHISKEY_URL "$(s3_url "$PUBLIC" "$BUNDLE_NAME")"
+  setVar WHISKEY_URL "$(moto_url "$PUBLIC" "$BUNDLE_NAME")"
   setVar WHISKEY_SHA256 "$APACHE_BUNDLE_SHA256"
   compile
 }

@@ -13,8 +13,8 @@
 . "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
 # shellcheck source=test/support/helpers.sh
 . "${BUILDPACK_HOME}/test/support/helpers.sh"
-# shellcheck source=test/support/s3rver.sh
-. "${BUILDPACK_HOME}/test/support/s3rver.sh"
+# shellcheck source=test/support/moto.sh
+. "${BUILDPACK_HOME}/test/support/moto.sh"
 # shellcheck source=test/support/apache_bundle.sh
 . "${BUILDPACK_HOME}/test/support/apache_bundle.sh"
 # shellcheck source=test/support/web.sh
@@ -31,15 +31,15 @@ WRONG_SHA=0000000000000000000000000000000000000000000000000000000000000000
 
 oneTimeSetUp() {
   apache_bundle || return 1
-  s3_start "$BUCKET" || return 1
-  s3_put "$BUCKET" bundle.tar.gz "$APACHE_BUNDLE" || return 1
-  BUNDLE_URL=$(s3_url "$BUCKET" bundle.tar.gz)
+  moto_start --public "$BUCKET" || return 1
+  moto_put "$BUCKET" bundle.tar.gz "$APACHE_BUNDLE" || return 1
+  BUNDLE_URL=$(moto_url "$BUCKET" bundle.tar.gz)
   # The buildpack's executables, built once.
   buildpackHelper >/dev/null
 }
 
 oneTimeTearDown() {
-  s3_stop
+  moto_stop
 }
 
 afterSetUp() {
@@ -114,8 +114,8 @@ testACutDownloadResumesAsInTheClassicFlow() {
 testAHostileBundleLeavesNoLayer() {
   cp -R "${BUILDPACK_HOME}/test/fixtures/slow_app/." "$CNB_APP/"
   python3 "${BUILDPACK_HOME}/test/support/make_bundle.py" traversal "$CNB_ROOT/hostile.tar.gz"
-  s3_put "$BUCKET" hostile.tar.gz "$CNB_ROOT/hostile.tar.gz" || fail "upload failed"
-  configure "$(s3_url "$BUCKET" hostile.tar.gz)" \
+  moto_put "$BUCKET" hostile.tar.gz "$CNB_ROOT/hostile.tar.gz" || fail "upload failed"
+  configure "$(moto_url "$BUCKET" hostile.tar.gz)" \
     "$(sha256sum "$CNB_ROOT/hostile.tar.gz" | cut -d' ' -f1)"
   cnb_build
   assertEquals "exit status" 1 "$RETURN"

@@ -6,7 +6,7 @@
 # container engine by test/support/lifecycle.sh: analyzer, detector,
 # restorer, builder and exporter as an unprivileged build user, this
 # buildpack first and a small Python buildpack after it, the real Apache
-# bundle from s3rver; then the launcher, as the web process type's link,
+# bundle from moto; then the launcher, as the web process type's link,
 # serving the app over HTTP as the build user and as a run user of its group,
 # and stopping gracefully on SIGTERM. Both as a git checkout (the helper built
 # by bin/build on first use) and as the release package (prebuilt).
@@ -17,8 +17,8 @@
 . "${BUILDPACK_HOME}/test/support/under_bash.sh"
 # shellcheck source=test/lib/test_utils.sh
 . "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
-# shellcheck source=test/support/s3rver.sh
-. "${BUILDPACK_HOME}/test/support/s3rver.sh"
+# shellcheck source=test/support/moto.sh
+. "${BUILDPACK_HOME}/test/support/moto.sh"
 # shellcheck source=test/support/apache_bundle.sh
 . "${BUILDPACK_HOME}/test/support/apache_bundle.sh"
 # shellcheck source=test/support/web.sh
@@ -37,14 +37,14 @@ oneTimeSetUp() {
     return 1
   fi
   apache_bundle || return 1
-  s3_start "$BUCKET" || return 1
-  s3_put "$BUCKET" bundle.tar.gz "$APACHE_BUNDLE" || return 1
-  BUNDLE_URL=$(s3_url "$BUCKET" bundle.tar.gz)
+  moto_start --public "$BUCKET" || return 1
+  moto_put "$BUCKET" bundle.tar.gz "$APACHE_BUNDLE" || return 1
+  BUNDLE_URL=$(moto_url "$BUCKET" bundle.tar.gz)
   lifecycle_setup || return 1
 }
 
 oneTimeTearDown() {
-  s3_stop
+  moto_stop
 }
 
 afterSetUp() {

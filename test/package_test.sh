@@ -6,7 +6,7 @@
 # no libcurl, no libarchive, no -dev packages; see
 # test/support/debian_root.sh), where bin/detect, bin/compile and
 # bin/release run through chroot on an app inside the root. The real Apache
-# bundle is served by s3rver on 127.0.0.1 (the root shares this machine's
+# bundle is served by moto on 127.0.0.1 (the root shares this machine's
 # network), and over HTTPS by a server whose private CA the root keeps where
 # Fedora keeps its CA file.
 #
@@ -20,8 +20,8 @@
 . "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
 # shellcheck source=test/support/helpers.sh
 . "${BUILDPACK_HOME}/test/support/helpers.sh"
-# shellcheck source=test/support/s3rver.sh
-. "${BUILDPACK_HOME}/test/support/s3rver.sh"
+# shellcheck source=test/support/moto.sh
+. "${BUILDPACK_HOME}/test/support/moto.sh"
 # shellcheck source=test/support/apache_bundle.sh
 . "${BUILDPACK_HOME}/test/support/apache_bundle.sh"
 # shellcheck source=test/support/debian_root.sh
@@ -56,14 +56,14 @@ oneTimeSetUp() {
     echo "package_test: /proc cannot be mounted in the root; the builds run without it" >&2
   fi
 
-  s3_start "$BUCKET" || return 1
-  s3_put "$BUCKET" "$BUNDLE_NAME" "$APACHE_BUNDLE" || return 1
+  moto_start --public "$BUCKET" || return 1
+  moto_put "$BUCKET" "$BUNDLE_NAME" "$APACHE_BUNDLE" || return 1
   tlsServerStart || return 1
 }
 
 # (shunit2 may call it twice: once at the end, once on exit.)
 oneTimeTearDown() {
-  s3_stop
+  moto_stop
   if [ -n "${TLS_PID:-}" ]; then
     kill "$TLS_PID" 2>/dev/null
     wait "$TLS_PID" 2>/dev/null
@@ -112,7 +112,7 @@ compileInRoot() {
 }
 
 useBucketBundle() {
-  setConfig WHISKEY_URL "$(s3_url "$BUCKET" "$BUNDLE_NAME")"
+  setConfig WHISKEY_URL "$(moto_url "$BUCKET" "$BUNDLE_NAME")"
   setConfig WHISKEY_SHA256 "$1"
 }
 
@@ -272,7 +272,7 @@ testCompileInstallsTheVerifiedBundleAndReleaseNamesTheWebProcess() {
 testTheCloudNativeFlowRunsInTheRootToo() {
   rm -rf "$ROOT/layers" "$ROOT/platform"
   mkdir -p "$ROOT/layers/bp" "$ROOT/platform/env"
-  printf %s "$(s3_url "$BUCKET" "$BUNDLE_NAME")" >"$ROOT/platform/env/WHISKEY_URL"
+  printf %s "$(moto_url "$BUCKET" "$BUNDLE_NAME")" >"$ROOT/platform/env/WHISKEY_URL"
   printf %s "$APACHE_BUNDLE_SHA256" >"$ROOT/platform/env/WHISKEY_SHA256"
   captureExact chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root \
     LANG=C.UTF-8 STACK="$ROOT_STACK" CNB_PLATFORM_DIR=/platform CNB_BUILD_PLAN_PATH=/plan.toml \

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash source-path=SCRIPTDIR/..
 #
-# bin/compile end to end against an S3-compatible server (s3rver) on
-# 127.0.0.1: the fixture bundles of test/support/make_bundle.py are built and
-# uploaded once, then each test builds an app from one of them.
+# bin/compile end to end against an S3-compatible server (moto, through
+# test/support/moto.sh) on 127.0.0.1: the fixture bundles of
+# test/support/make_bundle.py are built and uploaded once, then each test
+# builds an app from one of them, reading the buckets anonymously.
 #
-# Buckets:
+# Buckets, each public (everyone may read its objects and list it):
 #   whiskey-bundles     every fixture bundle, no manifest.json
 #   whiskey-published   the good bundle as two Apache versions, listed in a
 #                       manifest.json with others for other stacks and
@@ -25,8 +26,8 @@
 . "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
 # shellcheck source=test/support/helpers.sh
 . "${BUILDPACK_HOME}/test/support/helpers.sh"
-# shellcheck source=test/support/s3rver.sh
-. "${BUILDPACK_HOME}/test/support/s3rver.sh"
+# shellcheck source=test/support/moto.sh
+. "${BUILDPACK_HOME}/test/support/moto.sh"
 
 BUCKET=whiskey-bundles
 PUBLISHED=whiskey-published
@@ -67,10 +68,10 @@ oneTimeSetUp() {
       python3 "${BUILDPACK_HOME}/test/support/make_bundle.py" sha256 "${BUNDLES}/${kind}.tar.gz"
     fi >"${BUNDLES}/${kind}.sha256" || return 1
   done
-  s3_start "${BUCKET}" "${PUBLISHED}" "${BROKEN}" "${TAMPERED}" || return 1
-  s3_put "${BUCKET}" "${GOOD_KEY}" "${BUNDLES}/good.tar.gz" || return 1
+  moto_start --public "${BUCKET}" "${PUBLISHED}" "${BROKEN}" "${TAMPERED}" || return 1
+  moto_put "${BUCKET}" "${GOOD_KEY}" "${BUNDLES}/good.tar.gz" || return 1
   for kind in ${KINDS}; do
-    s3_put "${BUCKET}" "fixtures/${kind}.tar.gz" "${BUNDLES}/${kind}.tar.gz" || return 1
+    moto_put "${BUCKET}" "fixtures/${kind}.tar.gz" "${BUNDLES}/${kind}.tar.gz" || return 1
   done
 
   local good="${BUNDLES}/good.tar.gz" prefix
@@ -81,23 +82,23 @@ oneTimeSetUp() {
     "$(manifestEntry whiskey-heroku-24-other-apache-2.4.99.tar.gz heroku-24 other 2.4.99 good)" \
     >"${BUNDLES}/published.json" || return 1
   for prefix in "" releases/; do
-    s3_put "${PUBLISHED}" "${prefix}manifest.json" "${BUNDLES}/published.json" application/json &&
-      s3_put "${PUBLISHED}" "${prefix}${GOOD_KEY}" "${good}" &&
-      s3_put "${PUBLISHED}" "${prefix}${OLDER_KEY}" "${good}" || return 1
+    moto_put "${PUBLISHED}" "${prefix}manifest.json" "${BUNDLES}/published.json" application/json &&
+      moto_put "${PUBLISHED}" "${prefix}${GOOD_KEY}" "${good}" &&
+      moto_put "${PUBLISHED}" "${prefix}${OLDER_KEY}" "${good}" || return 1
   done
 
   printf '{"schema": 1, "bundles": [' >"${BUNDLES}/broken.json"
-  s3_put "${BROKEN}" manifest.json "${BUNDLES}/broken.json" application/json || return 1
+  moto_put "${BROKEN}" manifest.json "${BUNDLES}/broken.json" application/json || return 1
 
   manifest "$(manifestEntry "${GOOD_KEY}" heroku-24 "${ARCH}" 2.4.68 zero)" \
     >"${BUNDLES}/tampered.json" || return 1
-  s3_put "${TAMPERED}" manifest.json "${BUNDLES}/tampered.json" application/json &&
-    s3_put "${TAMPERED}" "${GOOD_KEY}" "${good}" || return 1
+  moto_put "${TAMPERED}" manifest.json "${BUNDLES}/tampered.json" application/json &&
+    moto_put "${TAMPERED}" "${GOOD_KEY}" "${good}" || return 1
 }
 
 # (shunit2 may call it twice: once at the end, once on exit.)
 oneTimeTearDown() {
-  s3_stop
+  moto_stop
   if [ -n "${EXPORT_TAKEN:-}" ]; then
     rm -f "${BUILDPACK_HOME}/export"
     if [ -f "${BUNDLES}/export.saved" ]; then
@@ -136,7 +137,7 @@ useBucket() {
   if [ -n "$1" ]; then
     setConfig WHISKEY_PACKAGE "$1"
   fi
-  setConfig WHISKEY_S3_ENDPOINT "${S3_ENDPOINT}"
+  setConfig WHISKEY_S3_ENDPOINT "${MOTO_ENDPOINT}"
   if [ -n "${2:-}" ]; then
     setConfig WHISKEY_SHA256 "$2"
   fi
@@ -162,7 +163,7 @@ testGoodBundleFromTheBucketInstalls() {
   compile
   assertInstalled
   assertCaptured "-----> Installing Apache from ${GOOD_KEY}"
-  assertCaptured "Source: ${S3_ENDPOINT}/${BUCKET}/${GOOD_KEY}"
+  assertCaptured "Source: ${MOTO_ENDPOINT}/${BUCKET}/${GOOD_KEY}"
   assertCaptured "Verified sha256:$(sha good)"
   assertCaptured "Installed .whiskey/apache, .whiskey/apr"
 }
@@ -245,17 +246,17 @@ testNoEntryInstallsWithAWarning() {
 
 testGoodBundleFromAUrlInstalls() {
   useFixture requirements_mod_wsgi
-  setConfig WHISKEY_URL "$(s3_url "${BUCKET}" "${GOOD_KEY}")"
+  setConfig WHISKEY_URL "$(moto_url "${BUCKET}" "${GOOD_KEY}")"
   setConfig WHISKEY_SHA256 "sha256:$(sha good | tr 'a-f' 'A-F')"
   compile
   assertInstalled
-  assertCaptured "Source: ${S3_ENDPOINT}/${BUCKET}/${GOOD_KEY}"
+  assertCaptured "Source: ${MOTO_ENDPOINT}/${BUCKET}/${GOOD_KEY}"
   assertCaptured "Verified sha256:$(sha good)"
 }
 
 testWithoutADigestInstallsWithAWarning() {
   useFixture requirements_mod_wsgi
-  setConfig WHISKEY_URL "$(s3_url "${BUCKET}" "${GOOD_KEY}")"
+  setConfig WHISKEY_URL "$(moto_url "${BUCKET}" "${GOOD_KEY}")"
   compile
   assertInstalled
   assertCaptured "Warning: The Apache bundle will not be verified"
@@ -292,7 +293,7 @@ testBucketWithAKeyPrefixReadsTheManifestUnderIt() {
   setConfig WHISKEY_BUCKET "${PUBLISHED}/releases"
   compile
   assertInstalled
-  assertCaptured "Source: ${S3_ENDPOINT}/${PUBLISHED}/releases/${GOOD_KEY}"
+  assertCaptured "Source: ${MOTO_ENDPOINT}/${PUBLISHED}/releases/${GOOD_KEY}"
   assertCaptured "Verified sha256:$(sha good)"
 }
 
@@ -398,7 +399,7 @@ UNSAFE="The Apache bundle holds an unsafe entry"
 testBucketAloneWithoutAManifestIsRefused() {
   useBucket ""
   checkRefused "The bucket has no bundle manifest" \
-    "${S3_ENDPOINT}/${BUCKET}/manifest.json"
+    "${MOTO_ENDPOINT}/${BUCKET}/manifest.json"
 }
 
 testNoBundleForTheStackIsRefused() {
@@ -449,7 +450,7 @@ testMissingObjectIsNotFound() {
 }
 
 testExpiredSignedUrlIsDenied() {
-  setConfig WHISKEY_URL "$(s3_expired_url "${BUCKET}" "${GOOD_KEY}")"
+  setConfig WHISKEY_URL "$(moto_expired_url "${BUCKET}" "${GOOD_KEY}")"
   setConfig WHISKEY_SHA256 "$(sha good)"
   checkRefused "Access to the Apache bundle was denied" "was answered 403 Forbidden."
   assertStderr "AccessDenied (Request has expired)"
@@ -457,14 +458,14 @@ testExpiredSignedUrlIsDenied() {
 
 testSignedQueryStringIsNeverShown() {
   local url query
-  url=$(s3_expired_url "${BUCKET}" "${GOOD_KEY}")
+  url=$(moto_expired_url "${BUCKET}" "${GOOD_KEY}")
   query=${url#*\?}
   setConfig WHISKEY_URL "${url}"
   useFixture requirements_mod_wsgi
   compile
   assertBuildFailed "Access to the Apache bundle was denied"
-  assertStderr "${S3_ENDPOINT}/${BUCKET}/${GOOD_KEY}?…"
-  assertCaptured "Source: ${S3_ENDPOINT}/${BUCKET}/${GOOD_KEY}?…"
+  assertStderr "${MOTO_ENDPOINT}/${BUCKET}/${GOOD_KEY}?…"
+  assertCaptured "Source: ${MOTO_ENDPOINT}/${BUCKET}/${GOOD_KEY}?…"
   assertNotOutput "${query}"
   assertNotOutput "X-Amz-Signature"
   assertNotOutput "X-Amz-Credential"

@@ -17,8 +17,8 @@
 . "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
 # shellcheck source=test/support/helpers.sh
 . "${BUILDPACK_HOME}/test/support/helpers.sh"
-# shellcheck source=test/support/s3rver.sh
-. "${BUILDPACK_HOME}/test/support/s3rver.sh"
+# shellcheck source=test/support/moto.sh
+. "${BUILDPACK_HOME}/test/support/moto.sh"
 # shellcheck source=test/support/apache_bundle.sh
 . "${BUILDPACK_HOME}/test/support/apache_bundle.sh"
 # shellcheck source=test/support/web.sh
@@ -32,17 +32,17 @@ BUCKET=whiskey-stop
 
 oneTimeSetUp() {
   apache_bundle || return 1
-  s3_start "$BUCKET" || return 1
-  s3_put "$BUCKET" bundle.tar.gz "$APACHE_BUNDLE" || return 1
+  moto_start --public "$BUCKET" || return 1
+  moto_put "$BUCKET" bundle.tar.gz "$APACHE_BUNDLE" || return 1
   if [ -f "${BUILDPACK_HOME}/export" ]; then
     mv "${BUILDPACK_HOME}/export" "${SHUNIT_TMPDIR}/export.saved"
   fi
-  SLUG=$(build_slow_app "${SHUNIT_TMPDIR}" "$(s3_url "$BUCKET" bundle.tar.gz)" \
+  SLUG=$(build_slow_app "${SHUNIT_TMPDIR}" "$(moto_url "$BUCKET" bundle.tar.gz)" \
     "$APACHE_BUNDLE_SHA256") || return 1
 }
 
 oneTimeTearDown() {
-  s3_stop
+  moto_stop
   if [ -n "${SLUG:-}" ]; then rm -rf "$SLUG" "$SLUG.web.log" "$SLUG.tmp"; fi
   rm -f "${BUILDPACK_HOME}/export"
   if [ -f "${SHUNIT_TMPDIR}/export.saved" ]; then

@@ -2,7 +2,7 @@
 # shellcheck shell=bash source-path=SCRIPTDIR/..
 #
 # The web process end to end, with real parts: the real Apache bundle served
-# from s3rver, a Python with the app's requirements from PyPI standing in
+# from moto, a Python with the app's requirements from PyPI standing in
 # for the heroku/python buildpack (before or after this one), mod_wsgi
 # compiled against the bundle, the slug moved before it runs, and HTTP on
 # $PORT.
@@ -14,8 +14,8 @@
 . "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
 # shellcheck source=test/support/helpers.sh
 . "${BUILDPACK_HOME}/test/support/helpers.sh"
-# shellcheck source=test/support/s3rver.sh
-. "${BUILDPACK_HOME}/test/support/s3rver.sh"
+# shellcheck source=test/support/moto.sh
+. "${BUILDPACK_HOME}/test/support/moto.sh"
 # shellcheck source=test/support/apache_bundle.sh
 . "${BUILDPACK_HOME}/test/support/apache_bundle.sh"
 # shellcheck source=test/support/web.sh
@@ -27,8 +27,8 @@ BUCKET=whiskey-web
 
 oneTimeSetUp() {
   apache_bundle || return 1
-  s3_start "$BUCKET" || return 1
-  s3_put "$BUCKET" bundle.tar.gz "$APACHE_BUNDLE" || return 1
+  moto_start --public "$BUCKET" || return 1
+  moto_put "$BUCKET" bundle.tar.gz "$APACHE_BUNDLE" || return 1
   # One build cache for the suite, as an app keeps between its builds.
   SUITE_CACHE="${SHUNIT_TMPDIR}/cache"
   mkdir -p "$SUITE_CACHE"
@@ -38,7 +38,7 @@ oneTimeSetUp() {
 }
 
 oneTimeTearDown() {
-  s3_stop
+  moto_stop
   rm -f "${BUILDPACK_HOME}/export"
   if [ -f "${SHUNIT_TMPDIR}/export.saved" ]; then
     mv "${SHUNIT_TMPDIR}/export.saved" "${BUILDPACK_HOME}/export"
@@ -47,7 +47,7 @@ oneTimeTearDown() {
 
 afterSetUp() {
   rm -f "${BUILDPACK_HOME}/export"
-  printf %s "$(s3_url "$BUCKET" bundle.tar.gz)" >"${ENV_DIR}/WHISKEY_URL"
+  printf %s "$(moto_url "$BUCKET" bundle.tar.gz)" >"${ENV_DIR}/WHISKEY_URL"
   printf %s "$APACHE_BUNDLE_SHA256" >"${ENV_DIR}/WHISKEY_SHA256"
   WEB_PID=
 }

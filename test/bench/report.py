@@ -108,7 +108,7 @@ def main():
             }
             rows.append([n, fmt(m), fmt(lo), fmt(ratio(m, base), 2), fmt(ratio(m, floor), 2)])
         table(
-            "Install of the Apache bundle (%s bytes, %s unpacked) from s3rver on 127.0.0.1, "
+            "Install of the Apache bundle (%s bytes, %s unpacked) from moto on 127.0.0.1, "
             "into %s" % (text("meta", "bundle", "bytes").split(".")[0],
                          text("meta", "bundle", "unpacked_bytes").split(".")[0],
                          text("meta", "install_dir", "filesystem") or "?"),

@@ -1,27 +1,50 @@
 # shellcheck shell=bash
 #
-# Helpers for running moto's S3 server from shunit2 test suites, with real
-# SigV4 checking: a request signed with a wrong secret gets 403
-# SignatureDoesNotMatch, an unknown access key 403 InvalidAccessKeyId.
+# Helpers for running moto's S3 server, the S3 of the tests and the demo,
+# from shunit2 test suites and scripts. It checks SigV4 signatures: a request
+# signed with a wrong secret gets 403 SignatureDoesNotMatch, an unknown
+# access key 403 InvalidAccessKeyId. It is started through
+# test/support/moto_server.py, which answers anonymous and presigned
+# requests as S3 does (moto alone answers them 500 while it checks
+# signatures): an anonymous GET of an object that is public (ACL or bucket
+# policy) is answered, of a private one 403; a missing key is 404 NoSuchKey
+# in a bucket everyone may list; an expired presigned URL is 403
+# AccessDenied "Request has expired".
 #
 # Source this file from bash (it never exits and never enables `set -e`);
 # every function returns non-zero on failure and explains why on stderr.
 # shunit2 runs suites with /bin/sh: re-run the suite under bash first, as
 # test/s3_test.sh does.
 #
-#   moto_start [BUCKET...]   start moto on 127.0.0.1 on a free port, create
+#   moto_start [BUCKET...] [--public BUCKET...]
+#                            start moto on 127.0.0.1 on a free port, create
 #                            an IAM user allowed s3:* and its access key, turn
-#                            authentication on, optionally create BUCKETs;
-#                            sets MOTO_ENDPOINT, MOTO_ACCESS_KEY_ID,
+#                            authentication on, optionally create BUCKETs
+#                            (private ones, then public ones after --public,
+#                            as moto_public_bucket makes them); sets
+#                            MOTO_ENDPOINT, MOTO_ACCESS_KEY_ID,
 #                            MOTO_SECRET_ACCESS_KEY, MOTO_REGION, MOTO_PID,
 #                            MOTO_DIR, MOTO_LOG
 #   moto_stop                stop it and remove MOTO_DIR
 #   moto_aws ARGS...         run the AWS CLI against moto with those
 #                            credentials, e.g. `moto_aws s3 cp s3://b/k -`
-#   moto_make_bucket BUCKET  create a bucket (no error if it exists)
+#   moto_make_bucket BUCKET  create a private bucket (no error if it exists)
+#   moto_public_bucket BUCKET
+#                            create BUCKET if needed and let everyone read
+#                            its objects and list it (a bucket policy for
+#                            Principal "*": s3:GetObject, s3:ListBucket), as
+#                            a public bucket of bundles is set up on S3
+#   moto_put BUCKET KEY FILE [TYPE]
+#                            upload FILE as KEY (Content-Type TYPE, default
+#                            application/octet-stream), signed
+#   moto_url BUCKET KEY      print the path-style URL of an object
+#   moto_expired_url BUCKET KEY
+#                            print a presigned (SigV4) URL of an object,
+#                            signed with the right key, that expired long ago
 #
 # moto is taken from $BUILDPACK_HOME/build/moto-venv (installed by
-# test/support/install-deps), the AWS CLI from Debian's awscli package.
+# test/support/install-deps, pinned in test/support/moto-requirements.txt),
+# the AWS CLI from Debian's awscli package.
 #
 # How authentication gets turned on: moto accepts the first
 # INITIAL_NO_AUTH_ACTION_COUNT actions without checking them, and checks
@@ -34,10 +57,7 @@
 # x-amz-content-sha256 header, as on real S3; without it moto computes a
 # different signature and answers 403 SignatureDoesNotMatch even with the
 # right secret. Its value goes into the signature as is (a hex SHA-256 or
-# UNSIGNED-PAYLOAD); moto does not check it against the body. Unsigned
-# requests: GET of an existing private object gets 403 with an empty body;
-# most other unsigned S3 requests get 500 (moto looks for an Authorization
-# header that is not there), not 403.
+# UNSIGNED-PAYLOAD); moto does not check it against the body.
 #
 # Call moto_start in the suite's own shell (e.g. from oneTimeSetUp), not in a
 # subshell or $(...), or the variables it sets are lost. Bucket names must
@@ -151,7 +171,7 @@ _moto_setup_iam() {
 }
 
 moto_start() {
-  local bin port="" deadline line bucket
+  local python port="" deadline line bucket public=""
 
   if [ -n "${MOTO_PID:-}" ] && kill -0 "$MOTO_PID" 2>/dev/null; then
     _moto_err "moto already running (pid $MOTO_PID); call moto_stop first"
@@ -161,9 +181,9 @@ moto_start() {
     _moto_err "BUILDPACK_HOME is not set"
     return 1
   fi
-  bin="$BUILDPACK_HOME/build/moto-venv/bin/moto_server"
-  if [ ! -x "$bin" ]; then
-    _moto_err "$bin not found; run test/support/install-deps"
+  python="$BUILDPACK_HOME/build/moto-venv/bin/python"
+  if [ ! -x "$BUILDPACK_HOME/build/moto-venv/bin/moto_server" ]; then
+    _moto_err "$BUILDPACK_HOME/build/moto-venv/bin/moto_server not found; run test/support/install-deps"
     return 1
   fi
   if ! command -v curl >/dev/null 2>&1; then
@@ -180,7 +200,8 @@ moto_start() {
   env -u PYTHONPATH -u PYTHONHOME -u MOTO_PORT \
     INITIAL_NO_AUTH_ACTION_COUNT="$_MOTO_SETUP_ACTIONS" \
     TMPDIR="$MOTO_DIR/tmp" PYTHONUNBUFFERED=1 \
-    "$bin" -H 127.0.0.1 -p 0 </dev/null >"$MOTO_LOG" 2>&1 &
+    "$python" "$BUILDPACK_HOME/test/support/moto_server.py" -H 127.0.0.1 -p 0 \
+    </dev/null >"$MOTO_LOG" 2>&1 &
   MOTO_PID=$!
 
   # Stop moto (and clean up) should the sourcing shell die without calling
@@ -215,7 +236,15 @@ moto_start() {
       export MOTO_ENDPOINT MOTO_ACCESS_KEY_ID MOTO_SECRET_ACCESS_KEY \
         MOTO_REGION MOTO_PID MOTO_DIR MOTO_LOG
       for bucket in "$@"; do
-        moto_make_bucket "$bucket" || {
+        if [ "$bucket" = --public ]; then
+          public=1
+          continue
+        fi
+        if [ -n "$public" ]; then
+          moto_public_bucket "$bucket"
+        else
+          moto_make_bucket "$bucket"
+        fi || {
           moto_stop
           return 1
         }
@@ -278,4 +307,104 @@ moto_make_bucket() {
   # 409 BucketAlreadyOwnedByYou / BucketAlreadyExists: the bucket is there.
   _moto_curl s3 "$MOTO_ACCESS_KEY_ID:$MOTO_SECRET_ACCESS_KEY" '200|409' \
     -X PUT "$MOTO_ENDPOINT/$1"
+}
+
+moto_public_bucket() {
+  if [ $# -ne 1 ] || [ -z "$1" ]; then
+    _moto_err "usage: moto_public_bucket BUCKET"
+    return 2
+  fi
+  moto_make_bucket "$1" || return 1
+  local policy="$MOTO_DIR/policy-$1.json"
+  printf '%s' '{"Version":"2012-10-17","Statement":[' \
+    '{"Effect":"Allow","Principal":"*","Action":"s3:GetObject",' \
+    "\"Resource\":\"arn:aws:s3:::$1/*\"}," \
+    '{"Effect":"Allow","Principal":"*","Action":"s3:ListBucket",' \
+    "\"Resource\":\"arn:aws:s3:::$1\"}]}" >"$policy" || return 1
+  _moto_curl s3 "$MOTO_ACCESS_KEY_ID:$MOTO_SECRET_ACCESS_KEY" '200|204' \
+    -X PUT -H 'Content-Type: application/json' --data-binary "@$policy" \
+    "$MOTO_ENDPOINT/$1?policy="
+}
+
+# Percent-encode a key for use in a URL path, keeping '/' separators.
+_moto_encode_key() {
+  local LC_ALL=C key="$1" out="" c i
+  for ((i = 0; i < ${#key}; i++)); do
+    c="${key:i:1}"
+    case "$c" in
+      [A-Za-z0-9._~/-]) out+="$c" ;;
+      *) out+=$(printf '%%%02X' "'$c") ;;
+    esac
+  done
+  printf '%s' "$out"
+}
+
+moto_url() {
+  if [ $# -ne 2 ]; then
+    _moto_err "usage: moto_url BUCKET KEY"
+    return 2
+  fi
+  _moto_require_running || return 1
+  printf '%s/%s/%s\n' "$MOTO_ENDPOINT" "$1" "$(_moto_encode_key "$2")"
+}
+
+moto_put() {
+  if [ $# -lt 3 ] || [ $# -gt 4 ]; then
+    _moto_err "usage: moto_put BUCKET KEY FILE [CONTENT_TYPE]"
+    return 2
+  fi
+  local bucket="$1" key="$2" file="$3" type="${4:-application/octet-stream}" url
+  _moto_require_running || return 1
+  if [ ! -f "$file" ]; then
+    _moto_err "no such file: $file"
+    return 1
+  fi
+  url=$(moto_url "$bucket" "$key") || return 1
+  _moto_curl s3 "$MOTO_ACCESS_KEY_ID:$MOTO_SECRET_ACCESS_KEY" 200 \
+    -X PUT -H "Content-Type: $type" --upload-file "$file" "$url"
+}
+
+# A correctly signed SigV4 presigned GET URL that expired long ago
+# (X-Amz-Date 2020-01-01, valid for 60 s).
+moto_expired_url() {
+  if [ $# -ne 2 ]; then
+    _moto_err "usage: moto_expired_url BUCKET KEY"
+    return 2
+  fi
+  _moto_require_running || return 1
+  python3 - "$MOTO_ENDPOINT" "/$1/$(_moto_encode_key "$2")" \
+    "$MOTO_ACCESS_KEY_ID" "$MOTO_SECRET_ACCESS_KEY" "$MOTO_REGION" <<'PY'
+import hashlib, hmac, sys
+from urllib.parse import quote, urlsplit
+
+endpoint, path, akid, secret, region = sys.argv[1:6]
+amz_date, date = "20200101T000000Z", "20200101"
+scope = f"{date}/{region}/s3/aws4_request"
+params = {
+    "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+    "X-Amz-Credential": f"{akid}/{scope}",
+    "X-Amz-Date": amz_date,
+    "X-Amz-Expires": "60",
+    "X-Amz-SignedHeaders": "host",
+}
+query = "&".join(
+    f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}"
+    for k, v in sorted(params.items())
+)
+host = urlsplit(endpoint).netloc
+canonical = "\n".join(
+    ["GET", path, query, f"host:{host}\n", "host", "UNSIGNED-PAYLOAD"]
+)
+to_sign = "\n".join(
+    ["AWS4-HMAC-SHA256", amz_date, scope,
+     hashlib.sha256(canonical.encode()).hexdigest()]
+)
+
+def h(key, msg):
+    return hmac.new(key, msg.encode(), hashlib.sha256).digest()
+
+key = h(h(h(h(("AWS4" + secret).encode(), date), region), "s3"), "aws4_request")
+sig = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+print(f"{endpoint}{path}?{query}&X-Amz-Signature={sig}")
+PY
 }

@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 #
-# What the test servers' harnesses (s3rver.sh, moto.sh) share: a watchdog
-# that stops a server when the shell that started it dies without stopping
-# it, and the stop itself. Sourced by those harnesses.
+# The test servers' plumbing: a watchdog that stops a server when the shell
+# that started it dies without stopping it (moto.sh uses it), the stop
+# itself, the fault server's start, and test certificates.
 
 # server_watchdog PARENT PID DIR: watches PARENT (the starting shell); when
 # it is gone while PID still runs, stops PID and removes DIR. Sets
