@@ -21,29 +21,24 @@ void check(int err, const std::string& what) {
   if (err != 0) throw std::system_error(err, std::generic_category(), what);
 }
 
-class FileActions {
+/// A posix_spawn object, made by `init` and unmade by `destroy` when it goes.
+template <typename T, int (*init)(T*), int (*destroy)(T*)>
+class SpawnObject {
  public:
-  FileActions() { check(::posix_spawn_file_actions_init(&actions_), "posix_spawn_file_actions"); }
-  ~FileActions() { ::posix_spawn_file_actions_destroy(&actions_); }
-  FileActions(const FileActions&) = delete;
-  FileActions& operator=(const FileActions&) = delete;
-  posix_spawn_file_actions_t* get() { return &actions_; }
+  SpawnObject() { check(init(&object_), "posix_spawn"); }
+  ~SpawnObject() { destroy(&object_); }
+  SpawnObject(const SpawnObject&) = delete;
+  SpawnObject& operator=(const SpawnObject&) = delete;
+  T* get() { return &object_; }
 
  private:
-  posix_spawn_file_actions_t actions_;
+  T object_;
 };
 
-class SpawnAttributes {
- public:
-  SpawnAttributes() { check(::posix_spawnattr_init(&attributes_), "posix_spawnattr"); }
-  ~SpawnAttributes() { ::posix_spawnattr_destroy(&attributes_); }
-  SpawnAttributes(const SpawnAttributes&) = delete;
-  SpawnAttributes& operator=(const SpawnAttributes&) = delete;
-  posix_spawnattr_t* get() { return &attributes_; }
-
- private:
-  posix_spawnattr_t attributes_;
-};
+using FileActions = SpawnObject<posix_spawn_file_actions_t, ::posix_spawn_file_actions_init,
+                                ::posix_spawn_file_actions_destroy>;
+using SpawnAttributes =
+    SpawnObject<posix_spawnattr_t, ::posix_spawnattr_init, ::posix_spawnattr_destroy>;
 
 /// Both ends of a pipe, closed on exec and when it goes.
 struct Pipe {

@@ -59,6 +59,39 @@ bool run_ok(const std::string& command) {
   return std::system(command.c_str()) == 0;
 }
 
+/// `a`, then `b`.
+Args joined(Args a, const Args& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+/// server_arguments()' first ones, for the app in /app on port 5000 of user
+/// 1000, sized to `processes` of `threads`: up to --mime-types and its value.
+Args express_defaults(const std::string& processes, const std::string& threads) {
+  return {"start-server",
+          "--server-root",
+          "/tmp/mod_wsgi-heroku-1000-5000",
+          "--log-to-terminal",
+          "--port",
+          "5000",
+          "--processes",
+          processes,
+          "--threads",
+          threads,
+          "--trust-proxy-header",
+          "X-Forwarded-Proto",
+          "--request-timeout",
+          "25",
+          "--queue-timeout",
+          "30",
+          "--httpd-executable",
+          "/app/.whiskey/apache/bin/httpd",
+          "--modules-directory",
+          "/app/.whiskey/apache/modules",
+          "--mime-types",
+          "/app/.whiskey/apache/conf/mime.types"};
+}
+
 }  // namespace
 
 // --- whiskey_variables ------------------------------------------------------
@@ -481,36 +514,8 @@ TEST_CASE("server_arguments: the launcher's defaults, then the user's", "[launch
   plan.sizing = {3, 4, "WEB_CONCURRENCY"};
   plan.user_args = {"--processes", "7", "wsgi.py"};
 
-  Args expected = {
-      "start-server",
-      "--server-root",
-      "/tmp/mod_wsgi-heroku-1000-5000",
-      "--log-to-terminal",
-      "--port",
-      "5000",
-      "--processes",
-      "3",
-      "--threads",
-      "4",
-      "--trust-proxy-header",
-      "X-Forwarded-Proto",
-      "--request-timeout",
-      "25",
-      "--queue-timeout",
-      "30",
-      "--httpd-executable",
-      "/app/.whiskey/apache/bin/httpd",
-      "--modules-directory",
-      "/app/.whiskey/apache/modules",
-      "--mime-types",
-      "/app/.whiskey/apache/conf/mime.types",
-      "--disable-reloading",
-      "--keep-alive-timeout",
-      "100",
-      "--processes",
-      "7",
-      "wsgi.py",
-  };
+  Args expected = joined(express_defaults("3", "4"), {"--disable-reloading", "--keep-alive-timeout",
+                                                      "100", "--processes", "7", "wsgi.py"});
   auto args = server_arguments(plan);
   CHECK(args == expected);
 
@@ -1098,45 +1103,12 @@ TEST_CASE("plan_launch: on a dyno, Apache sized to it and supervised for gracefu
           "[launch]") {
   LaunchPlan plan = plan_launch(web_start());
   const std::string root = "/tmp/mod_wsgi-heroku-1000-5000";
-  Args expected = {"/app/.heroku/python/bin/python3",
-                   "-c",
-                   kExpressMain,
-                   "start-server",
-                   "--server-root",
-                   root,
-                   "--log-to-terminal",
-                   "--port",
-                   "5000",
-                   "--processes",
-                   "2",
-                   "--threads",
-                   "5",
-                   "--trust-proxy-header",
-                   "X-Forwarded-Proto",
-                   "--request-timeout",
-                   "25",
-                   "--queue-timeout",
-                   "30",
-                   "--httpd-executable",
-                   "/app/.whiskey/apache/bin/httpd",
-                   "--modules-directory",
-                   "/app/.whiskey/apache/modules",
-                   "--mime-types",
-                   "/app/.whiskey/apache/conf/mime.types",
-                   "--disable-reloading",
-                   "--keep-alive-timeout",
-                   "100",
-                   "--locale",
-                   "C.UTF-8",
-                   "--include-file",
-                   root + "/front.conf",
-                   "--daemon-backlog",
-                   "256",
-                   "--shutdown-timeout",
-                   "25",
-                   "--include-file",
-                   root + "/graceful-stop.conf",
-                   "wsgi.py"};
+  Args expected = joined({"/app/.heroku/python/bin/python3", "-c", kExpressMain},
+                         joined(express_defaults("2", "5"),
+                                {"--disable-reloading", "--keep-alive-timeout", "100", "--locale",
+                                 "C.UTF-8", "--include-file", root + "/front.conf",
+                                 "--daemon-backlog", "256", "--shutdown-timeout", "25",
+                                 "--include-file", root + "/graceful-stop.conf", "wsgi.py"}));
   CHECK(plan.argv == expected);
 
   Env env = {
