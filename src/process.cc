@@ -2,11 +2,14 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <set>
 #include <system_error>
 
@@ -88,6 +91,26 @@ std::vector<char*> c_array(std::vector<std::string>& strings) {
   return out;
 }
 
+/// Where execvp finds `name`: itself when it holds a "/", else the first
+/// executable file of that name in a folder of PATH.
+std::optional<std::string> find_program(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/bin:/usr/bin";
+  for (std::size_t start = 0; start <= dirs.size();) {
+    std::size_t end = std::min(dirs.find(':', start), dirs.size());
+    std::string dir = dirs.substr(start, end - start);
+    std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
+    struct stat st {};
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        ::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& o) {
@@ -114,9 +137,20 @@ pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& o) {
   std::vector<char*> c_args = c_array(args);
   std::vector<char*> c_env = c_array(env);
   pid_t pid = -1;
-  check(
-      ::posix_spawnp(&pid, c_args[0], actions.get(), attributes.get(), c_args.data(), c_env.data()),
-      what);
+  int err =
+      ::posix_spawnp(&pid, c_args[0], actions.get(), attributes.get(), c_args.data(), c_env.data());
+  if (err == ENOEXEC) {
+    // A file the kernel cannot run (a script without "#!"): execvp runs it
+    // with /bin/sh, posix_spawnp does not.
+    if (auto path = find_program(argv[0])) {
+      std::vector<std::string> sh = {"/bin/sh", *path};
+      sh.insert(sh.end(), argv.begin() + 1, argv.end());
+      std::vector<char*> c_sh = c_array(sh);
+      err =
+          ::posix_spawn(&pid, c_sh[0], actions.get(), attributes.get(), c_sh.data(), c_env.data());
+    }
+  }
+  check(err, what);
   return pid;
 }
 

@@ -82,6 +82,24 @@ TEST_CASE("RealRunner: a program that cannot run is 127, and says why") {
   CHECK(RealRunner().run({}, {}, &output) == 127);
 }
 
+TEST_CASE("RealRunner: a script without \"#!\" runs with /bin/sh, as execvp runs it") {
+  TempDir dir;
+  write_text(dir / "bin/hook", "echo \"ran: $0 $1\"\nexit 4\n");
+  fs::permissions(dir / "bin/hook", fs::perms::owner_all);
+  std::string output;
+  CHECK(RealRunner().run({(dir / "bin/hook").string(), "one"}, {}, &output) == 4);
+  CHECK(output == "ran: " + (dir / "bin/hook").string() + " one\n");
+
+  // Found on PATH.
+  std::string path = std::getenv("PATH");
+  ::setenv("PATH", ((dir / "bin").string() + ":" + path).c_str(), 1);
+  output.clear();
+  int status = RealRunner().run({"hook", "two"}, {}, &output);
+  ::setenv("PATH", path.c_str(), 1);
+  CHECK(status == 4);
+  CHECK(output == "ran: " + (dir / "bin/hook").string() + " two\n");
+}
+
 TEST_CASE("RealRunner: a program ended by a signal is 128 + the signal") {
   std::string output;
   CHECK(run_sh("kill -KILL $$", output) == 128 + SIGKILL);
