@@ -1,8 +1,10 @@
 // mod_wsgi-heroku-start [ARGS...]: the web process (see launch.h).
 // mod_wsgi-heroku-shell [ARGS...]: the same set-up, then a shell.
+//
+// What to run is decided by plan_launch() (launch_plan.h); this file finds
+// out what it needs to know, runs the action hooks, and carries the plan out.
 #include <locale.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "launch.h"
+#include "launch_plan.h"
 #include "process.h"
 #include "relocate.h"
 #include "supervise.h"
@@ -28,11 +31,6 @@ using namespace whiskey;
 
 std::string program = "mod_wsgi-heroku-start";
 
-std::string getenv_or(const char* name, const std::string& fallback = {}) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-
 Env process_env() {
   Env env;
   for (char** e = environ; e && *e; ++e) {
@@ -43,18 +41,15 @@ Env process_env() {
   return env;
 }
 
-/// `text` as a Python string literal.
-std::string py_literal(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\\' || c == '\'') out += '\\';
-    out += c;
+/// Makes `env` this process's whole environment: what the hooks, the checks
+/// and the program it becomes or starts run in.
+void adopt(const Env& env) {
+  if (::clearenv() != 0) throw LaunchError("cannot clear the environment");
+  for (const auto& [k, v] : env) {
+    if (::setenv(k.c_str(), v.c_str(), 1) != 0) {
+      throw LaunchError("cannot set " + k + ": " + std::strerror(errno));
+    }
   }
-  return out + "'";
-}
-
-void set_all(const Env& env) {
-  for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
 }
 
 void run_hook(const fs::path& home, const std::string& name) {
@@ -67,20 +62,17 @@ void run_hook(const fs::path& home, const std::string& name) {
   }
 }
 
-/// The environment set-up both commands share.
-void set_up_environment(const fs::path& home, const fs::path& bundle, const Disk& disk) {
-  set_all(whiskey_variables(home));
-  ::setenv("WHISKEY_BINDIR", (bundle / "bin").c_str(), 1);
-  Env before = read_user_vars(disk, home);
-  set_all(before);
-  run_hook(home, "deploy-env");
+/// Runs the deploy-env and then the deploy action hook, each in the
+/// environment hook_environment() gives it, and reads `in`'s user variables
+/// before and after deploy-env.
+void run_hooks(LaunchInputs& in, const LaunchPaths& at, const Disk& disk) {
+  in.user_vars_before = read_user_vars(disk, at.home);
+  adopt(hook_environment(in.env, at, in.user_vars_before, in.user_vars_before));
+  run_hook(at.home, "deploy-env");
   // Read again: deploy-env may have changed them, and a deleted file unsets.
-  Env after = read_user_vars(disk, home);
-  for (const auto& [k, _] : before) {
-    if (!after.count(k)) ::unsetenv(k.c_str());
-  }
-  set_all(after);
-  run_hook(home, "deploy");
+  in.user_vars = read_user_vars(disk, at.home);
+  adopt(hook_environment(in.env, at, in.user_vars_before, in.user_vars));
+  run_hook(at.home, "deploy");
 }
 
 /// Moves the bundle's recorded paths to where the app runs (the slug was
@@ -104,7 +96,7 @@ bool bundle_has(const fs::path& bundle, const Disk& disk, const std::string& fea
   try {
     return parse_bundle_info(*json).has_feature(feature);
   } catch (const std::exception&) {
-    return false;  // relocate_bundle has said what is wrong with it
+    return false;  // relocate_bundle says what is wrong with it
   }
 }
 
@@ -134,165 +126,81 @@ void make_run_dir(const fs::path& dir) {
   if (!refusal.empty()) throw LaunchError(refusal);
 }
 
-/// The New Relic wrapper, in `dir`: the agent initialised, the user's script
-/// run, its application wrapped. Returns the wrapper's path.
-fs::path write_newrelic_wrapper(const fs::path& dir, const fs::path& home,
-                                const std::string& script, const std::string& callable) {
-  fs::path wrapper = dir / "newrelic-wrapper.wsgi";
-  fs::path target = fs::absolute(home / script);
-  std::string py = "# Written by mod_wsgi-heroku-start: New Relic around " + script +
-                   "\nimport runpy\nimport newrelic.agent\nnewrelic.agent.initialize()\n"
-                   "_script = runpy.run_path(" +
-                   py_literal(target.string()) + ", run_name='_mod_wsgi_heroku_app')\n" + callable +
-                   " = newrelic.agent.WSGIApplicationWrapper(_script[" + py_literal(callable) +
-                   "])\n";
-  RealDisk().write_file(wrapper, py);
-  return wrapper;
+/// Whether `python` runs `code`; Python's last line when it does not.
+std::optional<std::string> python_fails(const std::string& python, const std::string& code) {
+  std::string output;
+  if (RealRunner().run({python, "-c", code}, {}, &output) == 0) return std::nullopt;
+  return last_line(output);
 }
 
-int start(const std::vector<std::string>& user_args, bool shell) {
-  RealDisk disk;
-  // A Cloud Native build names the app and the bundle's layer; on Heroku's
-  // classic stacks the app is HOME and the bundle is in its .whiskey.
-  fs::path home = getenv_or("WHISKEY_APP_DIR", getenv_or("HOME", "/app"));
-  fs::path bundle = getenv_or("WHISKEY_BUNDLE_DIR", (home / ".whiskey").string());
-  // The app's root, as on a dyno: hooks, relative paths and mod_wsgi-express
-  // (which puts its working folder on sys.path) all expect it.
-  if (::chdir(home.c_str()) != 0) {
-    throw LaunchError("cannot change to the app's folder (" + home.string() +
-                      "): " + std::strerror(errno));
+/// What plan_launch() needs to know of this machine, in the app's folder
+/// and in the web process's environment `env`.
+LaunchFacts gather_facts(const std::vector<std::string>& args, const Env& env,
+                         const LaunchPaths& at, const Disk& disk) {
+  LaunchFacts f;
+  f.uid = static_cast<unsigned>(::geteuid());
+  f.cpus = static_cast<int>(std::thread::hardware_concurrency());
+  f.memory = memory_limit(disk);
+  f.cwd = fs::current_path();
+  f.python = python_executable(disk, at.home);
+  auto script = entry_script(args);
+  f.script_exists = script && (fs::exists(at.home / *script) || fs::exists(*script));
+  f.mod_wsgi_error = python_fails(
+      f.python, "try:\n import mod_wsgi.express.cli\nexcept ImportError:\n import mod_wsgi.server");
+  if (script && newrelic_configured(env)) {
+    f.newrelic_importable = !python_fails(f.python, "import newrelic.agent");
   }
-  set_up_environment(home, bundle, disk);
-  ::setenv("LD_LIBRARY_PATH", library_path(home, getenv_or("LD_LIBRARY_PATH"), bundle).c_str(), 1);
-  std::string path = (bundle / "bin").string() + ":" + (bundle / "apache/bin").string() + ":" +
-                     (home / ".heroku/python/bin").string();
-  ::setenv("PATH", (path + ":" + getenv_or("PATH", "/usr/bin:/bin")).c_str(), 1);
-
-  if (shell) {
-    std::vector<std::string> argv = {getenv_or("SHELL", "bash")};
-    if (argv[0].find("sh") == std::string::npos) argv[0] = "bash";
-    argv.insert(argv.end(), user_args.begin(), user_args.end());
-    std::vector<char*> c;
-    for (auto& a : argv) c.push_back(a.data());
-    c.push_back(nullptr);
-    ::execvp(c[0], c.data());
-    throw LaunchError("cannot start " + argv[0] + ": " + std::strerror(errno));
-  }
-
-  ServerPlan plan;
-  plan.home = home;
-  plan.bundle = bundle;
-  plan.port = getenv_or("PORT");
-  if (plan.port.empty()) {
-    throw LaunchError("PORT is not set: Heroku sets it for web dynos; locally, run with PORT=5000");
-  }
-  Env env = process_env();
-  plan.server_root = run_dir(env, static_cast<unsigned>(::geteuid()), plan.port);
-  plan.user_args = user_args;
-  auto script = entry_script(user_args);
-  if (script && !fs::exists(home / *script) && !fs::exists(*script)) {
-    throw LaunchError(
-        "the WSGI script '" + *script + "' does not exist in " + home.string() +
-        "; name your script in the Procfile: web: mod_wsgi-heroku-start myapp/wsgi.py");
-  }
-  relocate_bundle(bundle, disk);
-
-  std::string python = python_executable(disk, home);
-  std::string err;
-  if (RealRunner().run(
-          {python, "-c",
-           "try:\n import mod_wsgi.express.cli\nexcept ImportError:\n import mod_wsgi.server"},
-          {}, &err) != 0) {
-    throw LaunchError("Python (" + python + ") cannot load mod_wsgi: " + last_line(err) +
-                      "; add mod_wsgi to requirements.txt, or put heroku/python before this "
-                      "buildpack");
-  }
-
-  make_run_dir(plan.server_root);
-  plan.sizing =
-      size_server(env, memory_limit(disk), static_cast<int>(std::thread::hardware_concurrency()));
-  plan.request_timeout = getenv_or("MOD_WSGI_REQUEST_TIMEOUT", plan.request_timeout);
-  plan.queue_timeout = getenv_or("MOD_WSGI_QUEUE_TIMEOUT", plan.queue_timeout);
-
-  if (!getenv_or("NEW_RELIC_LICENSE_KEY").empty() || !getenv_or("NEW_RELIC_CONFIG_FILE").empty()) {
-    std::string nr_err;
-    if (!script) {
-      std::cerr << program << ": New Relic is configured, but the app is not served from a script;"
-                << " starting without the agent\n";
-    } else if (RealRunner().run({python, "-c", "import newrelic.agent"}, {}, &nr_err) != 0) {
-      std::cerr << program << ": New Relic is configured, but the newrelic package is not "
-                << "installed (add newrelic to requirements.txt); starting without the agent\n";
-    } else {
-      fs::path wrapper =
-          write_newrelic_wrapper(plan.server_root, home, *script,
-                                 option_value(user_args, "--callable-object", "application"));
-      for (auto& a : plan.user_args) {
-        if (a == *script) {
-          a = wrapper.string();
-          break;
-        }
-      }
-      plan.newrelic_wrapper = true;
-    }
-  }
-
-  if (::geteuid() == 0) {
-    auto groups = disk.read_file("/etc/group");
-    bool nogroup = groups && ("\n" + *groups).find("\nnogroup:") != std::string::npos;
-    plan.run_as = {"nobody", nogroup ? "nogroup" : "nobody"};
-  }
-  LocalePlan locale = locale_plan(env, [](const std::string& name) {
+  auto groups = disk.read_file("/etc/group");
+  f.nogroup = groups && ("\n" + *groups).find("\nnogroup:") != std::string::npos;
+  f.graceful_sigterm = bundle_has(at.bundle, disk, "graceful-sigterm");
+  f.locale_installed = [](const std::string& name) {
     locale_t loaded = ::newlocale(LC_ALL_MASK, name.c_str(), static_cast<locale_t>(0));
     if (loaded) ::freelocale(loaded);
     return loaded != static_cast<locale_t>(0);
-  });
-  plan.locale = locale.locale;
+  };
+  return f;
+}
 
-  if (auto threads = front_size(user_args, plan.sizing)) {
-    plan.front_threads = *threads;
-    plan.front_conf = plan.server_root / "front.conf";
-    disk.write_file(plan.front_conf, front_conf_text(*threads));
+int start(const std::vector<std::string>& args, bool shell) {
+  RealDisk disk;
+  LaunchInputs in;
+  in.shell = shell;
+  in.args = args;
+  in.env = process_env();
+  const LaunchPaths at = launch_paths(in.env);
+  // The app's root, as on a dyno: hooks, relative paths and mod_wsgi-express
+  // (which puts its working folder on sys.path) all expect it.
+  if (::chdir(at.home.c_str()) != 0) {
+    throw LaunchError("cannot change to the app's folder (" + at.home.string() +
+                      "): " + std::strerror(errno));
   }
+  run_hooks(in, at, disk);
+  Env env = launch_environment(in.env, at, in.user_vars_before, in.user_vars);
+  adopt(env);
+  if (!shell) in.facts = gather_facts(args, env, at, disk);
 
-  StopPlan stop = stop_plan(env, bundle_has(bundle, disk, "graceful-sigterm"));
-  if (stop.graceful) {
-    plan.graceful_stop_s = stop.timeout_s;
-    plan.stop_conf = plan.server_root / "graceful-stop.conf";
-    disk.write_file(plan.stop_conf, stop_conf_text(stop.timeout_s));
+  LaunchPlan plan = plan_launch(in);
+  if (!shell) {
+    relocate_bundle(at.bundle, disk);
+    make_run_dir(plan.server_root);
   }
-
-  std::vector<std::string> argv = {python, "-c", kExpressMain};
-  for (auto& a : server_arguments(plan)) argv.push_back(a);
-  // What Apache will run: the user's own --processes and --threads win.
-  std::string processes =
-      option_value(user_args, "--processes", std::to_string(plan.sizing.processes));
-  std::string threads = option_value(user_args, "--threads", std::to_string(plan.sizing.threads));
-  bool theirs = has_option(user_args, "--processes") || has_option(user_args, "--threads");
-  std::cout << program << ": Apache on port " << plan.port << ", " << processes
-            << (processes == "1" ? " process" : " processes") << " of " << threads
-            << (threads == "1" ? " thread (" : " threads (")
-            << (theirs ? "the Procfile's arguments" : plan.sizing.why) << ")"
-            << (has_option(user_args, "--embedded-mode") ? ", in embedded mode" : "")
-            << (plan.newrelic_wrapper ? ", with New Relic" : "") << std::endl;
-  std::cout << program << ": " << stop.why << std::endl;
-  if (!locale.why.empty() && !has_option(user_args, "--locale")) {
-    std::cout << program << ": " << locale.why << std::endl;
-  }
-  if (stop.graceful) {
-    // Stay Apache's parent, so that SIGTERM becomes a graceful stop.
-    SuperviseResult r = supervise(argv, {.graceful_timeout_s = static_cast<double>(stop.timeout_s),
-                                         .stop_deadline_s = static_cast<double>(stop.timeout_s + 2),
-                                         .env = {{"WHISKEY_GRACEFUL_SIGTERM", "1"}},
-                                         .log = [](const std::string& line) {
-                                           std::cout << program << ": " << line << std::endl;
-                                         }});
-    return r.status;
+  for (const auto& file : plan.files) disk.write_file(file.path, file.text);
+  for (const auto& line : plan.warnings) std::cerr << program << ": " << line << "\n";
+  for (const auto& line : plan.lines) std::cout << program << ": " << line << std::endl;
+  adopt(plan.env);
+  if (plan.supervise) {
+    auto log = [](const std::string& line) { std::cout << program << ": " << line << std::endl; };
+    return supervise(plan.argv, {.graceful_timeout_s = plan.supervise->graceful_timeout_s,
+                                 .stop_deadline_s = plan.supervise->stop_deadline_s,
+                                 .env = {},
+                                 .log = log})
+        .status;
   }
   std::vector<char*> c;
-  for (auto& a : argv) c.push_back(a.data());
+  for (auto& a : plan.argv) c.push_back(a.data());
   c.push_back(nullptr);
   ::execvp(c[0], c.data());
-  throw LaunchError("cannot start " + python + ": " + std::strerror(errno));
+  throw LaunchError("cannot start " + plan.argv[0] + ": " + std::strerror(errno));
 }
 
 }  // namespace

@@ -1,51 +1,193 @@
 #include "process.h"
 
 #include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
+#include <set>
+#include <system_error>
+
+extern char** environ;
 
 namespace whiskey {
+namespace {
+
+/// Throws for a posix_spawn function's result `err` (an errno value) when it
+/// is not 0.
+void check(int err, const std::string& what) {
+  if (err != 0) throw std::system_error(err, std::generic_category(), what);
+}
+
+/// A posix_spawn object, made by `init` and unmade by `destroy` when it goes.
+template <typename T, int (*init)(T*), int (*destroy)(T*)>
+class SpawnObject {
+ public:
+  SpawnObject() { check(init(&object_), "posix_spawn"); }
+  ~SpawnObject() { destroy(&object_); }
+  SpawnObject(const SpawnObject&) = delete;
+  SpawnObject& operator=(const SpawnObject&) = delete;
+  T* get() { return &object_; }
+
+ private:
+  T object_;
+};
+
+using FileActions = SpawnObject<posix_spawn_file_actions_t, ::posix_spawn_file_actions_init,
+                                ::posix_spawn_file_actions_destroy>;
+using SpawnAttributes =
+    SpawnObject<posix_spawnattr_t, ::posix_spawnattr_init, ::posix_spawnattr_destroy>;
+
+/// Both ends of a pipe, closed on exec and when it goes.
+struct Pipe {
+  int fd[2] = {-1, -1};
+  Pipe() {
+    if (::pipe2(fd, O_CLOEXEC) != 0) {
+      throw std::system_error(errno, std::generic_category(), "pipe");
+    }
+  }
+  ~Pipe() {
+    close_end(0);
+    close_end(1);
+  }
+  void close_end(int i) {
+    if (fd[i] >= 0) ::close(fd[i]);
+    fd[i] = -1;
+  }
+  Pipe(const Pipe&) = delete;
+  Pipe& operator=(const Pipe&) = delete;
+};
+
+/// This process's environment with `vars` set, as "NAME=value" entries.
+std::vector<std::string> environment_with(const std::map<std::string, std::string>& vars) {
+  std::vector<std::string> out;
+  std::set<std::string> replaced;
+  for (char** e = environ; e && *e; ++e) {
+    std::string entry = *e;
+    auto it = vars.find(entry.substr(0, entry.find('=')));
+    if (it != vars.end()) {
+      entry = it->first + "=" + it->second;
+      replaced.insert(it->first);
+    }
+    out.push_back(std::move(entry));
+  }
+  for (const auto& [k, v] : vars) {
+    bool name = !k.empty() && k.find('=') == std::string::npos;
+    if (name && !replaced.count(k)) out.push_back(k + "=" + v);
+  }
+  return out;
+}
+
+/// Pointers to `strings`, then a null one, as exec takes them.
+std::vector<char*> c_array(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+/// Where execvp finds `name`: itself when it holds a "/", else the first
+/// executable file of that name in a folder of PATH.
+std::optional<std::string> find_program(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/bin:/usr/bin";
+  for (std::size_t start = 0; start <= dirs.size();) {
+    std::size_t end = std::min(dirs.find(':', start), dirs.size());
+    std::string dir = dirs.substr(start, end - start);
+    std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
+    struct stat st {};
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        ::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& o) {
+  const std::string what = "cannot start " + (argv.empty() ? std::string() : argv[0]);
+  if (argv.empty()) throw std::system_error(EINVAL, std::generic_category(), what);
+  FileActions actions;
+  if (o.output_fd != -1) {
+    check(::posix_spawn_file_actions_adddup2(actions.get(), o.output_fd, 1), what);
+    check(::posix_spawn_file_actions_adddup2(actions.get(), o.output_fd, 2), what);
+  }
+  SpawnAttributes attributes;
+  short flags = 0;
+  if (o.own_process_group) {
+    flags |= POSIX_SPAWN_SETPGROUP;
+    check(::posix_spawnattr_setpgroup(attributes.get(), 0), what);
+  }
+  if (o.signal_mask) {
+    flags |= POSIX_SPAWN_SETSIGMASK;
+    check(::posix_spawnattr_setsigmask(attributes.get(), o.signal_mask), what);
+  }
+  check(::posix_spawnattr_setflags(attributes.get(), flags), what);
+  std::vector<std::string> args = argv;
+  std::vector<std::string> env = environment_with(o.env);
+  std::vector<char*> c_args = c_array(args);
+  std::vector<char*> c_env = c_array(env);
+  pid_t pid = -1;
+  int err =
+      ::posix_spawnp(&pid, c_args[0], actions.get(), attributes.get(), c_args.data(), c_env.data());
+  if (err == ENOEXEC) {
+    // A file the kernel cannot run (a script without "#!"): execvp runs it
+    // with /bin/sh, posix_spawnp does not.
+    if (auto path = find_program(argv[0])) {
+      std::vector<std::string> sh = {"/bin/sh", *path};
+      sh.insert(sh.end(), argv.begin() + 1, argv.end());
+      std::vector<char*> c_sh = c_array(sh);
+      err =
+          ::posix_spawn(&pid, c_sh[0], actions.get(), attributes.get(), c_sh.data(), c_env.data());
+    }
+  }
+  check(err, what);
+  return pid;
+}
 
 int RealRunner::run(const std::vector<std::string>& argv,
                     const std::map<std::string, std::string>& env, std::string* output) {
   if (argv.empty()) return 127;
-  int pipefd[2] = {-1, -1};
-  if (output && ::pipe2(pipefd, O_CLOEXEC) != 0) return 127;
   std::fflush(nullptr);
-  pid_t pid = ::fork();
-  if (pid < 0) return 127;
-  if (pid == 0) {
+  pid_t pid = -1;
+  std::optional<Pipe> pipe;
+  try {
+    if (output) pipe.emplace();
+    pid = spawn(argv, {.env = env, .output_fd = output ? pipe->fd[1] : -1});
+  } catch (const std::system_error& e) {
+    std::string line = "cannot run " + argv[0] + ": " + e.code().message() + "\n";
     if (output) {
-      ::dup2(pipefd[1], 1);
-      ::dup2(pipefd[1], 2);
+      output->append(line);
+    } else {
+      std::fputs(line.c_str(), stderr);
     }
-    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    std::fprintf(stderr, "cannot run %s: %s\n", args[0], std::strerror(errno));
-    ::_exit(127);
+    return 127;
   }
   if (output) {
-    ::close(pipefd[1]);
+    pipe->close_end(1);
     char buf[8192];
-    for (ssize_t n; (n = ::read(pipefd[0], buf, sizeof buf)) != 0;) {
+    for (ssize_t n; (n = ::read(pipe->fd[0], buf, sizeof buf)) != 0;) {
       if (n < 0) {
         if (errno == EINTR) continue;
         break;
       }
       output->append(buf, static_cast<std::size_t>(n));
     }
-    ::close(pipefd[0]);
   }
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      throw std::system_error(errno, std::generic_category(), "waiting for " + argv[0]);
+    }
   }
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return 128 + WTERMSIG(status);

@@ -1,6 +1,5 @@
 #include "supervise.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <system_error>
+
+#include "process.h"
 
 namespace whiskey {
 namespace {
@@ -34,7 +35,11 @@ int exit_status(int wstatus) {
 /// The signal mask of the calling thread, restored when it goes.
 class BlockedSignals {
  public:
-  explicit BlockedSignals(const sigset_t& set) { pthread_sigmask(SIG_BLOCK, &set, &old_); }
+  explicit BlockedSignals(const sigset_t& set) {
+    if (int err = pthread_sigmask(SIG_BLOCK, &set, &old_)) {
+      throw std::system_error(err, std::generic_category(), "blocking signals");
+    }
+  }
   ~BlockedSignals() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
   BlockedSignals(const BlockedSignals&) = delete;
   BlockedSignals& operator=(const BlockedSignals&) = delete;
@@ -44,60 +49,6 @@ class BlockedSignals {
   sigset_t old_;
 };
 
-/// Both ends of a pipe, closed when it goes.
-struct Pipe {
-  int fd[2] = {-1, -1};
-  Pipe() {
-    if (::pipe2(fd, O_CLOEXEC) != 0)
-      throw std::system_error(errno, std::generic_category(), "pipe");
-  }
-  ~Pipe() {
-    close_end(0);
-    close_end(1);
-  }
-  void close_end(int i) {
-    if (fd[i] >= 0) ::close(fd[i]);
-    fd[i] = -1;
-  }
-  Pipe(const Pipe&) = delete;
-  Pipe& operator=(const Pipe&) = delete;
-};
-
-/// Starts argv in a process group of its own with `handled` unblocked again.
-/// Exec failures come back through the pipe as the child's errno.
-pid_t start_child(const std::vector<std::string>& argv, const SuperviseOptions& o,
-                  const sigset_t& mask) {
-  std::vector<char*> c;
-  std::vector<std::string> args = argv;
-  for (auto& a : args) c.push_back(a.data());
-  c.push_back(nullptr);
-  Pipe report;
-  pid_t pid = ::fork();
-  if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    for (const auto& [k, v] : o.env) ::setenv(k.c_str(), v.c_str(), 1);
-    pthread_sigmask(SIG_SETMASK, &mask, nullptr);
-    ::execvp(c[0], c.data());
-    int err = errno;
-    (void)!::write(report.fd[1], &err, sizeof err);
-    ::_exit(127);
-  }
-  ::setpgid(pid, pid);  // as the child does: whichever runs first
-  report.close_end(1);
-  int err = 0;
-  ssize_t n;
-  do {
-    n = ::read(report.fd[0], &err, sizeof err);
-  } while (n < 0 && errno == EINTR);
-  if (n == static_cast<ssize_t>(sizeof err)) {
-    int ignored;
-    ::waitpid(pid, &ignored, 0);
-    throw std::system_error(err, std::generic_category(), "cannot start " + argv[0]);
-  }
-  return pid;
-}
-
 }  // namespace
 
 SuperviseResult supervise(const std::vector<std::string>& argv, const SuperviseOptions& o) {
@@ -105,12 +56,16 @@ SuperviseResult supervise(const std::vector<std::string>& argv, const SuperviseO
     if (o.log) o.log(line);
   };
   // A SIGCHLD left ignored would reap the child before we could.
-  ::signal(SIGCHLD, SIG_DFL);
+  if (::signal(SIGCHLD, SIG_DFL) == SIG_ERR) {
+    throw std::system_error(errno, std::generic_category(), "SIGCHLD");
+  }
   sigset_t handled;
   sigemptyset(&handled);
   for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCHLD}) sigaddset(&handled, s);
   BlockedSignals blocked(handled);
-  const pid_t pid = start_child(argv, o, blocked.old());
+  // A process group of its own, with `handled` unblocked again.
+  const pid_t pid =
+      spawn(argv, {.env = o.env, .own_process_group = true, .signal_mask = &blocked.old()});
 
   SuperviseResult r;
   double stop_started = 0;

@@ -11,6 +11,7 @@
 
 #include "disk.h"
 #include "fakes.h"
+#include "launch_plan.h"
 #include "memory_disk.h"
 
 using namespace whiskey;
@@ -56,6 +57,39 @@ std::string quoted(const fs::path& p) {
 
 bool run_ok(const std::string& command) {
   return std::system(command.c_str()) == 0;
+}
+
+/// `a`, then `b`.
+Args joined(Args a, const Args& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+/// server_arguments()' first ones, for the app in /app on port 5000 of user
+/// 1000, sized to `processes` of `threads`: up to --mime-types and its value.
+Args express_defaults(const std::string& processes, const std::string& threads) {
+  return {"start-server",
+          "--server-root",
+          "/tmp/mod_wsgi-heroku-1000-5000",
+          "--log-to-terminal",
+          "--port",
+          "5000",
+          "--processes",
+          processes,
+          "--threads",
+          threads,
+          "--trust-proxy-header",
+          "X-Forwarded-Proto",
+          "--request-timeout",
+          "25",
+          "--queue-timeout",
+          "30",
+          "--httpd-executable",
+          "/app/.whiskey/apache/bin/httpd",
+          "--modules-directory",
+          "/app/.whiskey/apache/modules",
+          "--mime-types",
+          "/app/.whiskey/apache/conf/mime.types"};
 }
 
 }  // namespace
@@ -480,36 +514,8 @@ TEST_CASE("server_arguments: the launcher's defaults, then the user's", "[launch
   plan.sizing = {3, 4, "WEB_CONCURRENCY"};
   plan.user_args = {"--processes", "7", "wsgi.py"};
 
-  Args expected = {
-      "start-server",
-      "--server-root",
-      "/tmp/mod_wsgi-heroku-1000-5000",
-      "--log-to-terminal",
-      "--port",
-      "5000",
-      "--processes",
-      "3",
-      "--threads",
-      "4",
-      "--trust-proxy-header",
-      "X-Forwarded-Proto",
-      "--request-timeout",
-      "25",
-      "--queue-timeout",
-      "30",
-      "--httpd-executable",
-      "/app/.whiskey/apache/bin/httpd",
-      "--modules-directory",
-      "/app/.whiskey/apache/modules",
-      "--mime-types",
-      "/app/.whiskey/apache/conf/mime.types",
-      "--disable-reloading",
-      "--keep-alive-timeout",
-      "100",
-      "--processes",
-      "7",
-      "wsgi.py",
-  };
+  Args expected = joined(express_defaults("3", "4"), {"--disable-reloading", "--keep-alive-timeout",
+                                                      "100", "--processes", "7", "wsgi.py"});
   auto args = server_arguments(plan);
   CHECK(args == expected);
 
@@ -942,5 +948,501 @@ TEST_CASE("server_arguments: the daemons' backlog holds every front thread", "[l
   SECTION("mod_wsgi-express's front keeps its backlog") {
     plan.front_conf.clear();
     CHECK(backlog() == "none");
+  }
+}
+
+// --- launch_paths, hook_environment, launch_environment ----------------------
+
+TEST_CASE("launch_paths: the app is WHISKEY_APP_DIR, else HOME, else /app", "[launch]") {
+  LaunchPaths at = launch_paths({{"HOME", "/home/me"}});
+  CHECK(at.home == "/home/me");
+  CHECK(at.bundle == "/home/me/.whiskey");
+  CHECK(launch_paths({}).home == "/app");
+  CHECK(launch_paths({}).bundle == "/app/.whiskey");
+  // An empty variable counts as unset.
+  CHECK(launch_paths({{"HOME", ""}, {"WHISKEY_APP_DIR", ""}}).home == "/app");
+
+  at = launch_paths({{"HOME", "/home/cnb"},
+                     {"WHISKEY_APP_DIR", "/workspace"},
+                     {"WHISKEY_BUNDLE_DIR", "/layers/whiskey/apache"}});
+  CHECK(at.home == "/workspace");
+  CHECK(at.bundle == "/layers/whiskey/apache");
+  CHECK(launch_paths({{"WHISKEY_APP_DIR", "/workspace"}, {"WHISKEY_BUNDLE_DIR", ""}}).bundle ==
+        "/workspace/.whiskey");
+}
+
+TEST_CASE("hook_environment: the WHISKEY_* variables, then the user's", "[launch]") {
+  const LaunchPaths at{"/app", "/layers/whiskey/apache"};
+  const Env env = {{"HOME", "/app"}, {"GREETING", "from the dyno"}, {"WHISKEY_RUNTIME", "old"}};
+  const Env vars = {{"GREETING", "hello"}, {"DATABASE", "db"}};
+  Env expected = {{"HOME", "/app"},
+                  {"GREETING", "hello"},
+                  {"DATABASE", "db"},
+                  {"WHISKEY_RUNTIME", "heroku"},
+                  {"WHISKEY_HOMEDIR", "/app"},
+                  {"WHISKEY_BINDIR", "/layers/whiskey/apache/bin"},
+                  {"WHISKEY_ENVDIR", "/app/.whiskey/user_vars"}};
+  CHECK(hook_environment(env, at, vars, vars) == expected);
+
+  SECTION("a user variable wins over the WHISKEY_* ones") {
+    Env mine = {{"WHISKEY_BINDIR", "/mine"}};
+    CHECK(hook_environment(env, at, mine, mine).at("WHISKEY_BINDIR") == "/mine");
+  }
+  SECTION("what deploy-env removed is unset, even when the dyno had set it") {
+    Env after = {{"DATABASE", "db2"}, {"ADDED", "new"}};
+    Env out = hook_environment(env, at, vars, after);
+    CHECK(out.count("GREETING") == 0);
+    CHECK(out.at("DATABASE") == "db2");
+    CHECK(out.at("ADDED") == "new");
+    CHECK(out.at("HOME") == "/app");
+  }
+  SECTION("names that cannot be variables are left out") {
+    Env odd = {{"A=B", "x"}, {"", "y"}, {"OK", "z"}};
+    Env out = hook_environment({{"", "from environ"}}, at, odd, odd);
+    CHECK(out.count("A=B") == 0);
+    CHECK(out.count("") == 0);
+    CHECK(out.at("OK") == "z");
+  }
+}
+
+TEST_CASE("launch_environment: the bundle's programs and libraries, then the app's Python",
+          "[launch]") {
+  const LaunchPaths at{"/app", "/app/.whiskey"};
+  const std::string libs =
+      "/app/.heroku/python/lib:/app/.whiskey/apache/lib:/app/.whiskey/apr-util/lib:"
+      "/app/.whiskey/apr/lib";
+  const std::string bins = "/app/.whiskey/bin:/app/.whiskey/apache/bin:/app/.heroku/python/bin";
+
+  Env out = launch_environment({{"PATH", "/usr/local/bin:/usr/bin"}}, at, {}, {});
+  CHECK(out.at("PATH") == bins + ":/usr/local/bin:/usr/bin");
+  CHECK(out.at("LD_LIBRARY_PATH") == libs);
+  CHECK(out.at("WHISKEY_RUNTIME") == "heroku");
+
+  // No PATH, or an empty one: the system's.
+  CHECK(launch_environment({}, at, {}, {}).at("PATH") == bins + ":/usr/bin:/bin");
+  CHECK(launch_environment({{"PATH", ""}}, at, {}, {}).at("PATH") == bins + ":/usr/bin:/bin");
+  // The dyno's LD_LIBRARY_PATH, or the user's, comes after.
+  CHECK(launch_environment({{"LD_LIBRARY_PATH", "/opt/lib"}}, at, {}, {}).at("LD_LIBRARY_PATH") ==
+        libs + ":/opt/lib");
+  Env vars = {{"LD_LIBRARY_PATH", "/mine/lib"}, {"PATH", "/mine/bin"}};
+  out = launch_environment({{"LD_LIBRARY_PATH", "/opt/lib"}}, at, vars, vars);
+  CHECK(out.at("LD_LIBRARY_PATH") == libs + ":/mine/lib");
+  CHECK(out.at("PATH") == bins + ":/mine/bin");
+
+  // A Cloud Native build's layer.
+  out = launch_environment({}, {"/workspace", "/layers/whiskey/apache"}, {}, {});
+  CHECK(out.at("PATH") ==
+        "/layers/whiskey/apache/bin:/layers/whiskey/apache/apache/bin:"
+        "/workspace/.heroku/python/bin:/usr/bin:/bin");
+  CHECK(
+      out.at("LD_LIBRARY_PATH").rfind("/workspace/.heroku/python/lib:/layers/whiskey/apache/", 0) ==
+      0);
+  CHECK(out.at("WHISKEY_BINDIR") == "/layers/whiskey/apache/bin");
+}
+
+TEST_CASE("newrelic_configured: a licence key or a configuration file", "[launch]") {
+  CHECK(newrelic_configured({{"NEW_RELIC_LICENSE_KEY", "abc"}}));
+  CHECK(newrelic_configured({{"NEW_RELIC_CONFIG_FILE", "newrelic.ini"}}));
+  CHECK_FALSE(newrelic_configured({}));
+  CHECK_FALSE(newrelic_configured({{"NEW_RELIC_LICENSE_KEY", ""}, {"NEW_RELIC_APP_NAME", "x"}}));
+}
+
+TEST_CASE("newrelic_wrapper_text: the agent, then the user's script, its callable wrapped",
+          "[launch]") {
+  CHECK(newrelic_wrapper_text("/app/wsgi.py", "wsgi.py", "application") ==
+        "# Written by mod_wsgi-heroku-start: New Relic around wsgi.py\n"
+        "import runpy\n"
+        "import newrelic.agent\n"
+        "newrelic.agent.initialize()\n"
+        "_script = runpy.run_path('/app/wsgi.py', run_name='_mod_wsgi_heroku_app')\n"
+        "application = newrelic.agent.WSGIApplicationWrapper(_script['application'])\n");
+  // Quotes and backslashes in the path stay in the literal.
+  CHECK_THAT(newrelic_wrapper_text("/app/it's\\here.py", "x", "app"),
+             Contains("run_path('/app/it\\'s\\\\here.py',"));
+}
+
+// --- plan_launch --------------------------------------------------------------
+
+namespace {
+
+/// A web start of wsgi.py in /app on port 5000, on a dyno of 512 MiB and 4
+/// CPUs whose Apache stops gracefully, everything in place.
+LaunchInputs web_start() {
+  LaunchInputs in;
+  in.args = {"wsgi.py"};
+  in.env = {{"HOME", "/app"}, {"PORT", "5000"}, {"PATH", "/usr/bin:/bin"}, {"DYNO", "web.1"}};
+  in.facts.uid = 1000;
+  in.facts.cpus = 4;
+  in.facts.memory = 512 * kMiB;
+  in.facts.cwd = "/app";
+  in.facts.python = "/app/.heroku/python/bin/python3";
+  in.facts.script_exists = true;
+  in.facts.graceful_sigterm = true;
+  in.facts.locale_installed = [](const std::string& name) { return name == "en_US.UTF-8"; };
+  return in;
+}
+
+/// The message of the LaunchError planning `in` throws.
+std::string planning_error(const LaunchInputs& in) {
+  return expect_throw<LaunchError>([&] { plan_launch(in); }).what();
+}
+
+/// The value after the last `option` in `args`, or "<none>".
+std::string last_value(const Args& args, const std::string& option) {
+  auto last = first_and_last(args, option).second;
+  return last + 1 < args.size() ? args[last + 1] : "<none>";
+}
+
+bool contains(const Args& args, const std::string& value) {
+  return std::find(args.begin(), args.end(), value) != args.end();
+}
+
+}  // namespace
+
+TEST_CASE("plan_launch: on a dyno, Apache sized to it and supervised for graceful stops",
+          "[launch]") {
+  LaunchPlan plan = plan_launch(web_start());
+  const std::string root = "/tmp/mod_wsgi-heroku-1000-5000";
+  Args expected = joined({"/app/.heroku/python/bin/python3", "-c", kExpressMain},
+                         joined(express_defaults("2", "5"),
+                                {"--disable-reloading", "--keep-alive-timeout", "100", "--locale",
+                                 "C.UTF-8", "--include-file", root + "/front.conf",
+                                 "--daemon-backlog", "256", "--shutdown-timeout", "25",
+                                 "--include-file", root + "/graceful-stop.conf", "wsgi.py"}));
+  CHECK(plan.argv == expected);
+
+  Env env = {
+      {"HOME", "/app"},
+      {"PORT", "5000"},
+      {"DYNO", "web.1"},
+      {"PATH", "/app/.whiskey/bin:/app/.whiskey/apache/bin:/app/.heroku/python/bin:/usr/bin:/bin"},
+      {"LD_LIBRARY_PATH",
+       "/app/.heroku/python/lib:/app/.whiskey/apache/lib:/app/.whiskey/apr-util/lib:"
+       "/app/.whiskey/apr/lib"},
+      {"WHISKEY_RUNTIME", "heroku"},
+      {"WHISKEY_HOMEDIR", "/app"},
+      {"WHISKEY_BINDIR", "/app/.whiskey/bin"},
+      {"WHISKEY_ENVDIR", "/app/.whiskey/user_vars"},
+      {"WHISKEY_GRACEFUL_SIGTERM", "1"}};
+  CHECK(plan.env == env);
+
+  REQUIRE(plan.supervise);
+  CHECK(plan.supervise->graceful_timeout_s == 25);
+  CHECK(plan.supervise->stop_deadline_s == 27);
+  CHECK(plan.server_root == root);
+  REQUIRE(plan.files.size() == 2);
+  CHECK(plan.files[0].path == root + "/front.conf");
+  CHECK(plan.files[0].text == front_conf_text(256));
+  CHECK(plan.files[1].path == root + "/graceful-stop.conf");
+  CHECK(plan.files[1].text == stop_conf_text(25));
+  CHECK_FALSE(plan.run_as);
+  CHECK(plan.warnings.empty());
+  CHECK(plan.lines ==
+        Args{"Apache on port 5000, 2 processes of 5 threads (the dyno's 512 MiB and 4 CPUs)",
+             "SIGTERM stops gracefully, up to 25 s for the requests in flight"});
+}
+
+TEST_CASE("plan_launch: plain Apache, exec'd, off a dyno or when it cannot stop gracefully",
+          "[launch]") {
+  LaunchInputs in = web_start();
+  std::string why;
+  SECTION("off a dyno") {
+    in.env.erase("DYNO");
+    why = "not on a dyno (no DYNO): SIGTERM stops Apache at once, as plain Apache does";
+  }
+  SECTION("opted out") {
+    in.env["WHISKEY_GRACEFUL_STOP"] = "Off";
+    why = "WHISKEY_GRACEFUL_STOP=Off: SIGTERM stops Apache at once, as plain Apache does";
+  }
+  SECTION("an Apache without the patch") {
+    in.facts.graceful_sigterm = false;
+    why =
+        "this bundle's Apache predates graceful stops (rebuild it with this buildpack's recipe): "
+        "SIGTERM stops it at once";
+  }
+  LaunchPlan plan = plan_launch(in);
+  CHECK_FALSE(plan.supervise);
+  CHECK(plan.env.count("WHISKEY_GRACEFUL_SIGTERM") == 0);
+  CHECK_FALSE(contains(plan.argv, "--shutdown-timeout"));
+  CHECK(last_value(plan.argv, "--include-file") == "/tmp/mod_wsgi-heroku-1000-5000/front.conf");
+  REQUIRE(plan.files.size() == 1);
+  CHECK(plan.files[0].path == "/tmp/mod_wsgi-heroku-1000-5000/front.conf");
+  REQUIRE(plan.lines.size() == 2);
+  CHECK(plan.lines[1] == why);
+}
+
+TEST_CASE("plan_launch: WHISKEY_STOP_TIMEOUT sets the stop's time and its deadline", "[launch]") {
+  LaunchInputs in = web_start();
+  in.env["WHISKEY_STOP_TIMEOUT"] = "10";
+  LaunchPlan plan = plan_launch(in);
+  REQUIRE(plan.supervise);
+  CHECK(plan.supervise->graceful_timeout_s == 10);
+  CHECK(plan.supervise->stop_deadline_s == 12);
+  CHECK(last_value(plan.argv, "--shutdown-timeout") == "10");
+  CHECK(plan.files.back().text == stop_conf_text(10));
+  CHECK(plan.lines[1] == "SIGTERM stops gracefully, up to 10 s for the requests in flight");
+
+  in.env["WHISKEY_STOP_TIMEOUT"] = "40";
+  CHECK_THAT(planning_error(in), StartsWith("WHISKEY_STOP_TIMEOUT is '40': "));
+}
+
+TEST_CASE("plan_launch: what the user must change, one error at a time", "[launch]") {
+  LaunchInputs in = web_start();
+  SECTION("no PORT comes first") {
+    in.env.erase("PORT");
+    in.facts.script_exists = false;
+    in.facts.mod_wsgi_error = "ModuleNotFoundError: No module named 'mod_wsgi'";
+    CHECK(planning_error(in) ==
+          "PORT is not set: Heroku sets it for web dynos; locally, run with PORT=5000");
+    in.env["PORT"] = "";
+    CHECK_THAT(planning_error(in), StartsWith("PORT is not set"));
+  }
+  SECTION("a PORT that is not a port") {
+    in.env["PORT"] = "http";
+    CHECK_THAT(planning_error(in), StartsWith("PORT is 'http': "));
+  }
+  SECTION("a WSGI script that is not there") {
+    in.args = {"nope.py", "--processes", "2"};
+    in.facts.script_exists = false;
+    in.facts.mod_wsgi_error = "ModuleNotFoundError: No module named 'mod_wsgi'";
+    CHECK(planning_error(in) ==
+          "the WSGI script 'nope.py' does not exist in /app; name your script in the Procfile: "
+          "web: mod_wsgi-heroku-start myapp/wsgi.py");
+  }
+  SECTION("a module names no script: nothing to find") {
+    in.args = {"--application-type", "module", "site.wsgi"};
+    in.facts.script_exists = false;
+    CHECK_NOTHROW(plan_launch(in));
+  }
+  SECTION("a Python without mod_wsgi, before the sizing") {
+    in.facts.mod_wsgi_error = "ModuleNotFoundError: No module named 'mod_wsgi'";
+    in.env["MOD_WSGI_PROCESSES"] = "many";
+    CHECK(planning_error(in) ==
+          "Python (/app/.heroku/python/bin/python3) cannot load mod_wsgi: ModuleNotFoundError: No "
+          "module named 'mod_wsgi'; add mod_wsgi to requirements.txt, or put heroku/python before "
+          "this buildpack");
+  }
+  SECTION("a sizing that is not a number") {
+    in.env["MOD_WSGI_PROCESSES"] = "many";
+    CHECK(planning_error(in) ==
+          "MOD_WSGI_PROCESSES is 'many': set it to a whole number of at least 1");
+  }
+}
+
+TEST_CASE("plan_launch: the start-up line says what Apache runs and why", "[launch]") {
+  LaunchInputs in = web_start();
+  SECTION("one of each, from the environment") {
+    in.env["MOD_WSGI_PROCESSES"] = "1";
+    in.env["MOD_WSGI_THREADS"] = "1";
+    CHECK(plan_launch(in).lines[0] ==
+          "Apache on port 5000, 1 process of 1 thread (MOD_WSGI_PROCESSES, MOD_WSGI_THREADS)");
+  }
+  SECTION("the Procfile's own, which win") {
+    in.args = {"wsgi.py", "--processes", "3", "--threads=4"};
+    in.env["WEB_CONCURRENCY"] = "6";
+    LaunchPlan plan = plan_launch(in);
+    CHECK(plan.lines[0] ==
+          "Apache on port 5000, 3 processes of 4 threads (the Procfile's arguments)");
+    CHECK(last_value(plan.argv, "--processes") == "3");
+    CHECK(plan.argv.back() == "--threads=4");
+    // The front is sized for them: 2 * 3 * 4 threads, at least 256.
+    CHECK(plan.files[0].text == front_conf_text(256));
+  }
+  SECTION("embedded mode: no front of the launcher's") {
+    in.args = {"wsgi.py", "--embedded-mode"};
+    LaunchPlan plan = plan_launch(in);
+    CHECK(plan.lines[0] ==
+          "Apache on port 5000, 2 processes of 5 threads (the dyno's 512 MiB and 4 CPUs), in "
+          "embedded mode");
+    CHECK(last_value(plan.argv, "--keep-alive-timeout") == "0");
+    REQUIRE(plan.files.size() == 1);
+    CHECK(plan.files[0].path.filename() == "graceful-stop.conf");
+    CHECK_FALSE(contains(plan.argv, "--daemon-backlog"));
+  }
+  SECTION("no memory limit known") {
+    in.facts.memory = std::nullopt;
+    in.facts.cpus = 1;
+    CHECK(plan_launch(in).lines[0] == "Apache on port 5000, 3 processes of 5 threads (1 CPUs)");
+  }
+}
+
+TEST_CASE("plan_launch: the locale, and a line when the environment's is missing", "[launch]") {
+  LaunchInputs in = web_start();
+  in.env["LANG"] = "en_US.UTF-8";
+  LaunchPlan plan = plan_launch(in);
+  CHECK(last_value(plan.argv, "--locale") == "en_US.UTF-8");
+  CHECK(plan.lines.size() == 2);
+
+  in.env["LANG"] = "xx_XX.UTF-8";
+  plan = plan_launch(in);
+  CHECK(last_value(plan.argv, "--locale") == "C.UTF-8");
+  REQUIRE(plan.lines.size() == 3);
+  CHECK(plan.lines[2] ==
+        "LANG is xx_XX.UTF-8, a locale this system lacks: Apache and the app run in C.UTF-8");
+
+  // The Procfile's own --locale: no line, and no --locale of the launcher's.
+  in.args = {"wsgi.py", "--locale", "de_DE.UTF-8"};
+  plan = plan_launch(in);
+  CHECK(plan.lines.size() == 2);
+  CHECK(std::count(plan.argv.begin(), plan.argv.end(), "--locale") == 1);
+  CHECK(last_value(plan.argv, "--locale") == "de_DE.UTF-8");
+}
+
+TEST_CASE("plan_launch: the timeouts, TMPDIR and the user", "[launch]") {
+  LaunchInputs in = web_start();
+  in.env["MOD_WSGI_REQUEST_TIMEOUT"] = "60";
+  in.env["MOD_WSGI_QUEUE_TIMEOUT"] = "";
+  in.env["TMPDIR"] = "/var/run/web";
+  in.env["PORT"] = "8080";
+  in.facts.uid = 1234;
+  LaunchPlan plan = plan_launch(in);
+  CHECK(last_value(plan.argv, "--request-timeout") == "60");
+  CHECK(last_value(plan.argv, "--queue-timeout") == "30");
+  CHECK(plan.server_root == "/var/run/web/mod_wsgi-heroku-1234-8080");
+  CHECK(last_value(plan.argv, "--server-root") == "/var/run/web/mod_wsgi-heroku-1234-8080");
+  CHECK(last_value(plan.argv, "--port") == "8080");
+  CHECK(plan.files[0].path == "/var/run/web/mod_wsgi-heroku-1234-8080/front.conf");
+  CHECK_THAT(plan.lines[0], StartsWith("Apache on port 8080, "));
+}
+
+TEST_CASE("plan_launch: as root, Apache's children drop to nobody", "[launch]") {
+  LaunchInputs in = web_start();
+  in.facts.uid = 0;
+  in.facts.nogroup = true;
+  LaunchPlan plan = plan_launch(in);
+  REQUIRE(plan.run_as);
+  CHECK(*plan.run_as == std::pair<std::string, std::string>{"nobody", "nogroup"});
+  CHECK(last_value(plan.argv, "--user") == "nobody");
+  CHECK(last_value(plan.argv, "--group") == "nogroup");
+  CHECK(plan.server_root == "/tmp/mod_wsgi-heroku-0-5000");
+
+  in.facts.nogroup = false;
+  plan = plan_launch(in);
+  CHECK(*plan.run_as == std::pair<std::string, std::string>{"nobody", "nobody"});
+  CHECK(last_value(plan.argv, "--group") == "nobody");
+
+  // The Procfile's own user.
+  in.args = {"wsgi.py", "--user", "www"};
+  plan = plan_launch(in);
+  CHECK_FALSE(plan.run_as);
+  CHECK(std::count(plan.argv.begin(), plan.argv.end(), "--user") == 1);
+  CHECK_FALSE(contains(plan.argv, "--group"));
+}
+
+TEST_CASE("plan_launch: New Relic wraps the app's script when it can", "[launch]") {
+  LaunchInputs in = web_start();
+  in.env["NEW_RELIC_LICENSE_KEY"] = "0123";
+  in.facts.newrelic_importable = true;
+  const fs::path wrapper = "/tmp/mod_wsgi-heroku-1000-5000/newrelic-wrapper.wsgi";
+
+  SECTION("wrapped") {
+    in.args = {"--processes", "2", "wsgi.py", "--callable-object", "app"};
+    LaunchPlan plan = plan_launch(in);
+    REQUIRE(plan.files.size() == 3);
+    CHECK(plan.files[0].path == wrapper);
+    CHECK(plan.files[0].text == newrelic_wrapper_text("/app/wsgi.py", "wsgi.py", "app"));
+    // The wrapper is served where the script was named.
+    CHECK(Args(plan.argv.end() - 5, plan.argv.end()) ==
+          Args{"--processes", "2", wrapper.string(), "--callable-object", "app"});
+    CHECK_FALSE(contains(plan.argv, "wsgi.py"));
+    CHECK_THAT(plan.lines[0], Contains("(the Procfile's arguments), with New Relic"));
+    CHECK(plan.warnings.empty());
+  }
+  SECTION("with a configuration file instead of a key") {
+    in.env.erase("NEW_RELIC_LICENSE_KEY");
+    in.env["NEW_RELIC_CONFIG_FILE"] = "newrelic.ini";
+    LaunchPlan plan = plan_launch(in);
+    CHECK(plan.files[0].path == wrapper);
+    CHECK(plan.files[0].text == newrelic_wrapper_text("/app/wsgi.py", "wsgi.py", "application"));
+    CHECK(plan.argv.back() == wrapper.string());
+  }
+  SECTION("the script's path made absolute from the working folder") {
+    in.env["HOME"] = "site";
+    in.facts.cwd = "/srv/site";
+    CHECK_THAT(plan_launch(in).files[0].text, Contains("run_path('/srv/site/site/wsgi.py',"));
+    in.args = {"/opt/app/wsgi.py"};
+    CHECK_THAT(plan_launch(in).files[0].text, Contains("run_path('/opt/app/wsgi.py',"));
+  }
+  SECTION("not installed: a warning, and the app as it is") {
+    in.facts.newrelic_importable = false;
+    LaunchPlan plan = plan_launch(in);
+    CHECK(plan.warnings ==
+          Args{"New Relic is configured, but the newrelic package is not installed (add newrelic "
+               "to requirements.txt); starting without the agent"});
+    CHECK(plan.argv.back() == "wsgi.py");
+    CHECK(plan.files.size() == 2);
+    CHECK_THAT(plan.lines[0], !Contains("New Relic"));
+  }
+  SECTION("an app that is not a script: a warning") {
+    in.args = {"--application-type", "module", "site.wsgi"};
+    LaunchPlan plan = plan_launch(in);
+    CHECK(plan.warnings ==
+          Args{"New Relic is configured, but the app is not served from a script; starting "
+               "without the agent"});
+    CHECK(plan.argv.back() == "site.wsgi");
+    CHECK(plan.files.size() == 2);
+  }
+  SECTION("not configured: nothing said") {
+    in.env.erase("NEW_RELIC_LICENSE_KEY");
+    LaunchPlan plan = plan_launch(in);
+    CHECK(plan.warnings.empty());
+    CHECK(plan.files.size() == 2);
+    CHECK(plan.argv.back() == "wsgi.py");
+  }
+}
+
+TEST_CASE("plan_launch: .whiskey/user_vars, as deploy-env left them, decide too", "[launch]") {
+  LaunchInputs in = web_start();
+  in.env.erase("PORT");
+  in.user_vars_before = {{"PORT", "6000"}, {"WEB_CONCURRENCY", "7"}};
+  in.user_vars = {{"PORT", "6000"}, {"MOD_WSGI_THREADS", "2"}};
+  LaunchPlan plan = plan_launch(in);
+  CHECK(last_value(plan.argv, "--port") == "6000");
+  // WEB_CONCURRENCY was removed: the dyno's memory sizes the server.
+  CHECK(plan.lines[0] ==
+        "Apache on port 6000, 2 processes of 2 threads (the dyno's 512 MiB and 4 CPUs, "
+        "MOD_WSGI_THREADS)");
+  CHECK(plan.env.count("WEB_CONCURRENCY") == 0);
+  CHECK(plan.env.at("MOD_WSGI_THREADS") == "2");
+  CHECK(plan.env.at("PORT") == "6000");
+}
+
+TEST_CASE("plan_launch: a Cloud Native app and its bundle's layer", "[launch]") {
+  LaunchInputs in = web_start();
+  in.env["WHISKEY_APP_DIR"] = "/workspace";
+  in.env["WHISKEY_BUNDLE_DIR"] = "/layers/whiskey/apache";
+  in.facts.python = "python3";
+  LaunchPlan plan = plan_launch(in);
+  CHECK(plan.argv[0] == "python3");
+  CHECK(last_value(plan.argv, "--httpd-executable") == "/layers/whiskey/apache/apache/bin/httpd");
+  CHECK(plan.env.at("WHISKEY_HOMEDIR") == "/workspace");
+  CHECK(plan.env.at("WHISKEY_BINDIR") == "/layers/whiskey/apache/bin");
+  CHECK_THAT(plan.env.at("PATH"), StartsWith("/layers/whiskey/apache/bin:"));
+}
+
+TEST_CASE("plan_launch: the shell, in the web process's environment", "[launch]") {
+  LaunchInputs in;
+  in.shell = true;
+  in.args = {"-c", "echo $WHISKEY_RUNTIME"};
+  in.env = {{"HOME", "/app"}, {"SHELL", "/bin/zsh"}, {"PATH", "/usr/bin:/bin"}};
+  in.user_vars_before = in.user_vars = {{"GREETING", "hello"}};
+  // No PORT, no facts: neither matters to a shell.
+  LaunchPlan plan = plan_launch(in);
+  CHECK(plan.argv == Args{"/bin/zsh", "-c", "echo $WHISKEY_RUNTIME"});
+  CHECK(plan.env == launch_environment(in.env, launch_paths(in.env), in.user_vars, in.user_vars));
+  CHECK(plan.env.at("GREETING") == "hello");
+  CHECK_FALSE(plan.supervise);
+  CHECK(plan.server_root.empty());
+  CHECK(plan.files.empty());
+  CHECK(plan.lines.empty());
+  CHECK(plan.warnings.empty());
+
+  SECTION("bash when SHELL names no shell, or is unset") {
+    in.env["SHELL"] = "/usr/bin/python3";
+    CHECK(plan_launch(in).argv[0] == "bash");
+    in.env.erase("SHELL");
+    CHECK(plan_launch(in).argv[0] == "bash");
+    in.user_vars["SHELL"] = "/bin/dash";
+    CHECK(plan_launch(in).argv[0] == "/bin/dash");
   }
 }
