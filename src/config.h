@@ -13,21 +13,9 @@
 #include "digest.h"
 #include "disk.h"
 #include "errors.h"
+#include "vars.h"
 
 namespace whiskey {
-
-using Vars = std::map<std::string, std::string>;
-
-/// The variables of `envp` (an environ-style array; null gives none).
-/// (Inline: the detect-only executable uses it without the rest of this module.)
-inline Vars environment_vars(char** envp) {
-  Vars vars;
-  for (char** e = envp; e && *e; ++e) {
-    const char* eq = std::strchr(*e, '=');
-    if (eq) vars[std::string(*e, static_cast<std::size_t>(eq - *e))] = eq + 1;
-  }
-  return vars;
-}
 
 /// The process environment `envp` overlaid with the files of `env_dir`
 /// (ENV_DIR wins). A missing or empty env_dir adds nothing.
@@ -87,13 +75,5 @@ Config parse_config(const Vars& vars);
 /// `name` as a whole number of at least 1, or `fallback` when unset or
 /// empty. Throws ConfigError naming the variable otherwise.
 int positive_var(const Vars& vars, const std::string& name, int fallback);
-
-/// The value of `name`, or `fallback` when unset or empty. (Inline: the
-/// detect-only executable uses it without the rest of this module.)
-inline std::string var_or(const Vars& vars, const std::string& name,
-                          const std::string& fallback = {}) {
-  auto it = vars.find(name);
-  return it == vars.end() || it->second.empty() ? fallback : it->second;
-}
 
 }  // namespace whiskey

@@ -77,7 +77,7 @@ std::optional<int> whole_number(const std::string& v, std::size_t max_digits = 6
 }
 
 /// A positive whole number from `env`, or nullopt when unset or empty.
-std::optional<int> positive(const Env& env, const std::string& name) {
+std::optional<int> positive(const Vars& env, const std::string& name) {
   auto it = env.find(name);
   if (it == env.end() || it->second.empty()) return std::nullopt;
   auto n = whole_number(it->second);
@@ -89,15 +89,15 @@ std::optional<int> positive(const Env& env, const std::string& name) {
 
 }  // namespace
 
-Env whiskey_variables(const fs::path& home) {
+Vars whiskey_variables(const fs::path& home) {
   return {{"WHISKEY_RUNTIME", "heroku"},
           {"WHISKEY_HOMEDIR", home.string()},
           {"WHISKEY_BINDIR", (home / ".whiskey/bin").string()},
           {"WHISKEY_ENVDIR", (home / ".whiskey/user_vars").string()}};
 }
 
-Env read_user_vars(const Disk& disk, const fs::path& home) {
-  Env vars;
+Vars read_user_vars(const Disk& disk, const fs::path& home) {
+  Vars vars;
   fs::path dir = home / ".whiskey/user_vars";
   for (const auto& name : disk.list_directory(dir)) {
     if (name.empty() || name[0] == '.') continue;
@@ -123,7 +123,7 @@ std::optional<std::uint64_t> memory_limit(const Disk& disk, const fs::path& root
   return number(disk.read_file(root / "memory/memory.limit_in_bytes"));
 }
 
-Sizing size_server(const Env& env, std::optional<std::uint64_t> memory, int cpus) {
+Sizing size_server(const Vars& env, std::optional<std::uint64_t> memory, int cpus) {
   Sizing s;
   auto processes = positive(env, "MOD_WSGI_PROCESSES");
   auto threads = positive(env, "MOD_WSGI_THREADS");
@@ -190,7 +190,7 @@ std::optional<std::string> entry_script(const std::vector<std::string>& args) {
   return std::nullopt;
 }
 
-fs::path run_dir(const Env& env, unsigned uid, const std::string& port) {
+fs::path run_dir(const Vars& env, unsigned uid, const std::string& port) {
   auto number = whole_number(port, 5);
   if (!number || *number < 1 || *number > 65535) {
     throw LaunchError("PORT is '" + port + "': set it to the port number to listen on, 1 to 65535");
@@ -335,7 +335,7 @@ std::string front_conf_text(int threads) {
   return text + "MinSpareThreads 1\nMaxSpareThreads " + n + "\n</IfModule>\n";
 }
 
-LocalePlan locale_plan(const Env& env, const std::function<bool(const std::string&)>& installed) {
+LocalePlan locale_plan(const Vars& env, const std::function<bool(const std::string&)>& installed) {
   for (const char* name : {"LC_ALL", "LC_CTYPE", "LANG"}) {
     auto it = env.find(name);
     if (it == env.end() || it->second.empty()) continue;
@@ -350,7 +350,7 @@ LocalePlan locale_plan(const Env& env, const std::function<bool(const std::strin
   return {"C.UTF-8", ""};
 }
 
-StopPlan stop_plan(const Env& env, bool apache_can) {
+StopPlan stop_plan(const Vars& env, bool apache_can) {
   auto get = [&](const char* name) {
     auto it = env.find(name);
     return it == env.end() ? std::string() : it->second;

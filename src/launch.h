@@ -18,10 +18,9 @@
 #include <vector>
 
 #include "disk.h"
+#include "vars.h"
 
 namespace whiskey {
-
-using Env = std::map<std::string, std::string>;
 
 /// A reason the web process cannot start: one line, printed as it is.
 class LaunchError : public std::runtime_error {
@@ -30,11 +29,11 @@ class LaunchError : public std::runtime_error {
 };
 
 /// The variables the original start script exported, for `home` (/app).
-Env whiskey_variables(const std::filesystem::path& home);
+Vars whiskey_variables(const std::filesystem::path& home);
 
 /// The variables of .whiskey/user_vars: one file per variable, its content
 /// the value (trailing newlines dropped).
-Env read_user_vars(const Disk& disk, const std::filesystem::path& home);
+Vars read_user_vars(const Disk& disk, const std::filesystem::path& home);
 
 /// The dyno's memory limit in bytes: cgroup v2 memory.max, else v1
 /// memory.limit_in_bytes; nullopt when unlimited or unknown.
@@ -52,7 +51,7 @@ struct Sizing {
 /// 256 MiB of the dyno's memory (at least 1, at most 2 per CPU + 1), as
 /// Heroku's Python buildpack sets WEB_CONCURRENCY; 5 threads each. Throws
 /// LaunchError for a value that is not a positive number.
-Sizing size_server(const Env& env, std::optional<std::uint64_t> memory, int cpus);
+Sizing size_server(const Vars& env, std::optional<std::uint64_t> memory, int cpus);
 
 /// Whether the user's arguments set `option` (as "--opt value" or "--opt=value").
 bool has_option(const std::vector<std::string>& args, const std::string& option);
@@ -76,7 +75,7 @@ std::optional<std::string> entry_script(const std::vector<std::string>& args);
 /// absolute path is ignored): the user and the port keep two web processes
 /// on one machine apart, as mod_wsgi-express's own default does. Throws
 /// LaunchError when `port` is not a port number.
-std::filesystem::path run_dir(const Env& env, unsigned uid, const std::string& port);
+std::filesystem::path run_dir(const Vars& env, unsigned uid, const std::string& port);
 
 /// What lstat says of a run folder that already exists.
 struct FolderStat {
@@ -132,7 +131,7 @@ struct LocalePlan {
 /// "C.UTF-8" when it names none, C or POSIX (for which mod_wsgi-express
 /// would pick en_US.UTF-8, installed or not), or one this system lacks (each
 /// daemon would warn at start, and run in the C locale).
-LocalePlan locale_plan(const Env& env, const std::function<bool(const std::string&)>& installed);
+LocalePlan locale_plan(const Vars& env, const std::function<bool(const std::string&)>& installed);
 
 /// mod_wsgi-express's --daemon-backlog when not told otherwise.
 inline constexpr int kExpressDaemonBacklog = 100;
@@ -172,7 +171,7 @@ struct StopPlan {
 /// WHISKEY_STOP_TIMEOUT: seconds for the requests in flight (1 to 26, 25 by
 /// default: the launcher ends what is left 2 s later, before the platform's
 /// SIGKILL at 30 s). Throws LaunchError for a timeout out of that range.
-StopPlan stop_plan(const Env& env, bool apache_can);
+StopPlan stop_plan(const Vars& env, bool apache_can);
 
 /// Apache's configuration for a graceful stop of `seconds`.
 std::string stop_conf_text(int seconds);

@@ -5,7 +5,7 @@ namespace fs = std::filesystem;
 namespace {
 
 /// The value of `name` in `env`, else `fallback`; an empty value counts as unset.
-std::string value_or(const Env& env, const std::string& name, const std::string& fallback = {}) {
+std::string value_or(const Vars& env, const std::string& name, const std::string& fallback = {}) {
   auto it = env.find(name);
   return it == env.end() || it->second.empty() ? fallback : it->second;
 }
@@ -39,7 +39,7 @@ std::string startup_line(const std::vector<std::string>& args, const std::string
          (newrelic ? ", with New Relic" : "");
 }
 
-LaunchPlan plan_shell(const LaunchInputs& in, Env env) {
+LaunchPlan plan_shell(const LaunchInputs& in, Vars env) {
   std::string shell = value_or(env, "SHELL", "bash");
   if (shell.find("sh") == std::string::npos) shell = "bash";
   LaunchPlan plan;
@@ -53,7 +53,7 @@ LaunchPlan plan_shell(const LaunchInputs& in, Env env) {
 /// configured and can be: `server` then names the wrapper where it named the
 /// script. Returns the wrapper to write, or nullopt (with a warning in
 /// `plan` when New Relic is configured).
-std::optional<PlannedFile> newrelic_wrapper(const LaunchInputs& in, const Env& env,
+std::optional<PlannedFile> newrelic_wrapper(const LaunchInputs& in, const Vars& env,
                                             const std::optional<std::string>& script,
                                             ServerPlan& server, LaunchPlan& plan) {
   if (!newrelic_configured(env)) return std::nullopt;
@@ -86,13 +86,14 @@ std::optional<PlannedFile> newrelic_wrapper(const LaunchInputs& in, const Env& e
 
 }  // namespace
 
-LaunchPaths launch_paths(const Env& env) {
+LaunchPaths launch_paths(const Vars& env) {
   fs::path home = value_or(env, "WHISKEY_APP_DIR", value_or(env, "HOME", "/app"));
   return {home, value_or(env, "WHISKEY_BUNDLE_DIR", (home / ".whiskey").string())};
 }
 
-Env hook_environment(const Env& env, const LaunchPaths& at, const Env& before, const Env& after) {
-  Env out = env;
+Vars hook_environment(const Vars& env, const LaunchPaths& at, const Vars& before,
+                      const Vars& after) {
+  Vars out = env;
   for (const auto& [k, v] : whiskey_variables(at.home)) out[k] = v;
   out["WHISKEY_BINDIR"] = (at.bundle / "bin").string();
   for (const auto& [k, v] : before) out[k] = v;
@@ -104,8 +105,9 @@ Env hook_environment(const Env& env, const LaunchPaths& at, const Env& before, c
   return out;
 }
 
-Env launch_environment(const Env& env, const LaunchPaths& at, const Env& before, const Env& after) {
-  Env out = hook_environment(env, at, before, after);
+Vars launch_environment(const Vars& env, const LaunchPaths& at, const Vars& before,
+                        const Vars& after) {
+  Vars out = hook_environment(env, at, before, after);
   out["LD_LIBRARY_PATH"] = library_path(at.home, value_or(out, "LD_LIBRARY_PATH"), at.bundle);
   out["PATH"] = (at.bundle / "bin").string() + ":" + (at.bundle / "apache/bin").string() + ":" +
                 (at.home / ".heroku/python/bin").string() + ":" +
@@ -113,7 +115,7 @@ Env launch_environment(const Env& env, const LaunchPaths& at, const Env& before,
   return out;
 }
 
-bool newrelic_configured(const Env& env) {
+bool newrelic_configured(const Vars& env) {
   return !value_or(env, "NEW_RELIC_LICENSE_KEY").empty() ||
          !value_or(env, "NEW_RELIC_CONFIG_FILE").empty();
 }
@@ -129,7 +131,7 @@ std::string newrelic_wrapper_text(const fs::path& target, const std::string& scr
 
 LaunchPlan plan_launch(const LaunchInputs& in) {
   const LaunchPaths at = launch_paths(in.env);
-  Env env = launch_environment(in.env, at, in.user_vars_before, in.user_vars);
+  Vars env = launch_environment(in.env, at, in.user_vars_before, in.user_vars);
   if (in.shell) return plan_shell(in, std::move(env));
 
   const LaunchFacts& facts = in.facts;

@@ -27,23 +27,25 @@ struct LaunchPaths {
 };
 
 /// The paths `env` gives; an empty variable counts as unset.
-LaunchPaths launch_paths(const Env& env);
+LaunchPaths launch_paths(const Vars& env);
 
 /// The environment the action hooks run in: `env`, the WHISKEY_* variables
 /// (WHISKEY_BINDIR the bundle's bin), then .whiskey/user_vars as the
 /// deploy-env hook found them (`before`) and left them (`after`): a variable
 /// it removed is unset. Names that cannot be variables (empty, or with "=")
 /// are left out.
-Env hook_environment(const Env& env, const LaunchPaths& at, const Env& before, const Env& after);
+Vars hook_environment(const Vars& env, const LaunchPaths& at, const Vars& before,
+                      const Vars& after);
 
 /// hook_environment() with LD_LIBRARY_PATH (library_path()) and PATH
 /// leading to the bundle's programs and libraries and the app's Python: the
 /// environment of the checks, of the shell and of the server.
-Env launch_environment(const Env& env, const LaunchPaths& at, const Env& before, const Env& after);
+Vars launch_environment(const Vars& env, const LaunchPaths& at, const Vars& before,
+                        const Vars& after);
 
 /// Whether `env` configures New Relic (NEW_RELIC_LICENSE_KEY or
 /// NEW_RELIC_CONFIG_FILE).
-bool newrelic_configured(const Env& env);
+bool newrelic_configured(const Vars& env);
 
 /// What plan_launch() needs to know of the machine, found out beforehand in
 /// the app's folder, in launch_environment(). The shell needs none of it.
@@ -73,9 +75,9 @@ struct LaunchFacts {
 struct LaunchInputs {
   bool shell = false;             ///< mod_wsgi-heroku-shell rather than -start
   std::vector<std::string> args;  ///< the command line, after the program
-  Env env;                        ///< the environment the launcher was started with
-  Env user_vars_before;           ///< .whiskey/user_vars before the deploy-env hook
-  Env user_vars;                  ///< and after it
+  Vars env;                       ///< the environment the launcher was started with
+  Vars user_vars_before;          ///< .whiskey/user_vars before the deploy-env hook
+  Vars user_vars;                 ///< and after it
   LaunchFacts facts;
 };
 
@@ -96,7 +98,7 @@ struct LaunchPlan {
   /// The program and its arguments, argv[0] looked up on env's PATH.
   std::vector<std::string> argv;
   /// The whole environment it runs in.
-  Env env;
+  Vars env;
   /// Set when the launcher stays the program's parent, so that SIGTERM
   /// becomes a graceful stop; else it becomes the program (exec).
   std::optional<Supervision> supervise;

@@ -31,8 +31,8 @@ using namespace whiskey;
 
 std::string program = "mod_wsgi-heroku-start";
 
-Env process_env() {
-  Env env;
+Vars process_env() {
+  Vars env;
   for (char** e = environ; e && *e; ++e) {
     if (const char* eq = std::strchr(*e, '=')) {
       env[std::string(*e, static_cast<std::size_t>(eq - *e))] = eq + 1;
@@ -43,7 +43,7 @@ Env process_env() {
 
 /// Makes `env` this process's whole environment: what the hooks, the checks
 /// and the program it becomes or starts run in.
-void adopt(const Env& env) {
+void adopt(const Vars& env) {
   if (::clearenv() != 0) throw LaunchError("cannot clear the environment");
   for (const auto& [k, v] : env) {
     if (::setenv(k.c_str(), v.c_str(), 1) != 0) {
@@ -135,7 +135,7 @@ std::optional<std::string> python_fails(const std::string& python, const std::st
 
 /// What plan_launch() needs to know of this machine, in the app's folder
 /// and in the web process's environment `env`.
-LaunchFacts gather_facts(const std::vector<std::string>& args, const Env& env,
+LaunchFacts gather_facts(const std::vector<std::string>& args, const Vars& env,
                          const LaunchPaths& at, const Disk& disk) {
   LaunchFacts f;
   f.uid = static_cast<unsigned>(::geteuid());
@@ -175,7 +175,7 @@ int start(const std::vector<std::string>& args, bool shell) {
                       "): " + std::strerror(errno));
   }
   run_hooks(in, at, disk);
-  Env env = launch_environment(in.env, at, in.user_vars_before, in.user_vars);
+  Vars env = launch_environment(in.env, at, in.user_vars_before, in.user_vars);
   adopt(env);
   if (!shell) in.facts = gather_facts(args, env, at, disk);
 

@@ -43,7 +43,7 @@ std::pair<std::size_t, std::size_t> first_and_last(const Args& args, const std::
 }
 
 /// The message of the LaunchError that sizing with `env` throws.
-std::string sizing_error(const Env& env) {
+std::string sizing_error(const Vars& env) {
   auto e = expect_throw<LaunchError>([&] { size_server(env, 1 * kGiB, 4); });
   return e.what();
 }
@@ -97,10 +97,10 @@ Args express_defaults(const std::string& processes, const std::string& threads) 
 // --- whiskey_variables ------------------------------------------------------
 
 TEST_CASE("whiskey_variables: the four WHISKEY_* values for a home", "[launch]") {
-  Env expected = {{"WHISKEY_RUNTIME", "heroku"},
-                  {"WHISKEY_HOMEDIR", "/app"},
-                  {"WHISKEY_BINDIR", "/app/.whiskey/bin"},
-                  {"WHISKEY_ENVDIR", "/app/.whiskey/user_vars"}};
+  Vars expected = {{"WHISKEY_RUNTIME", "heroku"},
+                   {"WHISKEY_HOMEDIR", "/app"},
+                   {"WHISKEY_BINDIR", "/app/.whiskey/bin"},
+                   {"WHISKEY_ENVDIR", "/app/.whiskey/user_vars"}};
   CHECK(whiskey_variables(kApp) == expected);
 
   auto other = whiskey_variables("/srv/site");
@@ -123,13 +123,13 @@ TEST_CASE("read_user_vars: one variable per file, trailing newlines trimmed", "[
   disk.add_file("/app/.whiskey/user_vars/SPACES", "  padded  \n");
   disk.add_file("/app/.whiskey/user_vars/EMPTY", "");
 
-  Env expected = {{"DATABASE_URL", "postgres://db/app"},
-                  {"PLAIN", "no newline"},
-                  {"CRLF", "windows"},
-                  {"MANY", "several"},
-                  {"MULTI", "line one\nline two"},
-                  {"SPACES", "  padded  "},
-                  {"EMPTY", ""}};
+  Vars expected = {{"DATABASE_URL", "postgres://db/app"},
+                   {"PLAIN", "no newline"},
+                   {"CRLF", "windows"},
+                   {"MANY", "several"},
+                   {"MULTI", "line one\nline two"},
+                   {"SPACES", "  padded  "},
+                   {"EMPTY", ""}};
   CHECK(read_user_vars(disk, kApp) == expected);
 }
 
@@ -143,7 +143,7 @@ TEST_CASE("read_user_vars: dotfiles and folders are skipped", "[launch]") {
   // Files elsewhere under .whiskey are not variables.
   disk.add_file("/app/.whiskey/bin/TOOL", "binary");
 
-  CHECK(read_user_vars(disk, kApp) == Env{{"KEEP", "yes"}});
+  CHECK(read_user_vars(disk, kApp) == Vars{{"KEEP", "yes"}});
 }
 
 TEST_CASE("read_user_vars: no folder, no variables", "[launch]") {
@@ -162,7 +162,7 @@ TEST_CASE("read_user_vars: no folder, no variables", "[launch]") {
   MemoryDisk elsewhere;
   elsewhere.add_file("/srv/.whiskey/user_vars/FOO", "bar");
   CHECK(read_user_vars(elsewhere, kApp).empty());
-  CHECK(read_user_vars(elsewhere, "/srv") == Env{{"FOO", "bar"}});
+  CHECK(read_user_vars(elsewhere, "/srv") == Vars{{"FOO", "bar"}});
 }
 
 // --- memory_limit -----------------------------------------------------------
@@ -767,7 +767,7 @@ TEST_CASE("locale_plan: C.UTF-8 unless the environment names a locale this syste
         "C.UTF-8");
 
   // LC_ALL, then LC_CTYPE, win over LANG.
-  Env env = {{"LANG", "en_US.UTF-8"}, {"LC_CTYPE", "de_DE.UTF-8"}};
+  Vars env = {{"LANG", "en_US.UTF-8"}, {"LC_CTYPE", "de_DE.UTF-8"}};
   CHECK(locale_plan(env, only("de_DE.UTF-8")).locale == "de_DE.UTF-8");
   CHECK(locale_plan(env, only("en_US.UTF-8")).why.rfind("LC_CTYPE is de_DE.UTF-8", 0) == 0);
   env["LC_ALL"] = "fr_FR.UTF-8";
@@ -784,7 +784,7 @@ TEST_CASE("locale_plan: C.UTF-8 unless the environment names a locale this syste
 // --- stopping ------------------------------------------------------------------
 
 TEST_CASE("stop_plan: graceful on a dyno whose Apache can, unless opted out", "[launch]") {
-  Env dyno = {{"DYNO", "web.1"}};
+  Vars dyno = {{"DYNO", "web.1"}};
   StopPlan plan = stop_plan(dyno, true);
   CHECK(plan.graceful);
   CHECK(plan.timeout_s == 25);
@@ -797,13 +797,13 @@ TEST_CASE("stop_plan: graceful on a dyno whose Apache can, unless opted out", "[
   }
   SECTION("opted out") {
     for (const char* no : {"0", "false", "No", "OFF"}) {
-      Env env = dyno;
+      Vars env = dyno;
       env["WHISKEY_GRACEFUL_STOP"] = no;
       StopPlan out = stop_plan(env, true);
       CHECK_FALSE(out.graceful);
       CHECK_THAT(out.why, StartsWith(std::string("WHISKEY_GRACEFUL_STOP=") + no));
     }
-    Env yes = dyno;
+    Vars yes = dyno;
     yes["WHISKEY_GRACEFUL_STOP"] = "1";
     CHECK(stop_plan(yes, true).graceful);
   }
@@ -813,7 +813,7 @@ TEST_CASE("stop_plan: graceful on a dyno whose Apache can, unless opted out", "[
     CHECK_THAT(old.why, Contains("predates graceful stops"));
   }
   SECTION("WHISKEY_STOP_TIMEOUT") {
-    Env env = dyno;
+    Vars env = dyno;
     env["WHISKEY_STOP_TIMEOUT"] = "10";
     CHECK(stop_plan(env, true).timeout_s == 10);
     for (const char* bad : {"0", "27", "-1", "ten", "1e3", "1000000000000"}) {
@@ -973,32 +973,32 @@ TEST_CASE("launch_paths: the app is WHISKEY_APP_DIR, else HOME, else /app", "[la
 
 TEST_CASE("hook_environment: the WHISKEY_* variables, then the user's", "[launch]") {
   const LaunchPaths at{"/app", "/layers/whiskey/apache"};
-  const Env env = {{"HOME", "/app"}, {"GREETING", "from the dyno"}, {"WHISKEY_RUNTIME", "old"}};
-  const Env vars = {{"GREETING", "hello"}, {"DATABASE", "db"}};
-  Env expected = {{"HOME", "/app"},
-                  {"GREETING", "hello"},
-                  {"DATABASE", "db"},
-                  {"WHISKEY_RUNTIME", "heroku"},
-                  {"WHISKEY_HOMEDIR", "/app"},
-                  {"WHISKEY_BINDIR", "/layers/whiskey/apache/bin"},
-                  {"WHISKEY_ENVDIR", "/app/.whiskey/user_vars"}};
+  const Vars env = {{"HOME", "/app"}, {"GREETING", "from the dyno"}, {"WHISKEY_RUNTIME", "old"}};
+  const Vars vars = {{"GREETING", "hello"}, {"DATABASE", "db"}};
+  Vars expected = {{"HOME", "/app"},
+                   {"GREETING", "hello"},
+                   {"DATABASE", "db"},
+                   {"WHISKEY_RUNTIME", "heroku"},
+                   {"WHISKEY_HOMEDIR", "/app"},
+                   {"WHISKEY_BINDIR", "/layers/whiskey/apache/bin"},
+                   {"WHISKEY_ENVDIR", "/app/.whiskey/user_vars"}};
   CHECK(hook_environment(env, at, vars, vars) == expected);
 
   SECTION("a user variable wins over the WHISKEY_* ones") {
-    Env mine = {{"WHISKEY_BINDIR", "/mine"}};
+    Vars mine = {{"WHISKEY_BINDIR", "/mine"}};
     CHECK(hook_environment(env, at, mine, mine).at("WHISKEY_BINDIR") == "/mine");
   }
   SECTION("what deploy-env removed is unset, even when the dyno had set it") {
-    Env after = {{"DATABASE", "db2"}, {"ADDED", "new"}};
-    Env out = hook_environment(env, at, vars, after);
+    Vars after = {{"DATABASE", "db2"}, {"ADDED", "new"}};
+    Vars out = hook_environment(env, at, vars, after);
     CHECK(out.count("GREETING") == 0);
     CHECK(out.at("DATABASE") == "db2");
     CHECK(out.at("ADDED") == "new");
     CHECK(out.at("HOME") == "/app");
   }
   SECTION("names that cannot be variables are left out") {
-    Env odd = {{"A=B", "x"}, {"", "y"}, {"OK", "z"}};
-    Env out = hook_environment({{"", "from environ"}}, at, odd, odd);
+    Vars odd = {{"A=B", "x"}, {"", "y"}, {"OK", "z"}};
+    Vars out = hook_environment({{"", "from environ"}}, at, odd, odd);
     CHECK(out.count("A=B") == 0);
     CHECK(out.count("") == 0);
     CHECK(out.at("OK") == "z");
@@ -1013,7 +1013,7 @@ TEST_CASE("launch_environment: the bundle's programs and libraries, then the app
       "/app/.whiskey/apr/lib";
   const std::string bins = "/app/.whiskey/bin:/app/.whiskey/apache/bin:/app/.heroku/python/bin";
 
-  Env out = launch_environment({{"PATH", "/usr/local/bin:/usr/bin"}}, at, {}, {});
+  Vars out = launch_environment({{"PATH", "/usr/local/bin:/usr/bin"}}, at, {}, {});
   CHECK(out.at("PATH") == bins + ":/usr/local/bin:/usr/bin");
   CHECK(out.at("LD_LIBRARY_PATH") == libs);
   CHECK(out.at("WHISKEY_RUNTIME") == "heroku");
@@ -1024,7 +1024,7 @@ TEST_CASE("launch_environment: the bundle's programs and libraries, then the app
   // The dyno's LD_LIBRARY_PATH, or the user's, comes after.
   CHECK(launch_environment({{"LD_LIBRARY_PATH", "/opt/lib"}}, at, {}, {}).at("LD_LIBRARY_PATH") ==
         libs + ":/opt/lib");
-  Env vars = {{"LD_LIBRARY_PATH", "/mine/lib"}, {"PATH", "/mine/bin"}};
+  Vars vars = {{"LD_LIBRARY_PATH", "/mine/lib"}, {"PATH", "/mine/bin"}};
   out = launch_environment({{"LD_LIBRARY_PATH", "/opt/lib"}}, at, vars, vars);
   CHECK(out.at("LD_LIBRARY_PATH") == libs + ":/mine/lib");
   CHECK(out.at("PATH") == bins + ":/mine/bin");
@@ -1111,7 +1111,7 @@ TEST_CASE("plan_launch: on a dyno, Apache sized to it and supervised for gracefu
                                  "--include-file", root + "/graceful-stop.conf", "wsgi.py"}));
   CHECK(plan.argv == expected);
 
-  Env env = {
+  Vars env = {
       {"HOME", "/app"},
       {"PORT", "5000"},
       {"DYNO", "web.1"},
