@@ -49,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
   std::optional<std::string> out;
   try {
     out = whiskey::relocate_bytes(data, from, to, slack);
-  } catch (const RelocationError&) {
+  } catch (const whiskey::RelocationError&) {
     if (data.find('\0') == std::string_view::npos) fail("text data refused with RelocationError");
     if (to.size() <= from.size()) fail("refused though `to` is not longer than `from`");
     return 0;
