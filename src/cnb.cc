@@ -2,6 +2,7 @@
 
 #include <system_error>
 
+#include "apache_build.h"
 #include "app.h"
 #include "install.h"
 #include "messages.h"
@@ -109,7 +110,15 @@ void cnb_build(const CnbBuildArgs& args, Services& s) {
   s.disk.write_file(args.layers_dir / (std::string(kCacheLayer) + ".toml"),
                     write_toml({{"types", {{"cache", true}}}}));
 
-  Resolved resolved = resolve_step(config, target, args.vars, cache, s);
+  // An Apache built here is kept in the cache layer, and installed from it.
+  fs::path bundles;
+  Resolved resolved;
+  if (auto recipe = recipe_to_build(config, target, s.disk, args.buildpack_dir)) {
+    bundles = cache / kBuiltApacheCache;
+    resolved = build_apache_step(*recipe, target, args.vars, bundles, s);
+  } else {
+    resolved = resolve_step(config, target, args.vars, cache, s);
+  }
   std::string digest;
   auto recorded = recorded_digest(s.disk, toml);
   if (resolved.source.sha256 && recorded == resolved.source.sha256->hex() &&
@@ -127,7 +136,7 @@ void cnb_build(const CnbBuildArgs& args, Services& s) {
     if (ec) {
       throw InstallError(InstallError::Kind::kNotReplaced, layer, ec.message());
     }
-    digest = install_resolved(resolved, target, args.vars, layer, {}, s);
+    digest = install_resolved(resolved, target, args.vars, layer, bundles, s);
   }
 
   install_launcher(args.launcher, layer / "bin", "the " + std::string(kLayer) + " layer's bin", s);

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "apache_build.h"
 #include "app.h"
 #include "bundle_source.h"
 #include "install.h"
@@ -260,8 +261,16 @@ CurlOptions download_options(const Vars& vars, const Disk& disk) {
 void compile(const CompileArgs& args, Services& services) {
   Config config = load_config(args.vars, services.disk, args.buildpack_dir);
   Target target = build_target(args.vars, services.disk);
-  const fs::path cache_dir = args.cache_dir.empty() ? fs::path() : args.cache_dir / kBundleCache;
-  Resolved resolved = resolve_step(config, target, args.vars, cache_dir, services);
+  fs::path cache_dir = args.cache_dir.empty() ? fs::path() : args.cache_dir / kBundleCache;
+  Resolved resolved;
+  if (auto recipe = recipe_to_build(config, target, services.disk, args.buildpack_dir)) {
+    // Without a build cache the built bundle is kept for this build only.
+    cache_dir = (args.cache_dir.empty() ? fs::temp_directory_path() : args.cache_dir) /
+                kBuiltApacheCache;
+    resolved = build_apache_step(*recipe, target, args.vars, cache_dir, services);
+  } else {
+    resolved = resolve_step(config, target, args.vars, cache_dir, services);
+  }
   std::string digest = install_resolved(resolved, target, args.vars, args.build_dir / ".whiskey",
                                         cache_dir, services);
   install_launcher(args.launcher, args.build_dir / ".whiskey/bin", ".whiskey/bin", services);

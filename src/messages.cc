@@ -4,6 +4,7 @@
 #include <cctype>
 #include <string>
 
+#include "apache_build.h"
 #include "compile.h"
 #include "config.h"
 #include "curl_handles.h"
@@ -445,6 +446,89 @@ UserMessage mod_wsgi_message(const ModWsgiError& e) {
   return {};
 }
 
+// ---- Building Apache from the recipe ---------------------------------------
+
+const char* kPublishInstead =
+    "Or skip this build: publish a bundle for the stack and set WHISKEY_BUCKET\n"
+    "(README, \"Where Apache comes from\").";
+
+UserMessage apache_build_message(const ApacheBuildError& e) {
+  using K = ApacheBuildError::Kind;
+  const std::string what = "Apache " + e.apache_version + " could not be built";
+  const std::string on = e.target.stack + "/" + e.target.arch;
+  switch (e.kind) {
+    case K::kMissingTools: {
+      std::string list;
+      for (const auto& m : e.missing) list += "\n  " + m;
+      return {what,
+              "No bundle is configured or published for " + on +
+                  ", so the build compiles Apache,\nbut this machine lacks what that needs:" +
+                  list,
+              "Build on Heroku's build image for the stack (heroku-22, heroku-24 or\n"
+              "heroku-26 have all of it), or install what is listed. " +
+                  std::string(kPublishInstead)};
+    }
+    case K::kSourceUnavailable: {
+      UserMessage fetched = fetch_message(*e.fetch);
+      return {what + ": its sources could not be downloaded",
+              fetched.what_happened,
+              e.mirror ? "WHISKEY_APACHE_MIRROR names a mirror without " + e.file +
+                             " (or that failed).\nCheck the mirror, or unset it to use the "
+                             "Apache archive:\n  heroku config:unset WHISKEY_APACHE_MIRROR\n" +
+                             kPublishInstead
+                       : "Build again later, or name a mirror of the Apache archive that the "
+                         "build can\nreach (it holds apr/ and httpd/ as archive.apache.org/dist/ "
+                         "does):\n  heroku config:set WHISKEY_APACHE_MIRROR=https://...\n" +
+                             std::string(kPublishInstead),
+              fetched.details};
+    }
+    case K::kSourceOffPin:
+      return {what + ": a source does not match its pin",
+              e.file + " from " + e.url + "\nhas SHA-256 " + e.actual->hex() +
+                  ",\nbut the recipe pins " + e.expected->hex() +
+                  ".\nIt was altered or damaged: nothing was compiled.",
+              e.mirror ? "Check that WHISKEY_APACHE_MIRROR is a true mirror of the Apache "
+                         "archive,\nor unset it:\n  heroku config:unset WHISKEY_APACHE_MIRROR"
+                       : "Build again; if it happens again, the download is being tampered "
+                         "with:\nbuild somewhere else, or publish a bundle and set "
+                         "WHISKEY_BUCKET."};
+    case K::kSourceUnreadable:
+      return {what + ": a source cannot be unpacked",
+              e.file + " matches its pin but could not be unpacked.", kReportBugs, e.detail};
+    case K::kStepsFailed:
+      return {what,
+              "The recipe's build stopped at \"" + e.step + "\" (exit status " +
+                  std::to_string(e.status) +
+                  ").\nNothing was kept: the next build starts afresh.",
+              "Its log ends below. A compiler or a library of the build image is\n"
+              "usually the cause: check CC and CFLAGS among the config vars, and that\n"
+              "the stack is one this buildpack supports. " +
+                  std::string(kPublishInstead),
+              e.detail};
+    case K::kTimedOut:
+      return {what + " in time",
+              "The recipe's build ran past WHISKEY_APACHE_BUILD_TIMEOUT (" +
+                  std::to_string(e.limit_s) + " s) during \"" + e.step +
+                  "\",\nand was stopped. Nothing was kept: the next build starts afresh.",
+              "Allow it longer:\n  heroku config:set WHISKEY_APACHE_BUILD_TIMEOUT=3600\n" +
+                  std::string(kPublishInstead),
+              e.detail};
+    case K::kNotKept:
+      return {what,
+              "The built Apache could not be packed or kept in the build cache.",
+              "Check the free space of the build machine, then build again.", e.detail};
+  }
+  return {};
+}
+
+UserMessage recipe_message(const RecipeError& e) {
+  return {"The buildpack's Apache recipe is missing or broken",
+          "No bundle is configured or published for this stack, so the build compiles\n"
+          "Apache from " + std::string(kRecipeDir) + ", but " + e.path.string() + " is " +
+              (e.detail == "missing" ? "missing." : "unreadable: " + e.detail + "."),
+          "Use a complete checkout or release of the buildpack. " + std::string(kPublishInstead)};
+}
+
 // ---- Publishing ------------------------------------------------------------------
 
 constexpr const char* kPublishUsage =
@@ -566,6 +650,8 @@ UserMessage message(const std::exception& e, std::string_view unexpected) {
   if (auto* b = dynamic_cast<const BuildError*>(&e)) return build_message(*b);
   if (auto* m = dynamic_cast<const ModWsgiError*>(&e)) return mod_wsgi_message(*m);
   if (auto* p = dynamic_cast<const PublishError*>(&e)) return publish_message(*p);
+  if (auto* a = dynamic_cast<const ApacheBuildError*>(&e)) return apache_build_message(*a);
+  if (auto* r = dynamic_cast<const RecipeError*>(&e)) return recipe_message(*r);
   return {std::string(unexpected), e.what(), kReportBugs};
 }
 

@@ -1,6 +1,7 @@
 #include "process.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -8,6 +9,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <set>
@@ -91,26 +94,6 @@ std::vector<char*> c_array(std::vector<std::string>& strings) {
   return out;
 }
 
-/// Where execvp finds `name`: itself when it holds a "/", else the first
-/// executable file of that name in a folder of PATH.
-std::optional<std::string> find_program(const std::string& name) {
-  if (name.find('/') != std::string::npos) return name;
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/bin:/usr/bin";
-  for (std::size_t start = 0; start <= dirs.size();) {
-    std::size_t end = std::min(dirs.find(':', start), dirs.size());
-    std::string dir = dirs.substr(start, end - start);
-    std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
-    struct stat st {};
-    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-        ::access(candidate.c_str(), X_OK) == 0) {
-      return candidate;
-    }
-    start = end + 1;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& o) {
@@ -142,7 +125,8 @@ pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& o) {
   if (err == ENOEXEC) {
     // A file the kernel cannot run (a script without "#!"): execvp runs it
     // with /bin/sh, posix_spawnp does not.
-    if (auto path = find_program(argv[0])) {
+    const char* path_var = std::getenv("PATH");
+    if (auto path = find_program(argv[0], path_var ? path_var : "/bin:/usr/bin")) {
       std::vector<std::string> sh = {"/bin/sh", *path};
       sh.insert(sh.end(), argv.begin() + 1, argv.end());
       std::vector<char*> c_sh = c_array(sh);
@@ -191,6 +175,76 @@ int RealRunner::run(const std::vector<std::string>& argv,
   }
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return 128 + WTERMSIG(status);
+}
+
+Watched RealRunner::run_watched(const std::vector<std::string>& argv,
+                                const std::map<std::string, std::string>& env,
+                                const Watch& watch) {
+  if (argv.empty()) return {127, false, 0};
+  std::fflush(nullptr);
+  int fd = ::open(watch.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    throw std::system_error(errno, std::generic_category(), "opening " + watch.log.string());
+  }
+  pid_t pid = -1;
+  try {
+    pid = spawn(argv, {.env = env, .output_fd = fd, .own_process_group = true});
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+  using clock = std::chrono::steady_clock;
+  const auto start = clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(clock::now() - start).count(); };
+  double next_tick = watch.tick_s;
+  double term_sent = -1;
+  bool timed_out = false;
+  int status = 0;
+  for (;;) {
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (r < 0 && errno != EINTR) {
+      throw std::system_error(errno, std::generic_category(), "waiting for " + argv[0]);
+    }
+    double now = elapsed();
+    if (watch.timeout_s > 0 && now >= watch.timeout_s && term_sent < 0) {
+      timed_out = true;
+      term_sent = now;
+      ::kill(-pid, SIGTERM);
+    } else if (term_sent >= 0 && now >= term_sent + 5) {
+      ::kill(-pid, SIGKILL);
+    }
+    if (watch.tick && watch.tick_s > 0 && now >= next_tick && !timed_out) {
+      watch.tick(now);
+      next_tick += watch.tick_s;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  // What the program left running in its group (a make job) goes with it.
+  ::kill(-pid, SIGKILL);
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return {code, timed_out, elapsed()};
+}
+
+std::optional<std::string> find_program(const std::string& name, const std::string& path) {
+  auto runnable = [](const std::string& candidate) {
+    struct stat st {};
+    return ::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+           ::access(candidate.c_str(), X_OK) == 0;
+  };
+  if (name.empty()) return std::nullopt;
+  if (name.find('/') != std::string::npos) {
+    return runnable(name) ? std::optional<std::string>(name) : std::nullopt;
+  }
+  for (std::size_t start = 0; start <= path.size();) {
+    std::size_t end = std::min(path.find(':', start), path.size());
+    std::string dir = path.substr(start, end - start);
+    std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
+    if (runnable(candidate)) return candidate;
+    start = end + 1;
+  }
+  return std::nullopt;
 }
 
 std::string last_line(const std::string& text) {

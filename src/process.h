@@ -4,12 +4,28 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace whiskey {
+
+/// How Runner::run_watched watches a long run.
+struct Watch {
+  std::filesystem::path log;  ///< the program's stdout and stderr are appended here
+  double timeout_s = 0;       ///< its process group is stopped after this long (0: no limit)
+  double tick_s = 10;         ///< how often `tick` is called while it runs
+  std::function<void(double seconds)> tick = {};
+};
+
+struct Watched {
+  int status = 0;          ///< as Runner::run returns it
+  bool timed_out = false;  ///< stopped for running past Watch::timeout_s
+  double seconds = 0;      ///< how long it ran
+};
 
 class Runner {
  public:
@@ -22,12 +38,22 @@ class Runner {
   virtual int run(const std::vector<std::string>& argv,
                   const std::map<std::string, std::string>& env = {},
                   std::string* output = nullptr) = 0;
+  /// Runs `argv` as run() does, in a process group of its own, its output
+  /// appended to `watch.log`, calling `watch.tick` every `watch.tick_s`
+  /// seconds. Past `watch.timeout_s` the group gets SIGTERM, then SIGKILL 5 s
+  /// later. Throws std::system_error when the log cannot be opened or the
+  /// program started.
+  virtual Watched run_watched(const std::vector<std::string>& argv,
+                              const std::map<std::string, std::string>& env,
+                              const Watch& watch) = 0;
 };
 
 class RealRunner : public Runner {
  public:
   int run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
           std::string* output = nullptr) override;
+  Watched run_watched(const std::vector<std::string>& argv,
+                      const std::map<std::string, std::string>& env, const Watch& watch) override;
 };
 
 /// How spawn() starts a child. What is not said here it inherits, as across
@@ -50,6 +76,11 @@ struct SpawnOptions {
 /// its pid. Throws std::system_error ("cannot start ARGV0") when it cannot be
 /// started, argv[0] not found or not executable included.
 pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& options);
+
+/// Where execvp would find `name` on `path` (a PATH value): `name` itself
+/// when it holds a "/" and is an executable file, else the first executable
+/// file of that name in a folder of `path`; nullopt when there is none.
+std::optional<std::string> find_program(const std::string& name, const std::string& path);
 
 /// The last non-empty line of `text`.
 std::string last_line(const std::string& text);

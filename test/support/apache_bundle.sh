@@ -14,7 +14,7 @@ APACHE_BUNDLE_DIR="${BUILDPACK_HOME}/build/apache-bundle"
 
 apache_bundle() {
   local recipe="${BUILDPACK_HOME}/vendor/apache" stamp want
-  want=$(cat "$recipe/build.sh" "$recipe/sources.txt" "$recipe"/patches/* | sha256sum | cut -d' ' -f1)
+  want=$(cat "$recipe/build.sh" "$recipe/build-tree.sh" "$recipe/sources.txt" "$recipe"/patches/* | sha256sum | cut -d' ' -f1)
   stamp="$APACHE_BUNDLE_DIR/.recipe-sha256"
   # None yet on a fresh clone: not an error, even under set -e -o pipefail.
   APACHE_BUNDLE=$(ls "$APACHE_BUNDLE_DIR"/whiskey-debian-12-*-apache-*.tar.gz 2>/dev/null | head -n 1 || true)

@@ -265,6 +265,8 @@ class FakeRunner : public Runner {
     int status = 0;
     std::string output = {};
     std::function<void(const std::vector<std::string>&)> effect = {};  ///< e.g. files it makes
+    bool timed_out = false;           ///< run_watched: as if stopped for its time limit
+    std::vector<double> ticks = {};   ///< run_watched: the ticks it calls, in seconds
   };
   std::vector<std::vector<std::string>> calls;
   std::vector<std::map<std::string, std::string>> envs;
@@ -284,6 +286,30 @@ class FakeRunner : public Runner {
     }
     return 0;
   }
+
+  /// As run(), with the answer's output appended to the watch's log and
+  /// its ticks called.
+  Watched run_watched(const std::vector<std::string>& argv,
+                      const std::map<std::string, std::string>& env, const Watch& watch) override {
+    calls.push_back(argv);
+    envs.push_back(env);
+    watches.push_back(watch);
+    std::string line;
+    for (const auto& a : argv) line += (line.empty() ? "" : " ") + a;
+    for (const auto& [key, answer] : answers) {
+      if (line.find(key) == std::string::npos) continue;
+      for (double t : answer.ticks) {
+        if (watch.tick) watch.tick(t);
+      }
+      if (!answer.output.empty()) {
+        std::ofstream(watch.log, std::ios::app) << answer.output;
+      }
+      if (answer.effect) answer.effect(argv);
+      return {answer.status, answer.timed_out, answer.ticks.empty() ? 1.0 : answer.ticks.back()};
+    }
+    return {0, false, 1.0};
+  }
+  std::vector<Watch> watches;
 };
 
 }  // namespace whiskey::testing

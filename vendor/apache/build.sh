@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the relocatable Apache bundle: APR, APR-util and httpd from pinned
 # sources, installed under a .whiskey layout, stripped, pruned of what a dyno
-# never uses, with $ORIGIN rpaths, packed as
+# never uses, with $ORIGIN rpaths (the steps of build-tree.sh, which compile
+# also runs when no bundle is published for an app's stack), packed as
 #   whiskey-<stack>-<arch>-apache-<version>.tar.zst (or .tar.gz)
 # holding .whiskey/{apr,apr-util,apache}/... and .whiskey/apache/whiskey-bundle.json.
 # APR and httpd carry the patches in patches/ (each says what it does and why).
@@ -138,11 +139,7 @@ fetch() {
 
 apache_version=$(pin httpd 2)
 base="whiskey-$stack-$arch-apache-$apache_version"
-static=--disable-static
-if $seed_layout; then
-  base="whiskey-$stack-$arch-apache-$apache_version-seed-layout"
-  static=--enable-static
-fi
+$seed_layout && base="whiskey-$stack-$arch-apache-$apache_version-seed-layout"
 say "Building $base.${suffixes[0]}"
 say "Fetching sources ($(echo "${WHISKEY_SOURCES:-upstream}"))"
 for name in apr apr-util httpd; do fetch "$name"; done
@@ -158,94 +155,17 @@ prefix="$prefix_root/.whiskey"
 mkdir -p "$prefix"
 detail "prefix placeholder: ${#prefix} characters"
 
-unpack() {
-  local file=$1
-  tar -xf "$sources_dir/$file" -C "$work/src"
-}
 mkdir -p "$work/src"
-for name in apr apr-util httpd; do unpack "$(pin "$name" 3)"; done
-# Our own changes, each described at its top: patches/NAME-*.patch applies
-# to NAME's sources (apr, apr-util or httpd).
-for name in apr apr-util httpd; do
-  for p in "$here/patches/$name"-*.patch; do
-    [ -f "$p" ] || continue
-    case $p in "$here/patches/apr-util-"*) [ "$name" = apr-util ] || continue ;; esac
-    detail "patch: $(basename "$p")"
-    patch -d "$work/src/$name-$(pin "$name" 2)" -p1 --quiet <"$p" || die "$(basename "$p") does not apply"
-  done
-done
+for name in apr apr-util httpd; do tar -xf "$sources_dir/$(pin "$name" 3)" -C "$work/src"; done
 
 log=$out/build-$stack.log
 : >"$log"
-run() { "$@" >>"$log" 2>&1 || die "$* failed; see $log"; }
+seed_arg=()
+$seed_layout && seed_arg=(--seed-layout)
+"$here/build-tree.sh" --sources "$work/src" --prefix "$prefix" --stack "$stack" --jobs "$jobs" \
+  --log "$log" "${seed_arg[@]}"
 
-say "Building APR $(pin apr 2)"
-(cd "$work/src/apr-$(pin apr 2)" &&
-  run ./configure --prefix="$prefix/apr" "$static" &&
-  run make -j"$jobs" && run make install)
-
-say "Building APR-util $(pin apr-util 2)"
-(cd "$work/src/apr-util-$(pin apr-util 2)" &&
-  run ./configure --prefix="$prefix/apr-util" --with-apr="$prefix/apr" "$static" \
-    --with-expat=/usr --with-crypto --with-openssl --without-ldap --without-pgsql \
-    --without-mysql --without-sqlite2 --without-sqlite3 --without-oracle --without-freetds \
-    --without-odbc --without-berkeley-db --without-gdbm --without-ndbm &&
-  run make -j"$jobs" && run make install)
-
-say "Building httpd $apache_version"
-(cd "$work/src/httpd-$apache_version" &&
-  run ./configure --prefix="$prefix/apache" --with-apr="$prefix/apr" \
-    --with-apr-util="$prefix/apr-util" --with-pcre="$(command -v pcre2-config)" \
-    --with-mpm=event --enable-mpms-shared=all --enable-so --enable-rewrite \
-    --enable-mods-shared=all --enable-ssl --enable-http2 --enable-proxy --enable-proxy-http \
-    --enable-deflate --enable-headers --enable-cgi --enable-cgid "$static" &&
-  run make -j"$jobs" && run make install)
-
-# --- Prune, strip, rpath ---------------------------------------------------
-say "Pruning, stripping and setting \$ORIGIN rpaths"
-for d in manual man icons htdocs cgi-bin error; do rm -rf "${prefix:?}/apache/$d"; done
-rm -rf "$prefix/apr/share" "$prefix/apr-util/share"
-$seed_layout || find "$prefix" -name '*.a' -delete
-# The config scripts name the build's source folders, which only matter when
-# they run from a build tree: keep no path of the build machine.
-sed -i -E 's/^(APR_SOURCE_DIR|APR_BUILD_DIR)=.*/\1=""/' "$prefix/apr/bin/apr-1-config"
-sed -i -E 's/^(APU_SOURCE_DIR|APU_BUILD_DIR)=.*/\1=""/' "$prefix/apr-util/bin/apu-1-config"
-
-libdirs=("$prefix/apr/lib" "$prefix/apr-util/lib" "$prefix/apache/lib")
-elf_count=0
-while IFS= read -r -d '' f; do
-  # ELF files only: executables, libraries, modules.
-  [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = "177ELF" ] || continue
-  $seed_layout && continue
-  strip --strip-unneeded "$f"
-  dir=$(dirname "$f")
-  rpath=""
-  for lib in "${libdirs[@]}"; do
-    [ -d "$lib" ] || continue
-    rel=$(realpath --relative-to="$dir" "$lib")
-    rpath="${rpath:+$rpath:}\$ORIGIN/$rel"
-  done
-  patchelf --set-rpath "$rpath" "$f"
-  elf_count=$((elf_count + 1))
-done < <(find "$prefix" -type f -print0)
-detail "$elf_count ELF files"
-
-# --- Describe and pack -----------------------------------------------------
-cat >"$prefix/apache/whiskey-bundle.json" <<JSON
-{
-  "schema": 1,
-  "stack": "$stack",
-  "arch": "$arch",
-  "apache": "$apache_version",
-  "apr": "$(pin apr 2)",
-  "apr_util": "$(pin apr-util 2)",
-  "prefix": "$prefix",
-  "prefix_capacity": ${#prefix},
-  "contents": ["apache", "apr", "apr-util"],
-  "features": ["graceful-sigterm"]
-}
-JSON
-
+# --- Pack ------------------------------------------------------------------
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime='2000-01-01 00:00:00Z' \
   -C "$prefix_root" -cf "$work/bundle.tar" .whiskey
 for suffix in "${suffixes[@]}"; do

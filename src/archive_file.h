@@ -1,0 +1,31 @@
+// Archive files on disk, with libarchive: packing a built .whiskey tree as a
+// bundle, and unpacking a source archive to build from.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+
+namespace whiskey {
+
+/// An archive could not be read or written; what() says which and why.
+class ArchiveFileError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Packs `root`/.whiskey as a gzip-compressed tar at `out`, entries named
+/// ".whiskey/...", sorted as the walk finds them, owned by 0:0 with no user
+/// names, symbolic links kept as links. Returns the bytes written. Throws
+/// ArchiveFileError; `out` may then be partly written (the caller removes
+/// it).
+std::uint64_t pack_tree(const std::filesystem::path& root, const std::filesystem::path& out);
+
+/// Unpacks the (compressed) tar archive `archive` into the folder `dest`,
+/// refusing absolute paths and ".." in entry names, and writes through
+/// links (libarchive's secure extraction flags). Returns the entries written. Throws
+/// ArchiveFileError.
+std::uint64_t extract_file(const std::filesystem::path& archive,
+                           const std::filesystem::path& dest);
+
+}  // namespace whiskey
