@@ -241,8 +241,8 @@ int keep_in_cache(const BundleCache& cache, const fs::path& packed, const Sha256
 
 }  // namespace
 
-std::optional<Recipe> recipe_to_build(const Config& config, const Target& target,
-                                      const Disk& disk, const fs::path& buildpack_dir) {
+std::optional<Recipe> recipe_to_build(const Config& config, const Target& target, const Disk& disk,
+                                      const fs::path& buildpack_dir) {
   if (!config.url.empty() || !config.bucket.empty() || !config.package.empty()) {
     return std::nullopt;
   }
@@ -280,8 +280,11 @@ std::vector<std::string> missing_build_tools(const Vars& vars, const Disk& disk)
                                  : "the C compiler CC names, " + cc);
   }
   const std::pair<const char*, const char*> programs[] = {
-      {"make", "make"}, {"patch", "patch"},         {"strip", "binutils"},
-      {"patchelf", "patchelf"}, {"pcre2-config", "libpcre2-dev"},
+      {"make", "make"},
+      {"patch", "patch"},
+      {"strip", "binutils"},
+      {"patchelf", "patchelf"},
+      {"pcre2-config", "libpcre2-dev"},
   };
   for (const auto& [program, package] : programs) {
     if (!on_path(program)) {
@@ -306,12 +309,19 @@ Resolved build_apache_step(const Recipe& recipe, const Target& target, const Var
   const BundleCache cache(cache_dir);
   const fs::path index = cache_dir / index_name(recipe, target);
   const std::string wanted = target.stack + "/" + target.arch;
-  Resolved resolved{BundleSource{.url = "",
-                                 .sha256 = std::nullopt,
-                                 .name = bundle_name(recipe, target),
-                                 .described = "the build cache (built from the buildpack's recipe)"},
-                    "no bundle is configured or published for " + wanted, {}};
+  Resolved resolved{
+      BundleSource{.url = "",
+                   .sha256 = std::nullopt,
+                   .name = bundle_name(recipe, target),
+                   .described = "the build cache (built from the buildpack's recipe)"},
+      "no bundle is configured or published for " + wanted,
+      {}};
 
+  // The config is checked whether or not a build is needed.
+  const std::string mirror = var_or(vars, "WHISKEY_APACHE_MIRROR");
+  if (!mirror.empty()) {
+    check_url_policy(mirror, "WHISKEY_APACHE_MIRROR", var_or(vars, "WHISKEY_ALLOW_HTTP") == "1");
+  }
   if (auto kept = kept_bundle(cache, index, s.disk, s.out)) {
     s.out.step("Installing Apache " + version + ", built from the buildpack's recipe");
     s.out.detail("Stack: " + target.stack + " (" + target.arch + ")");
@@ -331,11 +341,7 @@ Resolved build_apache_step(const Recipe& recipe, const Target& target, const Var
 
   ApacheBuildError context(ApacheBuildError::Kind::kNotKept, target);
   context.apache_version = version;
-  std::string mirror = var_or(vars, "WHISKEY_APACHE_MIRROR");
   context.mirror = !mirror.empty();
-  if (!mirror.empty()) {
-    check_url_policy(mirror, "WHISKEY_APACHE_MIRROR", var_or(vars, "WHISKEY_ALLOW_HTTP") == "1");
-  }
   if (auto missing = missing_build_tools(vars, s.disk); !missing.empty()) {
     ApacheBuildError e = context;
     e.kind = ApacheBuildError::Kind::kMissingTools;
@@ -348,8 +354,9 @@ Resolved build_apache_step(const Recipe& recipe, const Target& target, const Var
   const fs::path sources = work.path() / "src";
   fs::create_directories(downloads);
   fs::create_directories(sources);
-  s.out.detail("Downloading the sources" +
-               (mirror.empty() ? std::string() : " from WHISKEY_APACHE_MIRROR, " + redact_url(mirror)));
+  s.out.detail(
+      "Downloading the sources" +
+      (mirror.empty() ? std::string() : " from WHISKEY_APACHE_MIRROR, " + redact_url(mirror)));
   for (const auto& source : recipe.sources) {
     fetch_source(source, source_url(source, mirror), downloads / source.file, context, vars, s);
   }
@@ -382,13 +389,14 @@ Resolved build_apache_step(const Recipe& recipe, const Target& target, const Var
               .tick = [&](double seconds) {
                 s.out.detail(steps.step() + " (" + duration_text(seconds) + ")");
               }};
-  Watched run = s.runner.run_watched({"bash", (recipe.dir / kRecipeScript).string(), "--sources",
-                                      sources.string(), "--prefix", prefix.string(), "--stack",
-                                      target.stack, "--jobs", std::to_string(cores)},
-                                     vars, watch);
+  Watched run = s.runner.run_watched(
+      {"bash", (recipe.dir / kRecipeScript).string(), "--sources", sources.string(), "--prefix",
+       prefix.string(), "--stack", target.stack, "--jobs", std::to_string(cores)},
+      vars, watch);
   if (run.timed_out || run.status != 0) {
     ApacheBuildError e = context;
-    e.kind = run.timed_out ? ApacheBuildError::Kind::kTimedOut : ApacheBuildError::Kind::kStepsFailed;
+    e.kind =
+        run.timed_out ? ApacheBuildError::Kind::kTimedOut : ApacheBuildError::Kind::kStepsFailed;
     e.step = steps.step();
     e.status = run.status;
     e.limit_s = limit;

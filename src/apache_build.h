@@ -46,12 +46,12 @@ class ApacheBuildError : public Failure {
         detail(std::move(detail)) {}
   Kind kind;
   Target target;
-  std::string detail;              ///< why, or the end of the build's log
-  std::string apache_version;      ///< what was being built
+  std::string detail;          ///< why, or the end of the build's log
+  std::string apache_version;  ///< what was being built
   std::vector<std::string> missing;
-  std::string file;                ///< the source archive
-  std::string url;                 ///< where it came from, safe to print
-  bool mirror = false;             ///< WHISKEY_APACHE_MIRROR was set
+  std::string file;     ///< the source archive
+  std::string url;      ///< where it came from, safe to print
+  bool mirror = false;  ///< WHISKEY_APACHE_MIRROR was set
   std::optional<FetchError> fetch;
   std::optional<Sha256Digest> expected;
   std::optional<Sha256Digest> actual;
@@ -66,8 +66,8 @@ class ApacheBuildError : public Failure {
 /// version the recipe (`buildpack_dir`/vendor/apache) builds. nullopt
 /// otherwise. Throws RecipeError when a build would use the recipe and it
 /// is missing or broken.
-std::optional<Recipe> recipe_to_build(const Config& config, const Target& target,
-                                      const Disk& disk, const std::filesystem::path& buildpack_dir);
+std::optional<Recipe> recipe_to_build(const Config& config, const Target& target, const Disk& disk,
+                                      const std::filesystem::path& buildpack_dir);
 
 /// The programs and files the recipe's steps need that this machine lacks,
 /// each with the package that brings it ("patchelf (package patchelf)");

@@ -127,8 +127,7 @@ std::uint64_t extract_file(const fs::path& file, const fs::path& dest) {
     archive_entry_set_pathname(entry, (dest / name).c_str());
     if (const char* link = archive_entry_hardlink(entry)) {
       if (!stays_inside(link)) {
-        throw ArchiveFileError(where + ": the link '" + name + "' points outside " +
-                               dest.string());
+        throw ArchiveFileError(where + ": the link '" + name + "' points outside " + dest.string());
       }
       archive_entry_set_hardlink(entry, (dest / link).c_str());
     }

@@ -25,7 +25,6 @@ std::uint64_t pack_tree(const std::filesystem::path& root, const std::filesystem
 /// refusing absolute paths and ".." in entry names, and writes through
 /// links (libarchive's secure extraction flags). Returns the entries written. Throws
 /// ArchiveFileError.
-std::uint64_t extract_file(const std::filesystem::path& archive,
-                           const std::filesystem::path& dest);
+std::uint64_t extract_file(const std::filesystem::path& archive, const std::filesystem::path& dest);
 
 }  // namespace whiskey

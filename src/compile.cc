@@ -265,8 +265,8 @@ void compile(const CompileArgs& args, Services& services) {
   Resolved resolved;
   if (auto recipe = recipe_to_build(config, target, services.disk, args.buildpack_dir)) {
     // Without a build cache the built bundle is kept for this build only.
-    cache_dir = (args.cache_dir.empty() ? fs::temp_directory_path() : args.cache_dir) /
-                kBuiltApacheCache;
+    cache_dir =
+        (args.cache_dir.empty() ? fs::temp_directory_path() : args.cache_dir) / kBuiltApacheCache;
     resolved = build_apache_step(*recipe, target, args.vars, cache_dir, services);
   } else {
     resolved = resolve_step(config, target, args.vars, cache_dir, services);

@@ -77,6 +77,13 @@ UserMessage config_message(const ConfigError& e) {
       return {"Invalid " + name, "'" + e.value + "' is not a URL the bundle can be fetched from.",
               "Give a full https:// URL.", e.detail};
     case K::kPlainHttp:
+      if (name == "WHISKEY_APACHE_MIRROR") {
+        return {"Apache's sources would be fetched over plain http",
+                "WHISKEY_APACHE_MIRROR is '" + e.value + "', which is not encrypted.",
+                "Name an https:// mirror. The sources are checked against the recipe's\n"
+                "SHA-256 pins either way; to use this mirror, allow http:\n"
+                "  heroku config:set WHISKEY_ALLOW_HTTP=1"};
+      }
       return {"The bundle would be fetched over plain http",
               "'" + e.value +
                   "' is not encrypted, so the bundle could be\n"
@@ -462,16 +469,14 @@ UserMessage apache_build_message(const ApacheBuildError& e) {
       for (const auto& m : e.missing) list += "\n  " + m;
       return {what,
               "No bundle is configured or published for " + on +
-                  ", so the build compiles Apache,\nbut this machine lacks what that needs:" +
-                  list,
+                  ", so the build compiles Apache,\nbut this machine lacks what that needs:" + list,
               "Build on Heroku's build image for the stack (heroku-22, heroku-24 or\n"
               "heroku-26 have all of it), or install what is listed. " +
                   std::string(kPublishInstead)};
     }
     case K::kSourceUnavailable: {
       UserMessage fetched = fetch_message(*e.fetch);
-      return {what + ": its sources could not be downloaded",
-              fetched.what_happened,
+      return {what + ": its sources could not be downloaded", fetched.what_happened,
               e.mirror ? "WHISKEY_APACHE_MIRROR names a mirror without " + e.file +
                              " (or that failed).\nCheck the mirror, or unset it to use the "
                              "Apache archive:\n  heroku config:unset WHISKEY_APACHE_MIRROR\n" +
@@ -498,8 +503,7 @@ UserMessage apache_build_message(const ApacheBuildError& e) {
     case K::kStepsFailed:
       return {what,
               "The recipe's build stopped at \"" + e.step + "\" (exit status " +
-                  std::to_string(e.status) +
-                  ").\nNothing was kept: the next build starts afresh.",
+                  std::to_string(e.status) + ").\nNothing was kept: the next build starts afresh.",
               "Its log ends below. A compiler or a library of the build image is\n"
               "usually the cause: check CC and CFLAGS among the config vars, and that\n"
               "the stack is one this buildpack supports. " +
@@ -514,8 +518,7 @@ UserMessage apache_build_message(const ApacheBuildError& e) {
                   std::string(kPublishInstead),
               e.detail};
     case K::kNotKept:
-      return {what,
-              "The built Apache could not be packed or kept in the build cache.",
+      return {what, "The built Apache could not be packed or kept in the build cache.",
               "Check the free space of the build machine, then build again.", e.detail};
   }
   return {};
@@ -524,7 +527,8 @@ UserMessage apache_build_message(const ApacheBuildError& e) {
 UserMessage recipe_message(const RecipeError& e) {
   return {"The buildpack's Apache recipe is missing or broken",
           "No bundle is configured or published for this stack, so the build compiles\n"
-          "Apache from " + std::string(kRecipeDir) + ", but " + e.path.string() + " is " +
+          "Apache from " +
+              std::string(kRecipeDir) + ", but " + e.path.string() + " is " +
               (e.detail == "missing" ? "missing." : "unreadable: " + e.detail + "."),
           "Use a complete checkout or release of the buildpack. " + std::string(kPublishInstead)};
 }

@@ -10,11 +10,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <set>
 #include <system_error>
+#include <thread>
 
 extern char** environ;
 
@@ -178,8 +178,7 @@ int RealRunner::run(const std::vector<std::string>& argv,
 }
 
 Watched RealRunner::run_watched(const std::vector<std::string>& argv,
-                                const std::map<std::string, std::string>& env,
-                                const Watch& watch) {
+                                const std::map<std::string, std::string>& env, const Watch& watch) {
   if (argv.empty()) return {127, false, 0};
   std::fflush(nullptr);
   int fd = ::open(watch.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

@@ -40,8 +40,8 @@ Recipe load_recipe(const Disk& disk, const std::filesystem::path& dir) {
     std::istringstream fields(line);
     std::string name, version, file, sha, url, extra;
     if (!(fields >> name >> version >> file >> sha >> url) || (fields >> extra)) {
-      throw RecipeError(list, "line " + std::to_string(number) +
-                                  " is not \"name version file sha256 url\"");
+      throw RecipeError(
+          list, "line " + std::to_string(number) + " is not \"name version file sha256 url\"");
     }
     std::optional<Sha256Digest> digest;
     try {
@@ -50,8 +50,8 @@ Recipe load_recipe(const Disk& disk, const std::filesystem::path& dir) {
       throw RecipeError(list, "line " + std::to_string(number) + ": " + e.what());
     }
     if (file.find('/') != std::string::npos || file.starts_with(".")) {
-      throw RecipeError(list, "line " + std::to_string(number) + ": '" + file +
-                                  "' is not a plain file name");
+      throw RecipeError(
+          list, "line " + std::to_string(number) + ": '" + file + "' is not a plain file name");
     }
     if (!names.insert(name).second) {
       throw RecipeError(list, "'" + name + "' is pinned twice");

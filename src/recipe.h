@@ -37,7 +37,7 @@ struct Recipe {
   std::filesystem::path dir;
   std::vector<RecipeSource> sources;
   std::vector<std::string> patches;  ///< file names under patches/, sorted
-  Sha256Digest digest;  ///< of sources.txt, the build steps and the patches
+  Sha256Digest digest;               ///< of sources.txt, the build steps and the patches
   /// The httpd version it builds.
   std::string apache_version() const;
 };

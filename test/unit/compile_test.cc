@@ -278,10 +278,11 @@ TEST_CASE("compile: failures throw before anything is written", "[compile]") {
     CHECK(e.headline == "Invalid WHISKEY_SHA256 value");
     CHECK(b.out.str().empty());
   }
-  SECTION("no bundle configured") {
+  SECTION("no bundle configured, and the buildpack lacks the recipe to build one") {
     b.vars.erase("WHISKEY_URL");
     auto e = b.run_failing();
-    CHECK(e.headline == "No Apache bundle is configured");
+    CHECK(e.headline == "The buildpack's Apache recipe is missing or broken");
+    CHECK_THAT(e.what_happened, Contains("vendor/apache/sources.txt is missing."));
     CHECK(b.http.requests.empty());
   }
   SECTION("the bundle is not found") {

@@ -265,8 +265,8 @@ class FakeRunner : public Runner {
     int status = 0;
     std::string output = {};
     std::function<void(const std::vector<std::string>&)> effect = {};  ///< e.g. files it makes
-    bool timed_out = false;           ///< run_watched: as if stopped for its time limit
-    std::vector<double> ticks = {};   ///< run_watched: the ticks it calls, in seconds
+    bool timed_out = false;          ///< run_watched: as if stopped for its time limit
+    std::vector<double> ticks = {};  ///< run_watched: the ticks it calls, in seconds
   };
   std::vector<std::vector<std::string>> calls;
   std::vector<std::map<std::string, std::string>> envs;
@@ -287,7 +287,7 @@ class FakeRunner : public Runner {
     return 0;
   }
 
-  /// As run(), with the answer's output appended to the watch's log and
+  /// As run(), with the answer's output appended to the watch's log, then
   /// its ticks called.
   Watched run_watched(const std::vector<std::string>& argv,
                       const std::map<std::string, std::string>& env, const Watch& watch) override {
@@ -298,11 +298,11 @@ class FakeRunner : public Runner {
     for (const auto& a : argv) line += (line.empty() ? "" : " ") + a;
     for (const auto& [key, answer] : answers) {
       if (line.find(key) == std::string::npos) continue;
-      for (double t : answer.ticks) {
-        if (watch.tick) watch.tick(t);
-      }
       if (!answer.output.empty()) {
         std::ofstream(watch.log, std::ios::app) << answer.output;
+      }
+      for (double t : answer.ticks) {
+        if (watch.tick) watch.tick(t);
       }
       if (answer.effect) answer.effect(argv);
       return {answer.status, answer.timed_out, answer.ticks.empty() ? 1.0 : answer.ticks.back()};

@@ -155,3 +155,67 @@ TEST_CASE("spawn: a program that cannot start is an error naming it") {
   CHECK_THAT(e.what(), StartsWith("cannot start /nonexistent/program: "));
   CHECK_THROWS_AS(spawn({}, {}), std::system_error);
 }
+
+TEST_CASE("run_watched: output to the log, ticks while it runs, stopped at its limit",
+          "[process]") {
+  TempDir dir;
+  const fs::path log = dir / "build.log";
+  write_text(log, "before\n");
+  std::vector<double> ticks;
+  Watch watch{
+      .log = log, .timeout_s = 0, .tick_s = 0.3, .tick = [&](double s) { ticks.push_back(s); }};
+  Watched done = RealRunner().run_watched({"sh", "-c", "echo out; echo err >&2; sleep 1; exit 3"},
+                                          {{"WATCHED", "yes"}}, watch);
+  CHECK(done.status == 3);
+  CHECK_FALSE(done.timed_out);
+  CHECK(done.seconds >= 1);
+  CHECK(read_text(log) == "before\nout\nerr\n");
+  CHECK(ticks.size() >= 2);
+  CHECK(ticks.size() <= 4);
+
+  SECTION("past its limit, the whole group is stopped") {
+    write_text(log, "");
+    watch.timeout_s = 0.5;
+    watch.tick = {};
+    // A child of the program (a make job) keeps the pipe of its own: it
+    // goes with the group.
+    Watched cut =
+        RealRunner().run_watched({"sh", "-c", "sleep 30 & echo $! > \"$1\"; echo $WATCHED; wait",
+                                  "sh", (dir / "child.pid").string()},
+                                 {{"WATCHED", "yes"}}, watch);
+    CHECK(cut.timed_out);
+    CHECK(cut.status == 128 + SIGTERM);
+    CHECK(cut.seconds < 10);
+    CHECK(read_text(log) == "yes\n");
+    pid_t child = std::stoi(read_text(dir / "child.pid"));
+    // Gone, or a zombie of init's at most.
+    bool gone = false;
+    for (int i = 0; i < 50 && !gone; ++i) {
+      gone = ::kill(child, 0) != 0 ||
+             read_text(fs::path("/proc") / std::to_string(child) / "stat").find(") Z ") !=
+                 std::string::npos;
+      if (!gone) ::usleep(100000);
+    }
+    CHECK(gone);
+  }
+  SECTION("a log that cannot be opened") {
+    watch.log = dir / "missing/build.log";
+    CHECK_THROWS_AS(RealRunner().run_watched({"true"}, {}, watch), std::system_error);
+  }
+}
+
+TEST_CASE("find_program: as execvp looks", "[process]") {
+  TempDir dir;
+  write_text(dir / "a/tool", "#!/bin/sh\n");
+  write_text(dir / "b/tool", "#!/bin/sh\n");
+  write_text(dir / "b/plain", "not executable\n");
+  fs::permissions(dir / "a/tool", fs::perms::owner_exec, fs::perm_options::add);
+  fs::permissions(dir / "b/tool", fs::perms::owner_exec, fs::perm_options::add);
+  const std::string path =
+      (dir / "none").string() + ":" + (dir / "b").string() + ":" + (dir / "a").string();
+  CHECK(find_program("tool", path) == (dir / "b/tool").string());
+  CHECK_FALSE(find_program("plain", path));
+  CHECK_FALSE(find_program("missing", path));
+  CHECK(find_program((dir / "a/tool").string(), "") == (dir / "a/tool").string());
+  CHECK_FALSE(find_program((dir / "b/plain").string(), path));
+}
