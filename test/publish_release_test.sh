@@ -62,11 +62,12 @@ oneTimeSetUp() {
   REPO=$(checkoutCopy release) || return 1
   ORIGINAL_TOML=$(cat "$REPO/buildpack.toml")
   OUT="$WORK/release-out"
+  # (capture writes where setUp points it; this is before any test's setUp)
+  STD_OUT="$WORK/release.stdout"
+  STD_ERR="$WORK/release.stderr"
   runRelease "$REPO" "$VERSION" --bundles "$BUNDLES" --out "$OUT" --bucket "$PUBLIC" \
     --endpoint "$MOTO_ENDPOINT"
   RELEASE_STATUS=$RETURN
-  cp "$STD_OUT" "$WORK/release.stdout"
-  cp "$STD_ERR" "$WORK/release.stderr"
 }
 
 oneTimeTearDown() {
@@ -155,16 +156,16 @@ testTheWorkflowBuildsEveryTargetOnItsArchitecture() {
   done
   assertEquals "every action is pinned to a version" "" \
     "$(grep -E 'uses: ' "$wf" | grep -vE 'uses: [a-z-]+/[a-z-]+@v[0-9]+\.[0-9]+\.[0-9]+$')"
-  assertContains "the release command" "$(cat "$wf")" 'bin/support/release "$TAG" --bundles bundles'
+  assertContains "the release command" 'bin/support/release "$TAG" --bundles bundles' "$(cat "$wf")"
 }
 
 # --- the release -------------------------------------------------------------------
 
 testTheReleaseSucceeds() {
   assertEquals "exit status$(cat "$WORK/release.stderr")" 0 "$RELEASE_STATUS"
-  assertContains "$(cat "$WORK/release.stdout")" "Released mod_wsgi-heroku $VERSION"
-  assertNotContains "the secret is never printed" \
-    "$(cat "$WORK/release.stdout" "$WORK/release.stderr")" "$MOTO_SECRET_ACCESS_KEY"
+  assertContains "Released mod_wsgi-heroku $VERSION into $OUT" "$(cat "$WORK/release.stdout")"
+  assertNotContains "the secret is never printed" "$MOTO_SECRET_ACCESS_KEY" \
+    "$(cat "$WORK/release.stdout" "$WORK/release.stderr")"
 }
 
 testTheBucketsManifestListsEveryBundle() {
@@ -209,7 +210,7 @@ testThePackageHoldsThatBuildpackToml() {
   local package="$OUT/mod_wsgi-heroku-$VERSION.tgz"
   assertFileExists "$package"
   assertEquals "$(cat "$REPO/buildpack.toml")" "$(tar -xOzf "$package" buildpack.toml)"
-  assertContains "with its executables" "$(tar -tzf "$package")" "bin/support/mod_wsgi-heroku"
+  assertContains "with its executables" "bin/support/mod_wsgi-heroku" "$(tar -tzf "$package")"
 }
 
 testSha256sumsCoversEveryReleaseFileAndVerifies() {
@@ -219,7 +220,8 @@ testSha256sumsCoversEveryReleaseFileAndVerifies() {
     echo manifest.json
     echo "mod_wsgi-heroku-$VERSION.tgz") | LC_ALL=C sort)
   assertEquals "the files listed" "$expected" "$(awk '{ print $2 }' "$OUT/SHA256SUMS")"
-  assertEquals "the files in the folder" "$expected"$'\n'SHA256SUMS "$(ls "$OUT" | LC_ALL=C sort)"
+  assertEquals "the files in the folder" "$( (echo "$expected"; echo SHA256SUMS) | LC_ALL=C sort)" \
+    "$(ls "$OUT" | LC_ALL=C sort)"
   captureExact sh -c 'cd "$1" && sha256sum -c SHA256SUMS' sh "$OUT"
   assertCapturedSuccess
   assertEquals "every file checks" 8 "$(grep -c ': OK$' "$STD_OUT")"
@@ -288,10 +290,10 @@ testNoBucketStopsIt() {
 testAnotherVersionThanBuildpackTomlsStopsIt() {
   local repo
   repo=$(checkoutCopy version)
-  runRelease "$repo" "v$VERSION.1" --bundles "$BUNDLES" --out "$WORK/failed-out" --bucket "$UNUSED" \
+  runRelease "$repo" "v9.9.9" --bundles "$BUNDLES" --out "$WORK/failed-out" --bucket "$UNUSED" \
     --endpoint "$MOTO_ENDPOINT"
   assertRefused "The version does not match buildpack.toml" "$repo"
-  assertStderr "The release is of $VERSION.1, and buildpack.toml's [buildpack] version is $VERSION."
+  assertStderr "The release is of 9.9.9, and buildpack.toml's [buildpack] version is $VERSION."
   runRelease "$repo" "latest" --bundles "$BUNDLES" --out "$WORK/failed-out" --bucket "$UNUSED"
   assertRefused "Invalid version 'latest'" "$repo"
 }
