@@ -1,5 +1,6 @@
 #include "defaults.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "manifest.h"
@@ -83,6 +84,75 @@ std::string default_bundle_toml(const DefaultBundle& b) {
   nlohmann::ordered_json doc;
   doc["metadata"]["dependencies"].push_back(entry);
   return write_toml(doc);
+}
+
+std::string record_default_bundle(std::string_view buildpack_toml, const DefaultBundle& bundle) {
+  nlohmann::json doc = parse_toml(buildpack_toml);
+  parse_default_bundles(buildpack_toml);  // the entries it keeps are valid
+  const std::vector<std::string> kDependencies{"metadata", "dependencies"};
+  auto below = [&](const std::vector<std::string>& path) {
+    return path.size() > kDependencies.size() &&
+           std::equal(kDependencies.begin(), kDependencies.end(), path.begin());
+  };
+  auto replaced = [&](const nlohmann::json& entry, std::size_t n) {
+    if (!entry.is_object() || entry.value("id", nlohmann::json()) != kDefaultBundleId ||
+        entry.value("arch", nlohmann::json()) != bundle.arch) {
+      return false;
+    }
+    std::size_t ours = 0;
+    for (const auto& s : entry.at("stacks")) {
+      ours += std::count(bundle.stacks.begin(), bundle.stacks.end(), s.get<std::string>());
+    }
+    if (ours == 0) return false;
+    if (ours != entry.at("stacks").size()) {
+      throw std::runtime_error("metadata.dependencies entry " + std::to_string(n + 1) +
+                               " names other stacks too: split it by stack first");
+    }
+    return true;
+  };
+
+  // The text without the entries replaced (and the tables under them).
+  std::string kept;
+  std::size_t from = 0, item = 0;
+  bool dropping = false;
+  nlohmann::json expected = doc;
+  nlohmann::json remaining = nlohmann::json::array();
+  for (const auto& section : toml_sections(buildpack_toml)) {
+    if (section.array_item && section.path == kDependencies) {
+      const auto& entry = doc["metadata"]["dependencies"][item];
+      dropping = replaced(entry, item);
+      if (!dropping) remaining.push_back(entry);
+      ++item;
+    } else if (!below(section.path)) {
+      dropping = false;
+    }
+    if (dropping) {
+      kept.append(buildpack_toml.substr(from, section.begin - from));
+      from = section.end;
+    }
+  }
+  kept.append(buildpack_toml.substr(from));
+  if (item != (doc.contains("metadata") && doc["metadata"].contains("dependencies")
+                   ? doc["metadata"]["dependencies"].size()
+                   : 0)) {
+    throw std::runtime_error("metadata.dependencies is not written as [[metadata.dependencies]]");
+  }
+
+  std::string entry = default_bundle_toml(bundle);
+  // One blank line before the entry, however many the entries taken out left.
+  while (kept.size() >= 2 && kept.ends_with("\n\n")) kept.pop_back();
+  if (!kept.empty() && kept.back() != '\n') kept += '\n';
+  if (!kept.empty()) kept += '\n';
+  std::string out = kept + entry;
+
+  // What was meant, and nothing else: the same document with the entries
+  // replaced.
+  remaining.push_back(parse_toml(entry)["metadata"]["dependencies"][0]);
+  expected["metadata"]["dependencies"] = remaining;
+  if (parse_toml(out) != expected) {
+    throw std::runtime_error("the default bundle cannot be added without changing other tables");
+  }
+  return out;
 }
 
 std::optional<std::string> buildpack_version(std::string_view buildpack_toml) {

@@ -45,6 +45,14 @@ std::optional<DefaultBundle> select_default(const std::vector<DefaultBundle>& de
 /// The entry as buildpack.toml holds it, for the publisher to print.
 std::string default_bundle_toml(const DefaultBundle& bundle);
 
+/// `buildpack_toml` with `bundle` recorded as the default for its stacks and
+/// architecture: the apache entries for the same architecture and those
+/// stacks are taken out, and `bundle`'s entry (as default_bundle_toml writes
+/// it) is added at the end. Every other byte (tables, values, comments,
+/// other dependencies) is kept as it is. Throws std::runtime_error when the
+/// file is malformed, or when an entry to replace also names other stacks.
+std::string record_default_bundle(std::string_view buildpack_toml, const DefaultBundle& bundle);
+
 /// The buildpack's version, [buildpack] version in `buildpack_toml`, or
 /// nullopt when there is none. Throws std::runtime_error when the file is
 /// malformed or the version is not a text.

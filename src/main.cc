@@ -131,9 +131,14 @@ int run_publish(const std::vector<std::string>& args) {
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
     std::cout << "Usage: mod_wsgi-heroku publish BUNDLE [--bucket B] [--region R] "
                  "[--endpoint URL] [--key K]\n"
+                 "         [--record-default BUILDPACK_TOML] [--manifest-copy FILE]\n"
                  "Uploads a bundle made by vendor/apache/build.sh and adds it to the bucket's\n"
                  "manifest.json. Reads WHISKEY_BUCKET, WHISKEY_REGION, WHISKEY_S3_ENDPOINT,\n"
-                 "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.\n";
+                 "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.\n"
+                 "  --record-default BUILDPACK_TOML  then download it without credentials, as\n"
+                 "      builds do, and record it in BUILDPACK_TOML (replaced whole) as the\n"
+                 "      default bundle for its stack and arch\n"
+                 "  --manifest-copy FILE  write the manifest.json it left in the bucket to FILE\n";
     return kSuccess;
   }
   RealDisk disk;
@@ -164,6 +169,22 @@ int run_buildpack_version(const std::vector<std::string>& args) {
   }
 }
 
+/// `mod_wsgi-heroku bundle-info BUNDLE`: what the bundle says it is, as
+/// stack=, arch= and apache= lines (bin/support/release checks its bundles
+/// with it before publishing any).
+int run_bundle_info(const std::vector<std::string>& args) {
+  if (args.size() != 1 || args[0].starts_with("-")) {
+    std::cerr << "Usage: mod_wsgi-heroku bundle-info BUNDLE\n";
+    return kUsage;
+  }
+  Output out(std::cout, std::cerr);
+  return reporting_errors(out, "Reading the bundle failed unexpectedly", [&] {
+    BundleInfo info = read_bundle_info(args[0]);
+    std::cout << "stack=" << info.stack << "\narch=" << info.arch << "\napache=" << info.apache
+              << "\n";
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -176,6 +197,7 @@ int main(int argc, char** argv) {
   }
   if (phase == "publish") return run_publish(args);
   if (phase == "buildpack-version") return run_buildpack_version(args);
+  if (phase == "bundle-info") return run_bundle_info(args);
   if (phase == "detect" || phase == "compile" || phase == "release" || phase == "build") {
     Invocation call = parse_invocation(phase, args, process_environment());
     if (auto* bad = std::get_if<UsageError>(&call)) return usage(*bad);
@@ -184,8 +206,8 @@ int main(int argc, char** argv) {
     if (phase == "release") return run_release(std::get<ClassicCall>(call));
     return run_build(std::get<CnbCall>(call), argv[0]);
   }
-  std::cerr << "Usage: mod_wsgi-heroku detect|compile|release|build|publish|buildpack-version "
-               "ARGS...\n"
+  std::cerr << "Usage: mod_wsgi-heroku detect|compile|release|build|publish|buildpack-version|"
+               "bundle-info ARGS...\n"
                "  (or run as bin/detect, bin/compile, bin/release, bin/build)\n";
   return kUsage;
 }

@@ -537,7 +537,8 @@ UserMessage recipe_message(const RecipeError& e) {
 
 constexpr const char* kPublishUsage =
     "Usage: mod_wsgi-heroku publish BUNDLE [--bucket B] [--region R] "
-    "[--endpoint URL] [--key K]";
+    "[--endpoint URL] [--key K]\n"
+    "       [--record-default BUILDPACK_TOML] [--manifest-copy FILE]";
 
 UserMessage publish_message(const PublishError& e) {
   using K = PublishError::Kind;
@@ -595,6 +596,34 @@ UserMessage publish_message(const PublishError& e) {
       return {"The bucket's manifest.json is malformed",
               "Adding to it could lose the bundles it lists, so it was left alone.",
               "Fix or remove " + e.subject + ", then publish again.", e.detail};
+    case K::kDefaultsUnusable:
+      return {"Cannot record the default bundle",
+              "'" + e.subject + "' " + e.detail + ". Nothing was published.",
+              "Give --record-default the buildpack.toml to change, with its\n"
+              "[[metadata.dependencies]] entries as buildpack.toml's comment describes them."};
+    case K::kNotPublic:
+      if (!e.digest.empty()) {
+        return {"The bundle downloaded without credentials does not match",
+                "Downloading " + e.subject + " gave " + std::to_string(e.back_size) +
+                    " bytes with " + e.back_digest + ",\nnot " + std::to_string(e.size) +
+                    " bytes with " + e.digest +
+                    ". It was published, and not recorded\nas a default.",
+                "Check the endpoint, and whatever serves the bucket's objects in its place."};
+      }
+      return {"The bundle cannot be downloaded without credentials",
+              "A default bundle is downloaded by builds that have no credentials, and\n" +
+                  e.subject + " was answered " + e.detail +
+                  ". It was published (the manifest lists it), and\nnot recorded as a default.",
+              "Make the bucket's objects public: give it a bucket policy that allows\n"
+              "s3:GetObject to everyone (\"Principal\": \"*\") on arn:aws:s3:::" +
+                  e.bucket.substr(0, e.bucket.find('/')) +
+                  "/*,\nand turn off its Block Public Access settings for policies; then "
+                  "publish again."};
+    case K::kNotRecorded:
+      return {"Cannot record the default bundle",
+              "The bundle was published (the manifest lists it), but '" + e.subject +
+                  "'\nwas not written: " + e.detail + ".",
+              "Fix what stopped it, then publish again."};
   }
   return {};
 }

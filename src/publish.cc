@@ -6,6 +6,7 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <thread>
 
@@ -97,6 +98,10 @@ PublishArgs parse_publish_args(const std::vector<std::string>& argv, const Vars&
       a.target.endpoint = value("--endpoint");
     } else if (argv[i] == "--key") {
       a.key = value("--key");
+    } else if (argv[i] == "--record-default") {
+      a.record_default = value("--record-default");
+    } else if (argv[i] == "--manifest-copy") {
+      a.manifest_copy = value("--manifest-copy");
     } else if (!argv[i].empty() && argv[i][0] == '-') {
       throw PublishError(PublishError::Kind::kUnknownOption, argv[i]);
     } else if (a.bundle.empty()) {
@@ -193,10 +198,49 @@ void upload_verified(S3Client& s3, const PublishArgs& args, std::uint64_t size,
   out.detail("Verified the upload by reading it back");
 }
 
+/// Writes `text` to `file` whole: a temporary file beside it, renamed over
+/// it. Throws std::runtime_error.
+void replace_file(const fs::path& file, const std::string& text) {
+  fs::path tmp = file;
+  tmp += ".tmp";
+  {
+    std::ofstream o(tmp, std::ios::binary | std::ios::trunc);
+    o << text;
+    o.flush();
+    if (!o) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      throw std::runtime_error("cannot write " + tmp.string());
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, file, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw std::runtime_error("cannot replace it: " + ec.message());
+  }
+}
+
+/// The text of the buildpack.toml to record the default in, checked: its
+/// entries can be read and changed. Throws PublishError.
+std::string read_defaults_file(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in)
+    throw PublishError(PublishError::Kind::kDefaultsUnusable, file.string(), "cannot be read");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  try {
+    parse_default_bundles(text);
+  } catch (const std::runtime_error& e) {
+    throw PublishError(PublishError::Kind::kDefaultsUnusable, file.string(), e.what());
+  }
+  return text;
+}
+
 /// Adds `entry` to the bucket's manifest without losing another
-/// publisher's: conditional writes, merged again when they cross.
-void add_to_manifest(S3Client& s3, const PublishArgs& args, const ManifestEntry& entry,
-                     Output& out) {
+/// publisher's: conditional writes, merged again when they cross. Returns
+/// the manifest as written.
+std::string add_to_manifest(S3Client& s3, const PublishArgs& args, const ManifestEntry& entry,
+                            Output& out) {
   for (int attempt = 1;; ++attempt) {
     auto [text, etag] = read_manifest(s3, args.target);
     Manifest manifest;
@@ -216,8 +260,8 @@ void add_to_manifest(S3Client& s3, const PublishArgs& args, const ManifestEntry&
     } else {
       condition["If-Match"] = etag;
     }
-    auto r = s3.put(kManifestName, serialize_manifest(manifest, text ? *text : ""),
-                    "application/json", condition);
+    std::string written = serialize_manifest(manifest, text ? *text : "");
+    auto r = s3.put(kManifestName, written, "application/json", condition);
     if (r.ok() && !lost_entries(s3, args.target, manifest).empty() && attempt < kManifestAttempts) {
       // A server that ignores conditional writes let another publisher's
       // write land in between: merge again.
@@ -228,7 +272,7 @@ void add_to_manifest(S3Client& s3, const PublishArgs& args, const ManifestEntry&
       out.detail("Updated " + std::string(kManifestName) + ": " +
                  (manifest.bundles.size() > before ? "added " : "replaced ") + args.key + " (" +
                  std::to_string(manifest.bundles.size()) + " listed)");
-      return;
+      return written;
     }
     if ((r.status == 412 || r.status == 409) && attempt < kManifestAttempts) {
       out.detail("The manifest changed while it was updated; trying again");
@@ -237,6 +281,17 @@ void add_to_manifest(S3Client& s3, const PublishArgs& args, const ManifestEntry&
     }
     throw s3_failure("Writing " + std::string(kManifestName), r, args.target);
   }
+}
+
+/// The buildpack.toml entry that makes the published bundle a default.
+DefaultBundle default_entry(const PublishArgs& args, const BundleInfo& info,
+                            const Sha256Digest& digest) {
+  return {
+      .version = info.apache,
+      .uri = s3_object_url(args.target.bucket, args.key, args.target.region, args.target.endpoint),
+      .sha256 = digest,
+      .stacks = {info.stack},
+      .arch = info.arch};
 }
 
 /// Says how apps use the bundle: the config vars, and the buildpack.toml
@@ -253,12 +308,7 @@ void show_use(const PublishArgs& args, const BundleInfo& info, const Sha256Diges
   out.detail("  " + vars + " WHISKEY_PACKAGE=" + args.key + " WHISKEY_SHA256=" + digest.hex());
   // A public bucket's object can be a release's default, verified by the
   // digest buildpack.toml records.
-  DefaultBundle as_default{
-      .version = info.apache,
-      .uri = s3_object_url(args.target.bucket, args.key, args.target.region, args.target.endpoint),
-      .sha256 = digest,
-      .stacks = {info.stack},
-      .arch = info.arch};
+  DefaultBundle as_default = default_entry(args, info, digest);
   out.detail("Or, for a public bucket, as the buildpack's default when no config var is set,");
   out.detail("in buildpack.toml (replacing the entry for " + info.stack + "/" + info.arch + "):");
   std::string toml = default_bundle_toml(as_default);
@@ -269,8 +319,53 @@ void show_use(const PublishArgs& args, const BundleInfo& info, const Sha256Diges
   }
 }
 
+/// Downloads the bundle from `uri` without credentials, as a build that
+/// installs a default does, and checks its bytes. Throws PublishError.
+void check_public(const PublishArgs& args, const std::string& uri, const Sha256Digest& digest,
+                  std::uint64_t size, Output& out) {
+  S3Client anonymous(args.target, {});
+  Sha256 got;
+  std::uint64_t got_size = 0;
+  auto r = anonymous.get(args.key, [&](std::span<const char> c) {
+    got.update(c);
+    got_size += c.size();
+  });
+  if (!r.ok()) {
+    PublishError e(PublishError::Kind::kNotPublic, redact_url(uri), s3_error_text(r));
+    e.status = r.status;
+    e.bucket = args.target.bucket;
+    e.region = args.target.region;
+    throw e;
+  }
+  Sha256Digest back = got.finish();
+  if (back != digest || got_size != size) {
+    PublishError e(PublishError::Kind::kNotPublic, redact_url(uri));
+    e.status = r.status;
+    e.size = size;
+    e.back_size = got_size;
+    e.digest = digest.str();
+    e.back_digest = back.str();
+    throw e;
+  }
+  out.detail("Downloaded it without credentials, as apps will: it matches");
+}
+
+/// Records the published bundle as the default for its stack and arch.
+void record_default(const PublishArgs& args, const std::string& before, const DefaultBundle& entry,
+                    Output& out) {
+  try {
+    replace_file(args.record_default, record_default_bundle(before, entry));
+  } catch (const std::runtime_error& e) {
+    throw PublishError(PublishError::Kind::kNotRecorded, args.record_default.string(), e.what());
+  }
+  out.detail("Recorded it in " + args.record_default.string() + " as the default for " +
+             entry.stacks.front() + "/" + entry.arch);
+}
+
 void publish_to_bucket(const PublishArgs& args, Output& out) {
   out.step("Publishing " + args.bundle.filename().string());
+  std::string defaults_before;
+  if (!args.record_default.empty()) defaults_before = read_defaults_file(args.record_default);
   BundleInfo info = read_bundle_info(args.bundle);
   auto size = fs::file_size(args.bundle);
   Sha256Digest digest = file_digest(args.bundle);
@@ -278,16 +373,28 @@ void publish_to_bucket(const PublishArgs& args, Output& out) {
              human_bytes(size) + ", " + digest.str());
   S3Client s3(args.target, args.credentials);
   upload_verified(s3, args, size, digest, out);
-  add_to_manifest(s3, args,
-                  {.key = args.key,
-                   .stack = info.stack,
-                   .arch = info.arch,
-                   .apache = info.apache,
-                   .size = size,
-                   .sha256 = digest,
-                   .published_at = now_utc()},
-                  out);
+  std::string manifest = add_to_manifest(s3, args,
+                                         {.key = args.key,
+                                          .stack = info.stack,
+                                          .arch = info.arch,
+                                          .apache = info.apache,
+                                          .size = size,
+                                          .sha256 = digest,
+                                          .published_at = now_utc()},
+                                         out);
+  if (!args.manifest_copy.empty()) {
+    try {
+      replace_file(args.manifest_copy, manifest);
+    } catch (const std::runtime_error& e) {
+      throw PublishError(PublishError::Kind::kNotRecorded, args.manifest_copy.string(), e.what());
+    }
+  }
   show_use(args, info, digest, out);
+  if (!args.record_default.empty()) {
+    DefaultBundle entry = default_entry(args, info, digest);
+    check_public(args, entry.uri, digest, size, out);
+    record_default(args, defaults_before, entry, out);
+  }
 }
 
 }  // namespace

@@ -30,6 +30,9 @@ class PublishError : public Failure {
     kUnreachable,        ///< the storage service did not answer (`detail`)
     kReadBackMismatch,   ///< reading `subject` back gave other bytes
     kManifestMalformed,  ///< the manifest at `subject` cannot be read (`detail`)
+    kDefaultsUnusable,   ///< the buildpack.toml `subject` cannot be read or changed (`detail`)
+    kNotPublic,          ///< the object at `subject` was answered `status` without credentials
+    kNotRecorded,        ///< published, but writing buildpack.toml `subject` failed (`detail`)
   };
   PublishError(Kind kind, std::string subject = {}, std::string detail = {})
       : Failure(subject + (detail.empty() ? "" : ": " + detail)),
@@ -52,10 +55,17 @@ struct PublishArgs {
   std::string key;               ///< the object's key; default: the file's name
   S3Target target;
   S3Credentials credentials;
+  /// --record-default: the buildpack.toml that records the published bundle
+  /// as the default for its stack and arch (replaced whole), once it is
+  /// downloaded back without credentials and matches.
+  std::filesystem::path record_default;
+  /// --manifest-copy: where to write manifest.json as this publish left it.
+  std::filesystem::path manifest_copy;
 };
 
 /// The publisher's settings from its command line and environment:
-/// BUNDLE [--bucket B] [--region R] [--endpoint URL] [--key K], with
+/// BUNDLE [--bucket B] [--region R] [--endpoint URL] [--key K]
+/// [--record-default BUILDPACK_TOML] [--manifest-copy FILE], with
 /// WHISKEY_BUCKET, WHISKEY_REGION, WHISKEY_S3_ENDPOINT and the AWS_* keys.
 /// Throws PublishError for what is missing.
 PublishArgs parse_publish_args(const std::vector<std::string>& argv, const Vars& vars);
@@ -66,7 +76,10 @@ BundleInfo read_bundle_info(const std::filesystem::path& bundle);
 
 /// Uploads the bundle, reads it back to verify it, then adds it to the
 /// manifest without losing any other entry (conditional writes, retried).
-/// Prints the config vars an app needs. Throws PublishError.
+/// Prints the config vars an app needs. With `record_default`, then
+/// downloads the bundle as apps will (no credentials) and records it in that
+/// buildpack.toml, which is checked before anything is uploaded. Throws
+/// PublishError.
 void publish(const PublishArgs& args, Output& out);
 
 }  // namespace whiskey

@@ -40,13 +40,23 @@ class Reader {
  public:
   explicit Reader(std::string_view text) : s_(text) {}
 
+  /// The tables document() read, as they are written.
+  const std::vector<TomlSection>& sections() const { return sections_; }
+
   json document() {
     json root = json::object();
     json* table = &root;
     for (;;) {
       skip_blank_lines();
-      if (at_end()) return root;
+      if (at_end()) {
+        if (!sections_.empty()) sections_.back().end = s_.size();
+        return root;
+      }
       if (peek() == '[') {
+        std::size_t line_start = s_.rfind('\n', i_ == 0 ? 0 : i_ - 1);
+        line_start = (line_start == std::string_view::npos || i_ == 0) ? 0 : line_start + 1;
+        if (!sections_.empty()) sections_.back().end = line_start;
+        sections_.push_back({.array_item = starts("[["), .begin = line_start});
         table = header(root);
       } else {
         key_value(*table);
@@ -59,8 +69,9 @@ class Reader {
   std::string_view s_;
   std::size_t i_ = 0;
   int line_ = 1;
-  std::set<Path> defined_;  // the tables named by a [header]
-  std::set<Path> arrays_;   // the arrays of tables, named by [[headers]]
+  std::set<Path> defined_;             // the tables named by a [header]
+  std::set<Path> arrays_;              // the arrays of tables, named by [[headers]]
+  std::vector<TomlSection> sections_;  // where each [header]'s table is written
 
   [[noreturn]] void fail(const std::string& what) const {
     throw std::runtime_error("line " + std::to_string(line_) + ": " + what);
@@ -162,6 +173,7 @@ class Reader {
     bool array = starts("[[");
     i_ += array ? 2 : 1;
     Path parts = dotted_key();
+    sections_.back().path = parts;
     skip_spaces();
     if (!starts(array ? "]]" : "]")) fail("expected ']' to close the table header");
     i_ += array ? 2 : 1;
@@ -456,6 +468,12 @@ class Writer {
 
 json parse_toml(std::string_view text) {
   return Reader(text).document();
+}
+
+std::vector<TomlSection> toml_sections(std::string_view text) {
+  Reader reader(text);
+  reader.document();
+  return reader.sections();
 }
 
 std::string write_toml(const nlohmann::ordered_json& doc) {

@@ -4,11 +4,12 @@
 Usage:
   make_bundle.py KIND OUT_PATH   write a fixture bundle of the given KIND
   make_bundle.py sha256 PATH     print the hex sha256 of PATH
-  make_bundle.py restack IN OUT STACK
+  make_bundle.py restack IN OUT STACK [ARCH]
                                  copy the real bundle IN (a .tar.gz) to OUT with
-                                 STACK recorded in its whiskey-bundle.json: the
-                                 same Apache, named for a stack whose stand-in
-                                 root runs it (a Debian 12 root for heroku-24)
+                                 STACK (and ARCH) recorded in its
+                                 whiskey-bundle.json: the same Apache, named for
+                                 a stack whose stand-in root runs it (a Debian 12
+                                 root for heroku-24)
 
 Every bundle is deterministic (fixed mtimes, uid/gid 0, gzip mtime 0), so
 the sha256 of a given KIND is stable between runs and machines.
@@ -236,8 +237,9 @@ def sha256_of(path):
     return h.hexdigest()
 
 
-def restack(src, dest, stack):
-    """Writes a copy of bundle `src` whose whiskey-bundle.json names `stack`."""
+def restack(src, dest, stack, arch=None):
+    """Writes a copy of bundle `src` whose whiskey-bundle.json names `stack`
+    (and `arch`)."""
     out = io.BytesIO()
     with tarfile.open(src, "r:gz") as tin, tarfile.open(fileobj=out, mode="w") as tout:
         found = False
@@ -246,6 +248,8 @@ def restack(src, dest, stack):
             if member.name.endswith("/whiskey-bundle.json"):
                 info = json.loads(data)
                 info["stack"] = stack
+                if arch is not None:
+                    info["arch"] = arch
                 data = (json.dumps(info, indent=2) + "\n").encode()
                 member.size = len(data)
                 found = True
@@ -257,8 +261,8 @@ def restack(src, dest, stack):
 
 
 def main(argv):
-    if len(argv) == 5 and argv[1] == "restack":
-        restack(argv[2], argv[3], argv[4])
+    if len(argv) in (5, 6) and argv[1] == "restack":
+        restack(*argv[2:])
         return 0
     if len(argv) != 3 or (argv[1] != "sha256" and argv[1] not in KINDS):
         sys.stderr.write(__doc__)

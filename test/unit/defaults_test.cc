@@ -121,3 +121,67 @@ TEST_CASE("resolve falls back on the buildpack's default bundle when nothing is 
     CHECK(resolve(c, Target{"heroku-24", "amd64"}, http).source.url == c.url);
   }
 }
+
+TEST_CASE("record_default_bundle replaces the entry for the stack and arch, keeping the rest") {
+  const std::string head =
+      "# The buildpack.\napi = \"0.10\"\n\n[buildpack]\nid = \"x\"\nversion = \"1.0.0\"\n\n"
+      "[publish.Ignore]\nfiles = [\n  \"test/\",\n]\n\n# The default bundles.\n";
+  DefaultBundle b{.version = "2.4.70",
+                  .uri = "https://b.example.com/whiskey-heroku-24-amd64-apache-2.4.70.tar.zst",
+                  .sha256 = Sha256Digest::parse(kShaB),
+                  .stacks = {"heroku-24"},
+                  .arch = "amd64"};
+
+  SECTION("none yet: added at the end, after one blank line, every byte above kept") {
+    std::string out = record_default_bundle(head, b);
+    CHECK(out == head + "\n" + default_bundle_toml(b));
+    auto defaults = parse_default_bundles(out);
+    REQUIRE(defaults.size() == 1);
+    CHECK(defaults[0].uri == b.uri);
+    CHECK(defaults[0].sha256.hex() == kShaB);
+  }
+  SECTION("recorded again: the same file") {
+    std::string once = record_default_bundle(head, b);
+    CHECK(record_default_bundle(once, b) == once);
+  }
+  SECTION("the old entry for the stack and arch goes; others, and other ids, stay in order") {
+    std::string text = head + "\n" + dependency("2.4.68", "\"heroku-24\"", "amd64", kShaA) +
+                       dependency("2.4.68", "\"heroku-24\"", "arm64", kShaA) +
+                       dependency("1.0", "\"heroku-24\"", "amd64", kShaA, "other") +
+                       "[metadata.dependencies.licenses]\ntype = \"MIT\"\n\n" +
+                       dependency("2.4.68", "\"heroku-22\"", "amd64", kShaA);
+    std::string out = record_default_bundle(text, b);
+    INFO(out);
+    auto defaults = parse_default_bundles(out);
+    REQUIRE(defaults.size() == 3);
+    CHECK(defaults[0].arch == "arm64");
+    CHECK(defaults[1].stacks == std::vector<std::string>{"heroku-22"});
+    CHECK(defaults[2].version == "2.4.70");
+    CHECK(defaults[2].sha256.hex() == kShaB);
+    CHECK_THAT(out, Contains("id = \"other\"\nversion = \"1.0\""));
+    CHECK_THAT(out, Contains("[metadata.dependencies.licenses]\ntype = \"MIT\""));
+    CHECK(out.starts_with(head));
+    CHECK(out.find("\n\n\n") == std::string::npos);
+  }
+  SECTION("the tables under a replaced entry go with it") {
+    std::string text = head + "\n" + dependency("2.4.68", "\"heroku-24\"", "amd64", kShaA) +
+                       "[metadata.dependencies.licenses]\ntype = \"Apache-2.0\"\n\n" +
+                       dependency("2.4.68", "\"heroku-26\"", "amd64", kShaA);
+    std::string out = record_default_bundle(text, b);
+    INFO(out);
+    CHECK(out.find("Apache-2.0") == std::string::npos);
+    CHECK(parse_default_bundles(out).size() == 2);
+  }
+  SECTION("an entry for this stack and others is not split by guess") {
+    std::string text =
+        head + "\n" + dependency("2.4.68", "\"heroku-24\", \"heroku-26\"", "amd64", kShaA);
+    CHECK_THROWS_WITH(record_default_bundle(text, b), Contains("entry 1 names other stacks too"));
+  }
+  SECTION("a malformed file or entry is refused") {
+    CHECK_THROWS_WITH(record_default_bundle(head + "[buildpack]\n", b), Contains("line"));
+    CHECK_THROWS_WITH(
+        record_default_bundle(head + "\n[[metadata.dependencies]]\nid = \"apache\"\n", b),
+        Contains("'checksum' is missing"));
+    CHECK_THROWS(record_default_bundle(head + "[metadata]\ndependencies = []\n", b));
+  }
+}

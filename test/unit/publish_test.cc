@@ -8,6 +8,7 @@
 #include "errors.h"
 #include "fakes.h"
 #include "memory_disk.h"
+#include "messages.h"
 #include "tarball.h"
 
 using namespace whiskey;
@@ -471,5 +472,56 @@ TEST_CASE("download_options: the system's CA file when none is configured", "[pu
           "/etc/ca/ssl.pem");
     CHECK(download_options({{"CURL_CA_BUNDLE", "/etc/ca/curl.pem"}}, disk).ca_bundle ==
           "/etc/ca/curl.pem");
+  }
+}
+
+TEST_CASE("parse_publish_args: --record-default and --manifest-copy", "[publish]") {
+  PublishArgs a = parse_publish_args({kBundle, "--bucket", "b", "--record-default",
+                                      "release/buildpack.toml", "--manifest-copy", "m.json"},
+                                     credentials());
+  CHECK(a.record_default == fs::path("release/buildpack.toml"));
+  CHECK(a.manifest_copy == fs::path("m.json"));
+  PublishArgs plain = parse_publish_args({kBundle, "--bucket", "b"}, credentials());
+  CHECK(plain.record_default.empty());
+  CHECK(plain.manifest_copy.empty());
+  CHECK(args_error({kBundle, "--bucket", "b", "--record-default"}, credentials()).headline ==
+        "--record-default needs a value");
+}
+
+TEST_CASE("publish messages: recording a default", "[publish]") {
+  SECTION("a buildpack.toml that cannot be changed stops it before anything is published") {
+    UserMessage m = message(
+        PublishError(PublishError::Kind::kDefaultsUnusable, "bp.toml", "line 3: expected a key"),
+        "");
+    CHECK(m.headline == "Cannot record the default bundle");
+    CHECK_THAT(m.what_happened, Contains("'bp.toml' line 3: expected a key"));
+    CHECK_THAT(m.what_happened, Contains("Nothing was published."));
+  }
+  SECTION("a bucket whose objects are private") {
+    PublishError e(PublishError::Kind::kNotPublic, "https://b.s3.amazonaws.com/k.tar.zst",
+                   "AccessDenied: Access Denied");
+    e.status = 403;
+    e.bucket = "my-bucket/releases";
+    UserMessage m = message(e, "");
+    CHECK(m.headline == "The bundle cannot be downloaded without credentials");
+    CHECK_THAT(m.what_happened, Contains("was answered AccessDenied: Access Denied"));
+    CHECK_THAT(m.what_happened, Contains("not recorded as a default"));
+    CHECK_THAT(m.what_to_do, Contains("arn:aws:s3:::my-bucket/*"));
+  }
+  SECTION("other bytes without credentials") {
+    PublishError e(PublishError::Kind::kNotPublic, "https://b/k");
+    e.size = 10;
+    e.back_size = 9;
+    e.digest = "sha256:" + std::string(64, 'a');
+    e.back_digest = "sha256:" + std::string(64, 'b');
+    UserMessage m = message(e, "");
+    CHECK(m.headline == "The bundle downloaded without credentials does not match");
+    CHECK_THAT(m.what_happened, Contains("gave 9 bytes with sha256:bbbb"));
+  }
+  SECTION("published, and buildpack.toml not written") {
+    UserMessage m =
+        message(PublishError(PublishError::Kind::kNotRecorded, "bp.toml", "cannot write it"), "");
+    CHECK_THAT(m.what_happened, Contains("The bundle was published"));
+    CHECK_THAT(m.what_happened, Contains("'bp.toml'\nwas not written: cannot write it."));
   }
 }

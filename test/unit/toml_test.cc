@@ -170,3 +170,42 @@ TEST_CASE("write_toml refuses what TOML's part here cannot hold, naming the key"
   fails({{"nested", {json::array({{{"k", 2}}})}}}, "'nested' mixes tables and values");
   fails(nlohmann::ordered_json::array({1}), "a TOML document is a table");
 }
+
+TEST_CASE(
+    "toml_sections finds each table as it is written, comments above a header with the "
+    "table before it") {
+  std::string text =
+      "api = \"0.10\"\n"
+      "\n"
+      "[buildpack]\n"
+      "id = \"x\"\n"
+      "# about the dependencies\n"
+      "\n"
+      "  [[metadata.dependencies]]\n"
+      "id = \"apache\"\n"
+      "\n"
+      "[metadata.dependencies.\"a b\"]\n"
+      "k = 1\n"
+      "[[metadata.dependencies]]\n"
+      "id = \"other\"";
+  auto sections = toml_sections(text);
+  REQUIRE(sections.size() == 4);
+  auto at = [&](std::size_t n) {
+    return text.substr(sections[n].begin, sections[n].end - sections[n].begin);
+  };
+  CHECK(sections[0].path == std::vector<std::string>{"buildpack"});
+  CHECK_FALSE(sections[0].array_item);
+  CHECK(at(0) == "[buildpack]\nid = \"x\"\n# about the dependencies\n\n");
+  CHECK(sections[1].path == std::vector<std::string>{"metadata", "dependencies"});
+  CHECK(sections[1].array_item);
+  CHECK(at(1) == "  [[metadata.dependencies]]\nid = \"apache\"\n\n");
+  CHECK(sections[2].path == std::vector<std::string>{"metadata", "dependencies", "a b"});
+  CHECK(at(2) == "[metadata.dependencies.\"a b\"]\nk = 1\n");
+  CHECK(at(3) == "[[metadata.dependencies]]\nid = \"other\"");
+  CHECK(sections[0].begin == text.find("[buildpack]"));
+  CHECK(sections[3].end == text.size());
+
+  CHECK(toml_sections("a = 1\n").empty());
+  CHECK(toml_sections("[t]").size() == 1);
+  CHECK_THROWS_WITH(toml_sections("[t]\n[t]\n"), Contains("line 2"));
+}
