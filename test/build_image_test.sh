@@ -32,6 +32,8 @@
 . "${BUILDPACK_HOME}/test/support/web.sh"
 # shellcheck source=test/support/build_image_root.sh
 . "${BUILDPACK_HOME}/test/support/build_image_root.sh"
+# shellcheck source=test/support/source_mirror.sh
+. "${BUILDPACK_HOME}/test/support/source_mirror.sh"
 
 BUCKET=whiskey-image
 # Where the checkout is, inside the root.
@@ -61,6 +63,7 @@ oneTimeTearDown() {
     WEB_PID=""
   fi
   moto_stop
+  source_mirror_stop
   apt_repo_stop
   if [ -n "${PROC_MOUNTED:-}" ]; then
     umount "$ROOT/proc" && PROC_MOUNTED=""
@@ -222,13 +225,12 @@ pythonBuildpackInRoot() {
     echo 'export PATH="$HOME/.heroku/python/bin:$PATH"' >"$BUILD_DIR/.profile.d/python.sh"
 }
 
-testTheWebProcessAnswersOnTheImage() {
-  build heroku-24 || return
-  pythonBuildpackInRoot || { fail "the Python buildpack's stand-in failed"; return; }
+# webAnswers: the app's web process, run as a dyno runs it (the dyno's user,
+# HOME the app, .profile.d sourced), answers HTTP and stops on SIGTERM.
+webAnswers() {
   chown -R 1000:1000 "$BUILD_DIR"
   local port
   port=$(closedPort)
-  # As a dyno runs it: the dyno's user, HOME the app, .profile.d sourced.
   setsid chroot --userspec=1000:1000 "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin \
     HOME=/app PORT="$port" DYNO=web.1 TMPDIR=/tmp bash -c '
       cd /app && for f in .profile.d/*.sh; do . "$f"; done
@@ -240,4 +242,140 @@ testTheWebProcessAnswersOnTheImage() {
   assertFileContains "mod_wsgi-heroku-start:" "$WORK/web.log"
   assertTrue "every process of the web process stops on SIGTERM" "stop_web 20"
   WEB_PID=""
+}
+
+testTheWebProcessAnswersOnTheImage() {
+  build heroku-24 || return
+  pythonBuildpackInRoot || { fail "the Python buildpack's stand-in failed"; return; }
+  webAnswers
+}
+
+# --- Apache built from the recipe: no bundle configured or published ---------------
+
+# noBundleConfigured: the app's config names no bundle; Apache's sources
+# come from the mirror on 127.0.0.1.
+noBundleConfigured() {
+  rm -f "$ENV_DIR/WHISKEY_BUCKET" "$ENV_DIR/WHISKEY_S3_ENDPOINT"
+  setConfig WHISKEY_APACHE_MIRROR "$SOURCE_MIRROR_URL"
+}
+
+# assertNothingKept: a failed build of Apache left nothing: no built bundle
+# in the cache, no Apache in the app, no work folder.
+assertNothingKept() {
+  assertEquals "no built Apache in the cache" "" \
+    "$(find "$CACHE_DIR" -path '*whiskey-apache-build*' -type f 2>/dev/null)"
+  assertFalse "no Apache in the app" "[ -e '$BUILD_DIR/.whiskey/apache' ]"
+  assertEquals "no work folder left" "" "$(find "$ROOT/tmp" -maxdepth 1 -name 'whiskey-apache.*')"
+}
+
+testWithNoBundleApacheIsBuiltCachedAndTheAppAnswers() {
+  source_mirror_start "$APACHE_SOURCES_DIR" || { fail "the source mirror did not start"; return; }
+  noBundleConfigured
+  local start=$SECONDS
+  build heroku-24 || { source_mirror_stop; return; }
+  local first=$SECONDS_COMPILE
+  echo "FIGURE first build with no bundle (Apache compiled from the recipe) on heroku-24: compile ${first} s ($(sed -n 's/^ *Built Apache [0-9.]* in \([^;]*\);.*/Apache built in \1/p' "$WORK/compile.out")), whole $((SECONDS - start)) s"
+  assertFileContains "Building Apache 2.4.68 from the buildpack's recipe" "$WORK/compile.out"
+  assertFileContains "No Apache bundle is configured, and this buildpack records none for heroku-24/" \
+    "$WORK/compile.out"
+  assertFileContains "To skip this build, publish a bundle and set WHISKEY_BUCKET" "$WORK/compile.out"
+  assertFileContains "httpd-2.4.68.tar.gz: " "$WORK/compile.out"
+  assertFileContains "Building httpd 2.4.68 (" "$WORK/compile.out"
+  assertFileContains "Built Apache 2.4.68 in " "$WORK/compile.out"
+  assertFileContains "Installing Apache 2.4.68, built from the buildpack's recipe" "$WORK/compile.out"
+  # Progress at least every 10 s: a line for each 10 s of compiling.
+  local ticks
+  ticks=$(grep -c -E '^       [A-Z][^(]* \(([0-9]+ s|[0-9]+m[0-9]+s)\)$' "$WORK/compile.out")
+  assertTrue "a progress line every 10 s ($ticks in ${first} s)" "[ $ticks -ge $((first / 10 - 3)) ]"
+  assertEquals "one bundle and its key in the cache" 2 \
+    "$(find "$CACHE_DIR/whiskey-apache-build" -type f | wc -l)"
+  # heroku-24-build has no nghttp2 headers: no mod_http2.
+  assertFalse "no mod_http2" "[ -e '$BUILD_DIR/.whiskey/apache/modules/mod_http2.so' ]"
+  assertTrue "mod_ssl" "[ -e '$BUILD_DIR/.whiskey/apache/modules/mod_ssl.so' ]"
+  pythonBuildpackInRoot || { fail "the Python buildpack's stand-in failed"; return; }
+  webAnswers
+
+  # The next build: a new clone, the same cache, and the sources gone.
+  source_mirror_stop
+  rm -rf "${BUILD_DIR:?}"/.whiskey "$BUILD_DIR/.heroku" "$BUILD_DIR/.profile.d"
+  freshCheckout
+  start=$SECONDS
+  build heroku-24 || return
+  echo "FIGURE second build with no bundle (Apache from the build cache) on heroku-24: compile ${SECONDS_COMPILE} s, whole $((SECONDS - start)) s"
+  assertFileContains "Built by an earlier build of this app" "$WORK/compile.out"
+  assertFileNotContains "Building Apache" "$WORK/compile.out"
+  assertFileContains "Reused the bundle from the build cache" "$WORK/compile.out"
+}
+
+testASourceOffItsPinFailsAndKeepsNothing() {
+  source_mirror_start "$APACHE_SOURCES_DIR" || { fail "the source mirror did not start"; return; }
+  echo tampered >>"$SOURCE_MIRROR_DIR/httpd/httpd-2.4.68.tar.gz"
+  noBundleConfigured
+  inRoot heroku-24 "$BP/bin/compile" /app /cache /env
+  source_mirror_stop
+  assertEquals "compile fails" 1 "$RETURN"
+  assertStderr "Apache 2.4.68 could not be built: a source does not match its pin"
+  assertStderr "httpd-2.4.68.tar.gz from ${SOURCE_MIRROR_URL}httpd/httpd-2.4.68.tar.gz"
+  assertStderr "It was altered or damaged: nothing was compiled."
+  assertNotCaptured "Compiling with"
+  assertNothingKept
+}
+
+testASourceNotFoundFailsAndKeepsNothing() {
+  source_mirror_start "$APACHE_SOURCES_DIR" || { fail "the source mirror did not start"; return; }
+  rm "$SOURCE_MIRROR_DIR/apr/apr-util-1.6.3.tar.bz2"
+  noBundleConfigured
+  inRoot heroku-24 "$BP/bin/compile" /app /cache /env
+  source_mirror_stop
+  assertEquals "compile fails" 1 "$RETURN"
+  assertStderr "Apache 2.4.68 could not be built: its sources could not be downloaded"
+  assertStderr "answered 404"
+  assertStderr "WHISKEY_APACHE_MIRROR names a mirror without apr-util-1.6.3.tar.bz2"
+  assertNotCaptured "Compiling with"
+  assertNothingKept
+}
+
+testNoCompilerFailsAndKeepsNothing() {
+  source_mirror_start "$APACHE_SOURCES_DIR" || { fail "the source mirror did not start"; return; }
+  noBundleConfigured
+  # The image without its C compiler (the helper is kept from an earlier
+  # build, and detect needs only c++).
+  mv "$ROOT/usr/bin/cc" "$ROOT/usr/bin/cc.hidden" && mv "$ROOT/usr/bin/gcc" "$ROOT/usr/bin/gcc.hidden"
+  inRoot heroku-24 "$BP/bin/compile" /app /cache /env
+  mv "$ROOT/usr/bin/cc.hidden" "$ROOT/usr/bin/cc" && mv "$ROOT/usr/bin/gcc.hidden" "$ROOT/usr/bin/gcc"
+  source_mirror_stop
+  assertEquals "compile fails" 1 "$RETURN"
+  assertStderr "Apache 2.4.68 could not be built"
+  assertStderr "but this machine lacks what that needs:"
+  assertStderr "a C compiler, cc (package build-essential)"
+  assertEquals "nothing downloaded" "" "$(grep -v 'GET / ' "$SOURCE_MIRROR_DIR.log" | grep GET)"
+  assertNothingKept
+}
+
+testAFailingCompilerFailsAndKeepsNothing() {
+  source_mirror_start "$APACHE_SOURCES_DIR" || { fail "the source mirror did not start"; return; }
+  noBundleConfigured
+  setConfig CC /bin/false
+  inRoot heroku-24 "$BP/bin/compile" /app /cache /env
+  source_mirror_stop
+  assertEquals "compile fails" 1 "$RETURN"
+  assertStderr "Apache 2.4.68 could not be built"
+  assertStderr "The recipe's build stopped at \"Building APR 1.7.2\""
+  assertStderr "C compiler cannot create executables"
+  assertNothingKept
+}
+
+testABuildPastItsTimeLimitFailsAndKeepsNothing() {
+  source_mirror_start "$APACHE_SOURCES_DIR" || { fail "the source mirror did not start"; return; }
+  noBundleConfigured
+  setConfig WHISKEY_APACHE_BUILD_TIMEOUT 5
+  local start=$SECONDS
+  inRoot heroku-24 "$BP/bin/compile" /app /cache /env
+  source_mirror_stop
+  assertEquals "compile fails" 1 "$RETURN"
+  assertTrue "stopped soon after its limit" "[ $((SECONDS - start)) -lt 60 ]"
+  assertStderr "Apache 2.4.68 could not be built in time"
+  assertStderr "WHISKEY_APACHE_BUILD_TIMEOUT (5 s)"
+  assertEquals "nothing of the build left running" "" "$(pgrep -f '/tmp/whiskey-apache\.')"
+  assertNothingKept
 }

@@ -8,9 +8,12 @@
 #
 #   . "${BUILDPACK_HOME}/test/support/apache_bundle.sh"
 #   apache_bundle          # sets APACHE_BUNDLE (the .tar.gz) and APACHE_BUNDLE_SHA256,
-#                          # and APACHE_BUNDLE_ZST(_SHA256): the same tar as .tar.zst
+#                          # and APACHE_BUNDLE_ZST(_SHA256): the same tar as .tar.zst;
+#                          # APACHE_SOURCES_DIR holds the sources it was built from
 
 APACHE_BUNDLE_DIR="${BUILDPACK_HOME}/build/apache-bundle"
+# The pinned source archives the bundle was built from (sources.txt's names).
+APACHE_SOURCES_DIR="${BUILDPACK_HOME}/build/apache-sources"
 
 apache_bundle() {
   local recipe="${BUILDPACK_HOME}/vendor/apache" stamp want
@@ -24,7 +27,7 @@ apache_bundle() {
     echo "Building the Apache bundle (a few minutes; kept in build/apache-bundle)" >&2
     rm -f "$APACHE_BUNDLE_DIR"/whiskey-*.tar.gz* "$APACHE_BUNDLE_DIR"/whiskey-*.tar.zst*
     WHISKEY_SOURCES=${WHISKEY_SOURCES:-debian} \
-      WHISKEY_SOURCES_DIR="${BUILDPACK_HOME}/build/apache-sources" \
+      WHISKEY_SOURCES_DIR="$APACHE_SOURCES_DIR" \
       "$recipe/build.sh" --stack debian-12 --compression both --out "$APACHE_BUNDLE_DIR" >"$APACHE_BUNDLE_DIR.log" 2>&1 || {
       tail -n 30 "$APACHE_BUNDLE_DIR.log" >&2
       return 1
