@@ -471,7 +471,7 @@ UserMessage apache_build_message(const ApacheBuildError& e) {
               "No bundle is configured or published for " + on +
                   ", so the build compiles Apache,\nbut this machine lacks what that needs:" + list,
               "Build on Heroku's build image for the stack (heroku-22, heroku-24 or\n"
-              "heroku-26 have all of it), or install what is listed. " +
+              "heroku-26 have all of it), or install what is listed.\n" +
                   std::string(kPublishInstead)};
     }
     case K::kSourceUnavailable: {
@@ -506,7 +506,7 @@ UserMessage apache_build_message(const ApacheBuildError& e) {
                   std::to_string(e.status) + ").\nNothing was kept: the next build starts afresh.",
               "Its log ends below. A compiler or a library of the build image is\n"
               "usually the cause: check CC and CFLAGS among the config vars, and that\n"
-              "the stack is one this buildpack supports. " +
+              "the stack is one this buildpack supports.\n" +
                   std::string(kPublishInstead),
               e.detail};
     case K::kTimedOut:
@@ -530,7 +530,7 @@ UserMessage recipe_message(const RecipeError& e) {
           "Apache from " +
               std::string(kRecipeDir) + ", but " + e.path.string() + " is " +
               (e.detail == "missing" ? "missing." : "unreadable: " + e.detail + "."),
-          "Use a complete checkout or release of the buildpack. " + std::string(kPublishInstead)};
+          "Use a complete checkout or release of the buildpack.\n" + std::string(kPublishInstead)};
 }
 
 // ---- Publishing ------------------------------------------------------------------

@@ -141,10 +141,12 @@ testDefaultBundleServesABuildWithNoConfigVars() {
   assertTrue "installed" "[ -x '$BUILD_DIR/.whiskey/apache/bin/httpd' ]"
 }
 
-testNoDefaultForTheStackIsAClearError() {
+testNoDefaultForTheVersionAskedIsAClearError() {
   local bp
   bp=$(buildpack_with_default heroku-24)
+  cp -R "${BUILDPACK_HOME}/vendor" "$bp/"
   cp -R "${BUILDPACK_HOME}/test/fixtures/slow_app/." "$CNB_APP/"
+  printf 2.2.34 >"$CNB_PLATFORM/env/WHISKEY_APACHE_VERSION"
   cnb_build "$bp"
   assertEquals "exit status" 1 "$RETURN"
   assertStderr "No Apache bundle is configured"
@@ -154,6 +156,27 @@ testNoDefaultForTheStackIsAClearError() {
     "grep -qF 'pack build my-app --env WHISKEY_BUCKET=my-bucket' '$STD_ERR'"
   assertFalse "no Heroku command" "grep -qF 'heroku config:set' '$STD_ERR'"
   assertFalse "no layer" "[ -e '$CNB_LAYERS/apache' ]"
+}
+
+# No default for the stack: the build compiles Apache from the recipe (here
+# its sources cannot be had: the mirror is a closed port).
+testNoDefaultForTheStackBuildsApacheFromTheRecipe() {
+  local bp
+  bp=$(buildpack_with_default heroku-24)
+  cp -R "${BUILDPACK_HOME}/vendor" "$bp/"
+  cp -R "${BUILDPACK_HOME}/test/fixtures/slow_app/." "$CNB_APP/"
+  printf %s "http://127.0.0.1:$(closedPort)/" >"$CNB_PLATFORM/env/WHISKEY_APACHE_MIRROR"
+  printf 1 >"$CNB_PLATFORM/env/WHISKEY_DOWNLOAD_ATTEMPTS"
+  cnb_build "$bp"
+  assertEquals "exit status" 1 "$RETURN"
+  assertCaptured "Building Apache 2.4.68 from the buildpack's recipe"
+  assertStderr "Apache 2.4.68 could not be built: its sources could not be downloaded"
+  assertTrue "Cloud Native advice: $(cat "$STD_ERR")" \
+    "grep -qF 'leave WHISKEY_APACHE_MIRROR out of the build' '$STD_ERR'"
+  assertFalse "no Heroku command" "grep -qF 'heroku config:' '$STD_ERR'"
+  assertFalse "no layer" "[ -e '$CNB_LAYERS/apache' ]"
+  assertEquals "nothing kept in the cache layer" "" \
+    "$(find "$CNB_LAYERS" -path '*whiskey-apache-build*' -type f)"
 }
 
 testBuildpackTomlDescribesBothGenerations() {

@@ -35,11 +35,28 @@ assertFailedWith() {
   assertNotOutput "${SIGNATURE}"
 }
 
-testNoBundleConfigured() {
+# With no bundle configured and none recorded, compile builds Apache from
+# the recipe; here its sources cannot be had (the mirror is a closed port).
+testNoBundleConfiguredBuildsApacheFromTheRecipe() {
+  setConfig WHISKEY_APACHE_MIRROR "http://127.0.0.1:$(closedPort)/"
+  setConfig WHISKEY_DOWNLOAD_ATTEMPTS 1
+  compile
+  assertFailedWith "Apache 2.4.68 could not be built: its sources could not be downloaded"
+  assertCaptured "-----> Building Apache 2.4.68 from the buildpack's recipe"
+  assertCaptured "No Apache bundle is configured, and this buildpack records none for"
+  assertStderr "WHISKEY_APACHE_MIRROR names a mirror without apr-1.7.2.tar.bz2 (or that failed)."
+  assertNotCaptured "Compiling with"
+  assertEquals "nothing kept in the cache" "" "$(find "${CACHE_DIR}" -path '*whiskey-apache-build*' -type f)"
+}
+
+# A version the recipe does not build, with no bundle for it.
+testNoBundleForTheApacheVersionAsked() {
+  setConfig WHISKEY_APACHE_VERSION 2.2.34
   compile
   assertFailedWith "No Apache bundle is configured"
   assertStderr "WHISKEY_BUCKET=my-bucket"
   assertNotCaptured "Installing Apache"
+  assertNotCaptured "Building Apache"
 }
 
 testPackageWithoutBucket() {

@@ -27,6 +27,8 @@
 . "${BUILDPACK_HOME}/test/support/drain.sh"
 # shellcheck source=test/support/lifecycle.sh
 . "${BUILDPACK_HOME}/test/support/lifecycle.sh"
+# shellcheck source=test/support/source_mirror.sh
+. "${BUILDPACK_HOME}/test/support/source_mirror.sh"
 
 BUCKET=whiskey-lifecycle
 WRONG_SHA=0000000000000000000000000000000000000000000000000000000000000000
@@ -45,6 +47,7 @@ oneTimeSetUp() {
 
 oneTimeTearDown() {
   moto_stop
+  source_mirror_stop
 }
 
 afterSetUp() {
@@ -213,14 +216,41 @@ testAWrongDigestFailsTheBuildAndLeavesNoLayer() {
   assertFalse "no processes" "[ -e '$LC_LAYERS/config/metadata.toml' ]"
 }
 
-testNoBundleConfiguredGivesCloudNativeAdvice() {
+testNoBundleForTheVersionAskedGivesCloudNativeAdvice() {
   app slow_app
+  printf 2.2.34 >"$LC_PLATFORM/env/WHISKEY_APACHE_VERSION"
   lifecycle_build "$LC_PACKAGE_BUILDPACKS"
   assertEquals "the builder fails" "builder 51" "$LC_FAILED"
   assertLogged builder "No Apache bundle is configured"
   assertLogged builder "pack build my-app --env WHISKEY_BUCKET=my-bucket"
   assertLogged builder "one file per variable in the platform folder's env/"
   assertNotLogged builder "heroku config:set"
+}
+
+# No bundle configured, none recorded: Apache is compiled from the recipe
+# into the layer, and kept in the cache layer; the next build restores both
+# and compiles nothing, with the sources gone.
+testWithNoBundleApacheIsBuiltIntoTheLayerAndCachedBetweenBuilds() {
+  app slow_app
+  source_mirror_start "$APACHE_SOURCES_DIR" || { fail "the source mirror did not start"; return; }
+  printf %s "$SOURCE_MIRROR_URL" >"$LC_PLATFORM/env/WHISKEY_APACHE_MIRROR"
+  local start=$SECONDS
+  assertBuilt "$LC_PACKAGE_BUILDPACKS"
+  echo "FIGURE CNB build with no bundle (Apache compiled into the layer): $((SECONDS - start)) s"
+  source_mirror_stop
+  assertLogged builder "Building Apache 2.4.68 from the buildpack's recipe"
+  assertLogged builder "Built Apache 2.4.68 in "
+  assertLogged builder "Installing Apache 2.4.68, built from the buildpack's recipe"
+  assertTrue "httpd in the layer" "[ -x '$LC_LAYERS/whiskey_mod-wsgi/apache/apache/bin/httpd' ]"
+
+  start=$SECONDS
+  assertBuilt "$LC_PACKAGE_BUILDPACKS"
+  echo "FIGURE CNB build with no bundle, the next time (from the cache): $((SECONDS - start)) s"
+  assertLogged restorer 'Restoring data for "whiskey/mod-wsgi:cache" from cache'
+  assertLogged builder "Built by an earlier build of this app"
+  assertLogged builder "Reused the apache layer"
+  assertNotLogged builder "Building Apache"
+  serve "$LC_RUN_USER"
 }
 
 testAGunicornAppFailsDetection() {

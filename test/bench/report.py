@@ -195,6 +195,15 @@ def main():
         if standalone is not None and ours:
             goal("cold build >= 10x faster than mod_wsgi-standalone", standalone / ours, 10,
                  standalone / ours >= 10, "pip install mod_wsgi-standalone / whole build")
+        first = med("build", "no bundle, first build, whole")
+        second = med("build", "no bundle, second build, whole")
+        if standalone is not None and first:
+            goal("no bundle: first build (Apache compiled) faster than mod_wsgi-standalone",
+                 standalone / first, 1, standalone / first > 1,
+                 "pip install mod_wsgi-standalone / first whole build")
+        if second is not None and first:
+            goal("no bundle: second build >= 10x faster than the first", first / second, 10,
+                 first / second >= 10, "first whole build / second whole build")
 
     # --- serve ------------------------------------------------------------
     if names("serve", "rps"):
