@@ -2,10 +2,16 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace whiskey {
 namespace fs = std::filesystem;
@@ -17,12 +23,8 @@ struct ReadFree {
 struct WriteFree {
   void operator()(archive* a) const { archive_write_free(a); }
 };
-struct EntryFree {
-  void operator()(archive_entry* e) const { archive_entry_free(e); }
-};
 using Reader = std::unique_ptr<archive, ReadFree>;
 using Writer = std::unique_ptr<archive, WriteFree>;
-using Entry = std::unique_ptr<archive_entry, EntryFree>;
 
 /// Throws for a libarchive result below ARCHIVE_WARN, naming `what`.
 void check(archive* a, int r, const std::string& what) {
@@ -41,6 +43,78 @@ bool stays_inside(const std::string& name) {
   return true;
 }
 
+constexpr std::size_t kBlock = 512;
+
+struct GzClose {
+  void operator()(gzFile_s* f) const { ::gzclose(f); }
+};
+struct FileClose {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+
+/// What a tar header says of an entry besides its name.
+struct Header {
+  char type = '0';  ///< '0' file, '2' symbolic link, '5' folder
+  unsigned mode = 0644;
+  std::uint64_t size = 0;
+  std::int64_t mtime = 0;
+  std::string link;
+};
+
+std::int64_t mtime_of(const fs::path& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return 0;
+  return st.st_mtime;
+}
+
+/// `value` in octal, zero-padded, in the `width` bytes at `field` (the last a
+/// NUL). Throws ArchiveFileError when it does not fit.
+void octal(char* field, std::size_t width, std::uint64_t value) {
+  for (std::size_t i = width - 1; i-- > 0; value >>= 3)
+    field[i] = static_cast<char>('0' + (value & 7));
+  field[width - 1] = '\0';
+  if (value != 0) throw ArchiveFileError("a value too large for a tar header");
+}
+
+/// A POSIX ustar header block for `name`, owned by 0:0 with no user names.
+/// Throws ArchiveFileError for a name or link too long for ustar.
+std::string ustar_header(const std::string& name, const Header& h, const std::string& where) {
+  std::string block(kBlock, '\0');
+  std::string prefix, rest = name;
+  if (rest.size() > 100) {
+    // Split at a '/' so that the prefix takes at most 155 bytes, the name 100.
+    auto slash = name.rfind('/', std::min<std::size_t>(155, name.size() - 2));
+    while (slash != std::string::npos && name.size() - slash - 1 > 100) slash = std::string::npos;
+    if (slash == std::string::npos || slash == 0) {
+      throw ArchiveFileError(where + ": the path " + name + " is too long for a tar header");
+    }
+    prefix = name.substr(0, slash);
+    rest = name.substr(slash + 1);
+  }
+  if (h.link.size() > 100) {
+    throw ArchiveFileError(where + ": the link " + name + " -> " + h.link +
+                           " is too long for a tar header");
+  }
+  char* b = block.data();
+  std::memcpy(b, rest.data(), rest.size());
+  octal(b + 100, 8, h.mode);
+  octal(b + 108, 8, 0);
+  octal(b + 116, 8, 0);
+  octal(b + 124, 12, h.size);
+  octal(b + 136, 12, static_cast<std::uint64_t>(std::max<std::int64_t>(h.mtime, 0)));
+  b[156] = h.type;
+  std::memcpy(b + 157, h.link.data(), h.link.size());
+  std::memcpy(b + 257, "ustar", 6);
+  std::memcpy(b + 263, "00", 2);
+  std::memcpy(b + 345, prefix.data(), prefix.size());
+  std::memset(b + 148, ' ', 8);
+  unsigned sum = 0;
+  for (unsigned char c : block) sum += c;
+  octal(b + 148, 7, sum);
+  b[155] = ' ';
+  return block;
+}
+
 template <typename Handle>
 Handle made(archive* a, const std::string& what) {
   if (!a) throw ArchiveFileError(what + ": out of memory");
@@ -50,51 +124,69 @@ Handle made(archive* a, const std::string& what) {
 }  // namespace
 
 std::uint64_t pack_tree(const fs::path& root, const fs::path& out) {
-  const std::string where = "packing " + (root / ".whiskey").string();
-  auto disk = made<Reader>(archive_read_disk_new(), where);
-  check(disk.get(), archive_read_disk_set_symlink_physical(disk.get()), where);
-  check(disk.get(), archive_read_disk_set_standard_lookup(disk.get()), where);
-  auto writer = made<Writer>(archive_write_new(), where);
-  check(writer.get(), archive_write_set_format_pax_restricted(writer.get()), where);
-  check(writer.get(), archive_write_add_filter_gzip(writer.get()), where);
-  check(writer.get(), archive_write_open_filename(writer.get(), out.c_str()), where);
-
   const fs::path base = root / ".whiskey";
-  check(disk.get(), archive_read_disk_open(disk.get(), base.c_str()), where);
-  const std::string prefix = base.string();
-  std::string buffer(1 << 16, '\0');
-  for (;;) {
-    Entry entry(archive_entry_new());
-    if (!entry) throw ArchiveFileError(where + ": out of memory");
-    int r = archive_read_next_header2(disk.get(), entry.get());
-    if (r == ARCHIVE_EOF) break;
-    check(disk.get(), r, where);
-    std::string path = archive_entry_sourcepath(entry.get());
-    if (path.compare(0, prefix.size(), prefix) != 0) {
-      throw ArchiveFileError(where + ": " + path + " is outside the tree");
-    }
-    std::string name = ".whiskey" + path.substr(prefix.size());
-    if (archive_entry_filetype(entry.get()) == AE_IFDIR) name += "/";
-    archive_entry_set_pathname(entry.get(), name.c_str());
-    archive_entry_set_uid(entry.get(), 0);
-    archive_entry_set_gid(entry.get(), 0);
-    archive_entry_set_uname(entry.get(), nullptr);
-    archive_entry_set_gname(entry.get(), nullptr);
-    check(disk.get(), archive_read_disk_descend(disk.get()), where);
-    check(writer.get(), archive_write_header(writer.get(), entry.get()), where + ": " + name);
-    if (archive_entry_filetype(entry.get()) != AE_IFREG || archive_entry_size(entry.get()) == 0)
-      continue;
-    for (;;) {
-      la_ssize_t n = archive_read_data(disk.get(), buffer.data(), buffer.size());
-      if (n == 0) break;
-      if (n < 0) check(disk.get(), static_cast<int>(n), where + ": " + name);
-      la_ssize_t w = archive_write_data(writer.get(), buffer.data(), static_cast<size_t>(n));
-      if (w < 0) check(writer.get(), static_cast<int>(w), where + ": " + name);
-    }
-  }
-  check(disk.get(), archive_read_close(disk.get()), where);
-  check(writer.get(), archive_write_close(writer.get()), where);
+  const std::string where = "packing " + base.string();
   std::error_code ec;
+  if (!fs::is_directory(base, ec)) throw ArchiveFileError(where + ": not a folder");
+  std::vector<fs::path> paths{base};
+  for (fs::recursive_directory_iterator it(base, ec), end; !ec && it != end; it.increment(ec)) {
+    paths.push_back(it->path());
+  }
+  if (ec) throw ArchiveFileError(where + ": " + ec.message());
+  std::sort(paths.begin(), paths.end());
+
+  std::unique_ptr<gzFile_s, GzClose> gz(::gzopen(out.c_str(), "wb6"));
+  if (!gz) throw ArchiveFileError(where + ": cannot write " + out.string());
+  auto put = [&](const char* data, std::size_t size) {
+    if (size > 0 &&
+        ::gzwrite(gz.get(), data, static_cast<unsigned>(size)) != static_cast<int>(size)) {
+      throw ArchiveFileError(where + ": writing " + out.string() + " failed");
+    }
+  };
+  static const char zeros[kBlock] = {};
+  std::string buffer(1 << 16, '\0');
+  for (const auto& path : paths) {
+    std::string name = ".whiskey" + path.string().substr(base.string().size());
+    auto st = fs::symlink_status(path, ec);
+    if (ec) throw ArchiveFileError(where + ": " + path.string() + ": " + ec.message());
+    Header h;
+    h.mode = static_cast<unsigned>(st.permissions()) & 07777;
+    h.mtime = mtime_of(path);
+    if (fs::is_symlink(st)) {
+      h.type = '2';
+      h.link = fs::read_symlink(path, ec).string();
+      if (ec) throw ArchiveFileError(where + ": " + path.string() + ": " + ec.message());
+    } else if (fs::is_directory(st)) {
+      h.type = '5';
+      name += "/";
+    } else if (fs::is_regular_file(st)) {
+      h.type = '0';
+      h.size = fs::file_size(path, ec);
+      if (ec) throw ArchiveFileError(where + ": " + path.string() + ": " + ec.message());
+    } else {
+      throw ArchiveFileError(where + ": " + path.string() +
+                             " is neither a file, a folder nor a link");
+    }
+    std::string block = ustar_header(name, h, where);
+    put(block.data(), block.size());
+    if (h.type != '0') continue;
+    std::unique_ptr<std::FILE, FileClose> in(std::fopen(path.c_str(), "rb"));
+    if (!in) throw ArchiveFileError(where + ": cannot read " + path.string());
+    std::uint64_t left = h.size;
+    while (left > 0) {
+      std::size_t n =
+          std::fread(buffer.data(), 1, std::min<std::uint64_t>(left, buffer.size()), in.get());
+      if (n == 0) throw ArchiveFileError(where + ": " + path.string() + " changed while read");
+      put(buffer.data(), n);
+      left -= n;
+    }
+    put(zeros, (kBlock - h.size % kBlock) % kBlock);
+  }
+  put(zeros, kBlock);
+  put(zeros, kBlock);
+  if (::gzclose(gz.release()) != Z_OK) {
+    throw ArchiveFileError(where + ": writing " + out.string() + " failed");
+  }
   auto size = fs::file_size(out, ec);
   if (ec) throw ArchiveFileError(where + ": " + ec.message());
   return size;
@@ -103,7 +195,12 @@ std::uint64_t pack_tree(const fs::path& root, const fs::path& out) {
 std::uint64_t extract_file(const fs::path& file, const fs::path& dest) {
   const std::string where = "unpacking " + file.filename().string();
   auto reader = made<Reader>(archive_read_new(), where);
-  check(reader.get(), archive_read_support_filter_all(reader.get()), where);
+  // The compressions the pinned sources use, and no more: a release
+  // package links libarchive statically, and each filter is code it carries.
+  for (auto support : {archive_read_support_filter_gzip, archive_read_support_filter_bzip2,
+                       archive_read_support_filter_xz, archive_read_support_filter_zstd}) {
+    check(reader.get(), support(reader.get()), where);
+  }
   check(reader.get(), archive_read_support_format_tar(reader.get()), where);
   check(reader.get(), archive_read_open_filename(reader.get(), file.c_str(), 1 << 16), where);
   auto disk = made<Writer>(archive_write_disk_new(), where);

@@ -1,5 +1,8 @@
-// Archive files on disk, with libarchive: packing a built .whiskey tree as a
-// bundle, and unpacking a source archive to build from.
+// Archive files on disk: packing a built .whiskey tree as a bundle (a POSIX
+// ustar archive through zlib), and unpacking a source archive to build from
+// (libarchive). The packing is the buildpack's own: a release package links
+// libarchive statically, and any of its tar writers pulls in its table of
+// every writer, and with it nettle, libxml2 and lz4.
 #pragma once
 
 #include <cstdint>
@@ -14,11 +17,10 @@ class ArchiveFileError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Packs `root`/.whiskey as a gzip-compressed tar at `out`, entries named
-/// ".whiskey/...", sorted as the walk finds them, owned by 0:0 with no user
-/// names, symbolic links kept as links. Returns the bytes written. Throws
-/// ArchiveFileError; `out` may then be partly written (the caller removes
-/// it).
+/// Packs `root`/.whiskey as a gzip-compressed ustar archive at `out`,
+/// entries named ".whiskey/..." in sorted order, owned by 0:0 with no user
+/// names, symbolic links kept as links (hard links become copies). Returns the bytes written.
+/// Throws ArchiveFileError; `out` may then be partly written (the caller removes it).
 std::uint64_t pack_tree(const std::filesystem::path& root, const std::filesystem::path& out);
 
 /// Unpacks the (compressed) tar archive `archive` into the folder `dest`,

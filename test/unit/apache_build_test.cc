@@ -427,6 +427,17 @@ TEST_CASE("archive files: a packed tree unpacks as a bundle; sources stay inside
   CHECK(fs::is_directory(out / "apache/empty"));
   CHECK_THROWS_AS(pack_tree(root / "nowhere", root / "c.tar.gz"), ArchiveFileError);
 
+  // Paths past ustar's 100-byte name go in its prefix field.
+  const std::string deep = "apache/include/" + std::string(60, 'd') + "/" + std::string(70, 'f');
+  write_text(root / "long/.whiskey" / deep, "deep\n");
+  pack_tree(root / "long", root / "long.tar.gz");
+  FileStream long_in(root / "long.tar.gz");
+  TempDir long_out;
+  unpack_bundle(long_in, long_out.path());
+  CHECK(read_text(long_out / deep) == "deep\n");
+  fs::create_symlink(std::string(120, 'l'), root / "long/.whiskey/apache/far");
+  CHECK_THROWS_WITH(pack_tree(root / "long", root / "far.tar.gz"), Contains("too long"));
+
   write_text(root / "evil.tar.gz", make_tar_gz({File("../escaped", "x")}));
   fs::create_directories(root / "dest");
   CHECK_THROWS_WITH(extract_file(root / "evil.tar.gz", root / "dest"),
