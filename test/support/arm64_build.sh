@@ -11,8 +11,9 @@
 #   - the Apache bundle by vendor/apache/build.sh, unchanged, inside the root
 #     under qemu: the recipe, configure's checks, the programs the builds
 #     make and run, strip and patchelf are all arm64 programs; only the
-#     compiler, assembler and linker it is given (CC) are this machine's,
-#     copied into the root (/opt/cross), with the x86-64 libraries they need.
+#     compiler, assembler and linker it finds (gcc, first on PATH) are this
+#     machine's, copied into the root (/opt/cross), with the x86-64
+#     libraries they need.
 #
 #   . "${BUILDPACK_HOME}/test/support/arm64_build.sh"   # after arm64_root.sh
 #   arm64_sysroot              # ARM64_SYSROOT: the root, unpacked once (build-arm64/sysroot)
@@ -79,6 +80,10 @@ _arm64_cross_into() {
   done) || return 1
   mkdir -p "$root/opt/cross" && printf '%s\n' "$files" | sed 's|^/||' | tar -C / -cf - -T - | tar -C "$root/opt/cross" -xf - ||
     return 1
+  # As gcc, first on PATH: what configure finds and the bundle's build
+  # files record (apxs builds mod_wsgi with it), as a native build's.
+  mkdir -p "$root/opt/cross/bin" && ln -sfn /opt/cross/usr/bin/aarch64-linux-gnu-gcc-12 "$root/opt/cross/bin/gcc" ||
+    return 1
   mkdir -p "$root/lib64" "$root/usr/lib/x86_64-linux-gnu" || return 1
   cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/" || return 1
   # The x86-64 programs' libraries (EM_X86_64 is 0x3e).
@@ -98,7 +103,11 @@ arm64_apache_bundle() {
   local root=$1 recipe="${BUILDPACK_HOME}/vendor/apache" digest tools dir log start=$SECONDS
   local host_sources="${BUILDPACK_HOME}/build/apache-sources"
   digest=$(cat "$recipe/build.sh" "$recipe/sources.txt" "$recipe"/patches/* | sha256sum | cut -c 1-16)
-  tools=$({ basename "$ARM64_ROOT_TARBALL"; aarch64-linux-gnu-gcc --version | head -n 1; } | sha256sum | cut -c 1-8)
+  tools=$({
+    basename "$ARM64_ROOT_TARBALL"
+    aarch64-linux-gnu-gcc --version | head -n 1
+    declare -f arm64_apache_bundle _arm64_cross_into
+  } | sha256sum | cut -c 1-8)
   dir="$ARM64_BUNDLE_DIR/$digest-$tools"
   ARM64_BUNDLE=$(ls "$dir"/whiskey-*-arm64-apache-*.tar.zst 2>/dev/null | head -n 1 || true)
   if [ -z "$ARM64_BUNDLE" ]; then
@@ -118,8 +127,8 @@ arm64_apache_bundle() {
         "$ARM64_ROOT_MIRROR" >"$root/etc/apt/sources.list.d/debian.sources"
     fi
     _arm64_cross_into "$root" >"$log" 2>&1 || { cat "$log" >&2; return 1; }
-    if ! chroot "$root" /usr/bin/env -i PATH=/opt/cross/usr/bin:/usr/bin:/bin:/usr/sbin:/sbin \
-      HOME=/root LANG=C.UTF-8 CC=aarch64-linux-gnu-gcc-12 WHISKEY_SOURCES=debian \
+    if ! chroot "$root" /usr/bin/env -i PATH=/opt/cross/bin:/usr/bin:/bin:/usr/sbin:/sbin \
+      HOME=/root LANG=C.UTF-8 WHISKEY_SOURCES=debian \
       WHISKEY_SOURCES_DIR=/tmp/sources /tmp/recipe/build.sh --stack debian-12 --compression zstd \
       --out /tmp/out >>"$log" 2>&1; then
       tail -n 30 "$log" >&2
