@@ -130,11 +130,16 @@ testThePackageHoldsTheBuildpackAtTheTopOfTheArchive() {
   entries=$(tar -tzf "$PACKAGE")
   for entry in bin/detect bin/compile bin/release bin/build bin/support/helper.sh \
     bin/support/mod_wsgi-heroku bin/support/mod_wsgi-heroku-start bin/support/lib/libcurl.so.4 \
-    buildpack.toml README.md; do
+    buildpack.toml README.md vendor/apache/sources.txt vendor/apache/build-tree.sh; do
     grep -qxF -e "$entry" <<<"$entries" || fail "no $entry in the archive"
   done
   assertEquals "entries are sorted" "$(LC_ALL=C sort <<<"$entries")" "$entries"
-  assertEquals "no build tree, sources or tests" "" "$(grep -E '^(build|src|test|vendor)/' <<<"$entries")"
+  assertEquals "no build tree, sources or tests" "" "$(grep -E '^(build|src|test)/' <<<"$entries")"
+  # Of the recipe, what compile builds Apache with: its pins, its steps and
+  # its patches (not the maintainers' build.sh and Dockerfiles).
+  assertEquals "the recipe compile builds Apache with" \
+    "$(cd "${BUILDPACK_HOME}" && { printf '%s\n' vendor/ vendor/apache/ vendor/apache/build-tree.sh vendor/apache/patches/ vendor/apache/sources.txt; ls vendor/apache/patches/*.patch; } | LC_ALL=C sort)" \
+    "$(grep -E '^vendor/' <<<"$entries")"
   assertEquals "owned by 0:0" "" "$(tar -tvzf "$PACKAGE" | awk '$2 != "0/0"')"
   assertEquals "the C library and C++ runtime are the system's" "" \
     "$(grep -E 'lib/(libc|libm|libstdc\+\+|libgcc_s|ld-linux)[.-]' <<<"$entries")"
