@@ -303,6 +303,103 @@ std::vector<std::string> missing_build_tools(const Vars& vars, const Disk& disk)
   return missing;
 }
 
+namespace {
+
+/// An ApacheBuildError of `kind`, with the build's context.
+ApacheBuildError failure(const ApacheBuildError& context, ApacheBuildError::Kind kind) {
+  ApacheBuildError e = context;
+  e.kind = kind;
+  return e;
+}
+
+/// Downloads the recipe's sources (from `mirror` when set), checks each
+/// against its pin, and unpacks them all into `sources`.
+void fetch_sources(const Recipe& recipe, const std::string& mirror, const WorkDir& work,
+                   const fs::path& sources, const ApacheBuildError& context, const Vars& vars,
+                   Services& s) {
+  const fs::path downloads = work.path() / "downloads";
+  fs::create_directories(downloads);
+  fs::create_directories(sources);
+  s.out.detail(
+      "Downloading the sources" +
+      (mirror.empty() ? std::string() : " from WHISKEY_APACHE_MIRROR, " + redact_url(mirror)));
+  for (const auto& source : recipe.sources) {
+    fetch_source(source, source_url(source, mirror), downloads / source.file, context, vars, s);
+  }
+  for (const auto& source : recipe.sources) {
+    try {
+      extract_file(downloads / source.file, sources);
+    } catch (const ArchiveFileError& ex) {
+      ApacheBuildError e = failure(context, ApacheBuildError::Kind::kSourceUnreadable);
+      e.file = source.file;
+      e.detail = ex.what();
+      throw e;
+    }
+  }
+}
+
+/// Runs the recipe's steps on `sources`, installing under `prefix`, with a
+/// progress line every 10 s and the time limit of WHISKEY_APACHE_BUILD_TIMEOUT.
+void run_recipe(const Recipe& recipe, const Target& target, const fs::path& sources,
+                const fs::path& prefix, const fs::path& log, const ApacheBuildError& context,
+                const Vars& vars, Services& s) {
+  const int cores = usable_cores();
+  const int limit = positive_var(vars, "WHISKEY_APACHE_BUILD_TIMEOUT", kApacheBuildTimeoutS);
+  s.out.detail("Compiling with " + std::to_string(cores) + (cores == 1 ? " core" : " cores") +
+               " (a few minutes; at most " + duration_text(limit) + ")");
+  StepFollower steps(log);
+  Watch watch{.log = log,
+              .timeout_s = static_cast<double>(limit),
+              .tick_s = 10,
+              .tick = [&](double seconds) {
+                s.out.detail(steps.step() + " (" + duration_text(seconds) + ")");
+              }};
+  Watched run = s.runner.run_watched(
+      {"bash", (recipe.dir / kRecipeScript).string(), "--sources", sources.string(), "--prefix",
+       prefix.string(), "--stack", target.stack, "--jobs", std::to_string(cores)},
+      vars, watch);
+  if (run.timed_out || run.status != 0) {
+    ApacheBuildError e = failure(context, run.timed_out ? ApacheBuildError::Kind::kTimedOut
+                                                        : ApacheBuildError::Kind::kStepsFailed);
+    e.step = steps.step();
+    e.status = run.status;
+    e.limit_s = limit;
+    e.detail = log_tail(log);
+    throw e;
+  }
+  if (!s.disk.is_file(prefix / kBundleInfoPath)) {
+    ApacheBuildError e = failure(context, ApacheBuildError::Kind::kStepsFailed);
+    e.step = steps.step();
+    e.detail = "The recipe's steps made no " + std::string(kBundleInfoPath) + ".\n" + log_tail(log);
+    throw e;
+  }
+}
+
+/// Packs the tree at `prefix` as `packed` and keeps it in `cache` under
+/// `index`; returns its digest, and how many bundles of other recipes went.
+std::pair<Sha256Digest, int> pack_and_keep(const fs::path& prefix, const fs::path& packed,
+                                           const BundleCache& cache, const fs::path& index,
+                                           const ApacheBuildError& context, Disk& disk) {
+  try {
+    pack_tree(prefix.parent_path(), packed);
+    auto digest = file_digest(packed);
+    if (!digest) throw std::runtime_error("cannot read " + packed.string());
+    int pruned = keep_in_cache(cache, packed, *digest, index, disk);
+    return {*digest, pruned};
+  } catch (const std::exception& ex) {
+    ApacheBuildError e = failure(context, ApacheBuildError::Kind::kNotKept);
+    e.detail = ex.what();
+    throw e;
+  }
+}
+
+void installing_line(const std::string& version, const Target& target, Output& out) {
+  out.step("Installing Apache " + version + ", built from the buildpack's recipe");
+  out.detail("Stack: " + target.stack + " (" + target.arch + ")");
+}
+
+}  // namespace
+
 Resolved build_apache_step(const Recipe& recipe, const Target& target, const Vars& vars,
                            const fs::path& cache_dir, Services& s) {
   const std::string version = recipe.apache_version();
@@ -323,8 +420,7 @@ Resolved build_apache_step(const Recipe& recipe, const Target& target, const Var
     check_url_policy(mirror, "WHISKEY_APACHE_MIRROR", var_or(vars, "WHISKEY_ALLOW_HTTP") == "1");
   }
   if (auto kept = kept_bundle(cache, index, s.disk, s.out)) {
-    s.out.step("Installing Apache " + version + ", built from the buildpack's recipe");
-    s.out.detail("Stack: " + target.stack + " (" + target.arch + ")");
+    installing_line(version, target, s.out);
     s.out.detail("Built by an earlier build of this app (recipe " +
                  recipe.digest.str().substr(0, 19) + "...): nothing to download or compile");
     resolved.source.sha256 = kept;
@@ -343,96 +439,30 @@ Resolved build_apache_step(const Recipe& recipe, const Target& target, const Var
   context.apache_version = version;
   context.mirror = !mirror.empty();
   if (auto missing = missing_build_tools(vars, s.disk); !missing.empty()) {
-    ApacheBuildError e = context;
-    e.kind = ApacheBuildError::Kind::kMissingTools;
+    ApacheBuildError e = failure(context, ApacheBuildError::Kind::kMissingTools);
     e.missing = std::move(missing);
     throw e;
   }
 
   WorkDir work;
-  const fs::path downloads = work.path() / "downloads";
   const fs::path sources = work.path() / "src";
-  fs::create_directories(downloads);
-  fs::create_directories(sources);
-  s.out.detail(
-      "Downloading the sources" +
-      (mirror.empty() ? std::string() : " from WHISKEY_APACHE_MIRROR, " + redact_url(mirror)));
-  for (const auto& source : recipe.sources) {
-    fetch_source(source, source_url(source, mirror), downloads / source.file, context, vars, s);
-  }
-  for (const auto& source : recipe.sources) {
-    try {
-      extract_file(downloads / source.file, sources);
-    } catch (const ArchiveFileError& ex) {
-      ApacheBuildError e = context;
-      e.kind = ApacheBuildError::Kind::kSourceUnreadable;
-      e.file = source.file;
-      e.detail = ex.what();
-      throw e;
-    }
-  }
-
+  fetch_sources(recipe, mirror, work, sources, context, vars, s);
   // The placeholder prefix the bundle is built under: long enough that any
   // place it is relocated to fits in its stead inside the binaries.
   std::string pad = work.path().string() + "/prefix-";
   pad += std::string(pad.size() < 228 ? 228 - pad.size() : 8, '_');
   const fs::path prefix = fs::path(pad) / ".whiskey";
-  const fs::path log = work.path() / "build.log";
-  const int cores = usable_cores();
-  const int limit = positive_var(vars, "WHISKEY_APACHE_BUILD_TIMEOUT", kApacheBuildTimeoutS);
-  s.out.detail("Compiling with " + std::to_string(cores) + (cores == 1 ? " core" : " cores") +
-               " (a few minutes; at most " + duration_text(limit) + ")");
-  StepFollower steps(log);
-  Watch watch{.log = log,
-              .timeout_s = static_cast<double>(limit),
-              .tick_s = 10,
-              .tick = [&](double seconds) {
-                s.out.detail(steps.step() + " (" + duration_text(seconds) + ")");
-              }};
-  Watched run = s.runner.run_watched(
-      {"bash", (recipe.dir / kRecipeScript).string(), "--sources", sources.string(), "--prefix",
-       prefix.string(), "--stack", target.stack, "--jobs", std::to_string(cores)},
-      vars, watch);
-  if (run.timed_out || run.status != 0) {
-    ApacheBuildError e = context;
-    e.kind =
-        run.timed_out ? ApacheBuildError::Kind::kTimedOut : ApacheBuildError::Kind::kStepsFailed;
-    e.step = steps.step();
-    e.status = run.status;
-    e.limit_s = limit;
-    e.detail = log_tail(log);
-    throw e;
-  }
-  if (!s.disk.is_file(prefix / kBundleInfoPath)) {
-    ApacheBuildError e = context;
-    e.kind = ApacheBuildError::Kind::kStepsFailed;
-    e.step = steps.step();
-    e.detail = "The recipe's steps made no " + std::string(kBundleInfoPath) + ".\n" + log_tail(log);
-    throw e;
-  }
+  run_recipe(recipe, target, sources, prefix, work.path() / "build.log", context, vars, s);
 
   const fs::path packed = work.path() / resolved.source.name;
-  std::optional<Sha256Digest> digest;
-  int pruned = 0;
-  try {
-    pack_tree(prefix.parent_path(), packed);
-    digest = file_digest(packed);
-    if (!digest) throw std::runtime_error("cannot read " + packed.string());
-    pruned = keep_in_cache(cache, packed, *digest, index, s.disk);
-  } catch (const std::exception& ex) {
-    ApacheBuildError e = context;
-    e.kind = ApacheBuildError::Kind::kNotKept;
-    e.detail = ex.what();
-    throw e;
-  }
+  auto [digest, pruned] = pack_and_keep(prefix, packed, cache, index, context, s.disk);
   s.out.detail("Built Apache " + version + " in " + duration_text(s.clock.now() - start) +
                "; kept it in the build cache (" + human_bytes(fs::file_size(packed)) + ")");
   if (pruned > 0) {
     s.out.detail("Removed " + std::to_string(pruned) + " Apache built by an older recipe" +
                  " from the build cache");
   }
-  s.out.step("Installing Apache " + version + ", built from the buildpack's recipe");
-  s.out.detail("Stack: " + target.stack + " (" + target.arch + ")");
+  installing_line(version, target, s.out);
   resolved.source.sha256 = digest;
   return resolved;
 }
