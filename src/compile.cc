@@ -264,7 +264,7 @@ void compile(const CompileArgs& args, Services& services) {
   fs::path cache_dir = args.cache_dir.empty() ? fs::path() : args.cache_dir / kBundleCache;
   Resolved resolved;
   if (auto recipe = recipe_to_build(config, target, services.disk, args.buildpack_dir)) {
-    // Without a build cache the built bundle is kept for this build only.
+    // Without a build cache (CACHE_DIR not given), it is kept under TMPDIR.
     cache_dir =
         (args.cache_dir.empty() ? fs::temp_directory_path() : args.cache_dir) / kBuiltApacheCache;
     resolved = build_apache_step(*recipe, target, args.vars, cache_dir, services);
