@@ -201,9 +201,12 @@ Watched RealRunner::run_watched(const std::vector<std::string>& argv,
   bool timed_out = false;
   int status = 0;
   for (;;) {
-    pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) break;
-    if (r < 0 && errno != EINTR) {
+    // Not reaped yet (WNOWAIT): while it is a zombie its pid, and so its
+    // group's id, cannot be taken by another process.
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0) {
+      if (info.si_pid == pid) break;
+    } else if (errno != EINTR) {
       throw std::system_error(errno, std::generic_category(), "waiting for " + argv[0]);
     }
     double now = elapsed();
@@ -222,6 +225,11 @@ Watched RealRunner::run_watched(const std::vector<std::string>& argv,
   }
   // What the program left running in its group (a make job) goes with it.
   ::kill(-pid, SIGKILL);
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      throw std::system_error(errno, std::generic_category(), "waiting for " + argv[0]);
+    }
+  }
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return {code, timed_out, elapsed()};
 }
