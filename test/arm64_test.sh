@@ -26,6 +26,8 @@
 . "${BUILDPACK_HOME}/test/support/arm64_root.sh"
 # shellcheck source=test/support/arm64_build.sh
 . "${BUILDPACK_HOME}/test/support/arm64_build.sh"
+# shellcheck source=test/support/static_server.sh
+. "${BUILDPACK_HOME}/test/support/static_server.sh"
 
 # Where the checkout is, inside the root.
 BP=/buildpack
@@ -66,7 +68,7 @@ oneTimeSetUp() {
 # (shunit2 may call it twice: once at the end, once on exit.)
 oneTimeTearDown() {
   stopApache
-  stopBundleServer
+  static_server_stop
   if [ -n "${PROC_MOUNTED:-}" ]; then
     umount "$ROOT/proc" && PROC_MOUNTED=""
   fi
@@ -245,27 +247,6 @@ testTheRecipeBuildsAnArm64Bundle() {
 
 # --- bin/compile with the arm64 helper, and the Apache it installs ------------------
 
-startBundleServer() {
-  BUNDLE_PORT=$(closedPort)
-  python3 -m http.server --bind 127.0.0.1 --directory "$(dirname "$ARM64_BUNDLE")" "$BUNDLE_PORT" \
-    >/dev/null 2>&1 &
-  BUNDLE_SERVER_PID=$!
-  local i
-  for ((i = 0; i < 50; i++)); do
-    curl -s -o /dev/null "http://127.0.0.1:$BUNDLE_PORT/" && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
-stopBundleServer() {
-  if [ -n "${BUNDLE_SERVER_PID:-}" ]; then
-    kill "$BUNDLE_SERVER_PID" 2>/dev/null
-    wait "$BUNDLE_SERVER_PID" 2>/dev/null
-    BUNDLE_SERVER_PID=""
-  fi
-}
-
 # installHelper: the arm64 helper where bin/compile looks for a checkout's
 # helper (newer than the sources, so not built again), and a fresh app.
 installHelper() {
@@ -295,11 +276,11 @@ testCompileInstallsAnArm64BundleWithTheArm64Helper() {
   tar -C "$small/tree" -czf "$ARM64_BUNDLE" .whiskey || return
   ARM64_BUNDLE_SHA256=$(sha256sum "$ARM64_BUNDLE" | cut -d' ' -f1)
   installHelper
-  startBundleServer || { fail "the bundle's server did not start"; return; }
-  setConfig WHISKEY_URL "http://127.0.0.1:$BUNDLE_PORT/$(basename "$ARM64_BUNDLE")"
+  static_server_start "$(dirname "$ARM64_BUNDLE")" || { fail "the bundle's server did not start"; return; }
+  setConfig WHISKEY_URL "${STATIC_SERVER_URL}$(basename "$ARM64_BUNDLE")"
   setConfig WHISKEY_SHA256 "$ARM64_BUNDLE_SHA256"
   inRoot "$BP/bin/compile" /app /cache /env
-  stopBundleServer
+  static_server_stop
   assertEquals "compile succeeds$(capturedOutput)" 0 "$RETURN"
   assertCaptured "Stack: heroku-24 (arm64)"
   assertCaptured "Verified sha256:$ARM64_BUNDLE_SHA256"
@@ -315,13 +296,13 @@ testCompileInstallsTheArm64ApacheBundle() {
   [ -x "$ARM64_HELPER_BUILD/mod_wsgi-heroku" ] || { fail "no arm64 helper: its build failed"; return; }
   [ -f "${ARM64_BUNDLE:-}" ] || { fail "no arm64 bundle: its build failed"; return; }
   installHelper
-  startBundleServer || { fail "the bundle's server did not start"; return; }
-  setConfig WHISKEY_URL "http://127.0.0.1:$BUNDLE_PORT/$(basename "$ARM64_BUNDLE")"
+  static_server_start "$(dirname "$ARM64_BUNDLE")" || { fail "the bundle's server did not start"; return; }
+  setConfig WHISKEY_URL "${STATIC_SERVER_URL}$(basename "$ARM64_BUNDLE")"
   setConfig WHISKEY_SHA256 "$ARM64_BUNDLE_SHA256"
   local start=$SECONDS
   inRoot "$BP/bin/compile" /app /cache /env
   echo "FIGURE bin/compile in the arm64 root (qemu) took $((SECONDS - start)) s"
-  stopBundleServer
+  static_server_stop
   assertEquals "compile succeeds$(capturedOutput)" 0 "$RETURN"
   assertCaptured "Stack: heroku-24 (arm64)"
   assertCaptured "Verified sha256:"

@@ -353,7 +353,7 @@ testNoCompilerFailsAndKeepsNothing() {
   assertStderr "Apache 2.4.68 could not be built"
   assertStderr "but this machine lacks what that needs:"
   assertStderr "a C compiler, cc (package build-essential)"
-  assertEquals "nothing downloaded" "" "$(grep -v 'GET / ' "$SOURCE_MIRROR_DIR.log" | grep GET)"
+  assertEquals "nothing downloaded" "" "$(grep -v 'GET / ' "$SOURCE_MIRROR_LOG" | grep GET)"
   assertNothingKept
 }
 

@@ -9,10 +9,14 @@
 #                                      taken from SOURCES_DIR (none: an empty
 #                                      mirror, where every source is a 404);
 #                                      sets SOURCE_MIRROR_URL, SOURCE_MIRROR_DIR
+#                                      and SOURCE_MIRROR_LOG (its requests)
 #   source_mirror_stop
 
+# shellcheck source=test/support/static_server.sh
+. "${BUILDPACK_HOME}/test/support/static_server.sh"
+
 source_mirror_start() {
-  local sources=${1:-} name file url path port
+  local sources=${1:-} name file url path
   SOURCE_MIRROR_DIR=$(mktemp -d "${SHUNIT_TMPDIR:-/tmp}/mirror.XXXXXX")
   if [ -n "$sources" ]; then
     while read -r name _ file _ url; do
@@ -22,24 +26,11 @@ source_mirror_start() {
         cp "$sources/$file" "$SOURCE_MIRROR_DIR/$path" || return 1
     done <"${BUILDPACK_HOME}/vendor/apache/sources.txt"
   fi
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  python3 -m http.server --bind 127.0.0.1 --directory "$SOURCE_MIRROR_DIR" "$port" \
-    >"$SOURCE_MIRROR_DIR.log" 2>&1 &
-  SOURCE_MIRROR_PID=$!
-  SOURCE_MIRROR_URL="http://127.0.0.1:$port/"
-  local i
-  for i in $(seq 1 50); do
-    curl -s -o /dev/null "$SOURCE_MIRROR_URL" && return 0
-    sleep 0.1
-  done
-  echo "the source mirror did not start: $(cat "$SOURCE_MIRROR_DIR.log")" >&2
-  return 1
+  static_server_start "$SOURCE_MIRROR_DIR" || return 1
+  SOURCE_MIRROR_URL=$STATIC_SERVER_URL
+  SOURCE_MIRROR_LOG=$STATIC_SERVER_LOG
 }
 
 source_mirror_stop() {
-  if [ -n "${SOURCE_MIRROR_PID:-}" ]; then
-    kill "$SOURCE_MIRROR_PID" 2>/dev/null
-    wait "$SOURCE_MIRROR_PID" 2>/dev/null
-    SOURCE_MIRROR_PID=""
-  fi
+  static_server_stop
 }
