@@ -154,24 +154,31 @@ std::optional<Sha256Digest> kept_bundle(const BundleCache& cache, const fs::path
   return digest;
 }
 
+/// An ApacheBuildError of `kind`, with the build's context.
+ApacheBuildError failure(const ApacheBuildError& context, ApacheBuildError::Kind kind) {
+  ApacheBuildError e = context;
+  e.kind = kind;
+  return e;
+}
+
 /// Downloads `source` into `to`, hashing it on the way, and checks it
 /// against its pin.
 void fetch_source(const RecipeSource& source, const std::string& url, const fs::path& to,
                   const ApacheBuildError& context, const Vars& vars, Services& s) {
   const std::string described = redact_url(url);
   auto fail = [&](ApacheBuildError::Kind kind) {
-    ApacheBuildError e = context;
-    e.kind = kind;
+    ApacheBuildError e = failure(context, kind);
     e.file = source.file;
     e.url = described;
     return e;
   };
-  std::unique_ptr<std::FILE, FileClose> file(std::fopen(to.c_str(), "wb"));
-  if (!file) {
+  auto not_written = [&] {
     ApacheBuildError e = fail(ApacheBuildError::Kind::kNotKept);
     e.detail = "cannot write " + to.string();
-    throw e;
-  }
+    return e;
+  };
+  std::unique_ptr<std::FILE, FileClose> file(std::fopen(to.c_str(), "wb"));
+  if (!file) throw not_written();
   Sha256 h;
   std::uint64_t bytes = 0;
   RetryNote note = [&s](const std::string& line) { s.out.detail(line); };
@@ -181,9 +188,7 @@ void fetch_source(const RecipeSource& source, const std::string& url, const fs::
       h.update(chunk);
       bytes += chunk.size();
       if (std::fwrite(chunk.data(), 1, chunk.size(), file.get()) != chunk.size()) {
-        ApacheBuildError e = fail(ApacheBuildError::Kind::kNotKept);
-        e.detail = "cannot write " + to.string();
-        throw e;
+        throw not_written();
       }
     }
   } catch (const HttpStatusError& status) {
@@ -195,11 +200,7 @@ void fetch_source(const RecipeSource& source, const std::string& url, const fs::
     e.fetch = FetchError("Apache source " + source.file, described, transport);
     throw e;
   }
-  if (std::fflush(file.get()) != 0) {
-    ApacheBuildError e = fail(ApacheBuildError::Kind::kNotKept);
-    e.detail = "cannot write " + to.string();
-    throw e;
-  }
+  if (std::fflush(file.get()) != 0) throw not_written();
   Sha256Digest got = h.finish();
   if (got != source.sha256) {
     ApacheBuildError e = fail(ApacheBuildError::Kind::kSourceOffPin);
@@ -304,13 +305,6 @@ std::vector<std::string> missing_build_tools(const Vars& vars, const Disk& disk)
 }
 
 namespace {
-
-/// An ApacheBuildError of `kind`, with the build's context.
-ApacheBuildError failure(const ApacheBuildError& context, ApacheBuildError::Kind kind) {
-  ApacheBuildError e = context;
-  e.kind = kind;
-  return e;
-}
 
 /// Downloads the recipe's sources (from `mirror` when set), checks each
 /// against its pin, and unpacks them all into `sources`.
