@@ -406,6 +406,7 @@ Resolved build_apache_step(const Recipe& recipe, const Target& target, const Var
                    .name = bundle_name(recipe, target),
                    .described = "the build cache (built from the buildpack's recipe)"},
       "no bundle is configured or published for " + wanted,
+      {},
       {}};
 
   // The config is checked whether or not a build is needed.

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "apache_build.h"
@@ -94,6 +95,12 @@ Config load_config(const Vars& vars, const Disk& disk, const fs::path& buildpack
   if (!text) return config;
   try {
     config.defaults = parse_default_bundles(*text);
+    for (auto& key : pinned_public_keys(*text)) {
+      if (std::find(config.public_keys.begin(), config.public_keys.end(), key) ==
+          config.public_keys.end()) {
+        config.public_keys.push_back(std::move(key));
+      }
+    }
   } catch (const std::runtime_error& e) {
     throw BuildError(BuildError::Kind::kBuildpackToml, buildpack_dir / "buildpack.toml", e.what());
   }
@@ -124,6 +131,11 @@ Resolved resolve_step(const Config& config, const Target& target, const Vars& va
   s.out.step("Installing Apache from " + source.name);
   s.out.detail("Stack: " + target.stack + " (" + target.arch + ")");
   s.out.detail("Source: " + source.described + ", chosen by " + resolved.how);
+  if (resolved.vouched) {
+    const PublicKey& key = resolved.vouched->key;
+    s.out.detail("Signed by key " + key.id() + " (" + key.origin + "), manifest serial " +
+                 std::to_string(resolved.vouched->serial) + ": " + key.text());
+  }
   for (const auto& w : resolved.warnings) s.out.warning(warning_message(w));
   if (!source.sha256 && resolved.warnings.empty()) s.out.warning(unverified_warning());
   return resolved;

@@ -70,6 +70,11 @@ Config parse_config(const Vars& vars) {
       throw ConfigError(ConfigError::Kind::kNotDigest, "WHISKEY_SHA256", sha, e.what());
     }
   }
+  try {
+    c.public_keys = parse_public_keys(var_or(vars, "WHISKEY_PUBLIC_KEYS"), "WHISKEY_PUBLIC_KEYS");
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(ConfigError::Kind::kNotKey, "WHISKEY_PUBLIC_KEYS", {}, e.what());
+  }
   for (char ch : c.region) {
     if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-')) {
       throw ConfigError(ConfigError::Kind::kNotRegion, "WHISKEY_REGION", c.region);

@@ -13,6 +13,7 @@
 #include "digest.h"
 #include "disk.h"
 #include "errors.h"
+#include "signature.h"
 #include "vars.h"
 
 namespace whiskey {
@@ -37,6 +38,7 @@ class ConfigError : public Failure {
     kNotUrl,             ///< `value` is not an absolute URL
     kPlainHttp,          ///< http to a host that is not loopback, unallowed
     kScheme,             ///< a scheme other than https and http
+    kNotKey,             ///< WHISKEY_PUBLIC_KEYS holds something that is not a public key
   };
   /// `value` is safe to print (a URL is given redacted); `detail` is the
   /// parser's complaint, or for kScheme the scheme.
@@ -66,6 +68,9 @@ struct Config {
   /// The buildpack's default bundles (buildpack.toml), used when none of
   /// WHISKEY_URL, WHISKEY_BUCKET and WHISKEY_PACKAGE is set.
   std::vector<DefaultBundle> defaults;
+  /// The keys a bucket's manifest must be signed by: WHISKEY_PUBLIC_KEYS's,
+  /// then those buildpack.toml pins. None: manifests are not checked.
+  std::vector<PublicKey> public_keys;
 };
 
 /// Parses the WHISKEY_* variables. Throws ConfigError naming the variable and

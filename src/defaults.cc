@@ -59,6 +59,27 @@ std::vector<DefaultBundle> parse_default_bundles(std::string_view buildpack_toml
   return out;
 }
 
+std::vector<PublicKey> pinned_public_keys(std::string_view buildpack_toml) {
+  nlohmann::json doc = parse_toml(buildpack_toml);
+  std::vector<PublicKey> out;
+  auto metadata = doc.find("metadata");
+  if (metadata == doc.end() || !metadata->is_object()) return out;
+  auto keys = metadata->find("public-keys");
+  if (keys == metadata->end()) return out;
+  if (!keys->is_array()) throw std::runtime_error("metadata.public-keys is not a list of texts");
+  for (const auto& k : *keys) {
+    if (!k.is_string()) throw std::runtime_error("metadata.public-keys holds a non-text");
+    PublicKey key;
+    try {
+      key = parse_public_key(k.get<std::string>(), "buildpack.toml");
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error("metadata.public-keys: " + std::string(e.what()));
+    }
+    if (std::find(out.begin(), out.end(), key) == out.end()) out.push_back(key);
+  }
+  return out;
+}
+
 std::optional<DefaultBundle> select_default(const std::vector<DefaultBundle>& defaults,
                                             const std::string& stack, const std::string& arch,
                                             const std::string& version) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "digest.h"
+#include "signature.h"
 
 namespace whiskey {
 
@@ -52,6 +53,13 @@ std::string default_bundle_toml(const DefaultBundle& bundle);
 /// other dependencies) is kept as it is. Throws std::runtime_error when the
 /// file is malformed, or when an entry to replace also names other stacks.
 std::string record_default_bundle(std::string_view buildpack_toml, const DefaultBundle& bundle);
+
+/// The public keys `buildpack_toml` pins for signed manifests:
+///   [metadata]
+///   public-keys = ["ed25519:<base64>", ...]
+/// (none when absent). Throws std::runtime_error when the file is malformed
+/// or a key is not a public key.
+std::vector<PublicKey> pinned_public_keys(std::string_view buildpack_toml);
 
 /// The buildpack's version, [buildpack] version in `buildpack_toml`, or
 /// nullopt when there is none. Throws std::runtime_error when the file is

@@ -132,19 +132,40 @@ int run_publish(const std::vector<std::string>& args) {
     std::cout << "Usage: mod_wsgi-heroku publish BUNDLE [--bucket B] [--region R] "
                  "[--endpoint URL] [--key K]\n"
                  "         [--record-default BUILDPACK_TOML] [--manifest-copy FILE]\n"
+                 "         [--signing-key FILE]... [--trust KEY]...\n"
                  "Uploads a bundle made by vendor/apache/build.sh and adds it to the bucket's\n"
                  "manifest.json. Reads WHISKEY_BUCKET, WHISKEY_REGION, WHISKEY_S3_ENDPOINT,\n"
                  "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.\n"
                  "  --record-default BUILDPACK_TOML  then download it without credentials, as\n"
                  "      builds do, and record it in BUILDPACK_TOML (replaced whole) as the\n"
                  "      default bundle for its stack and arch\n"
-                 "  --manifest-copy FILE  write the manifest.json it left in the bucket to FILE\n";
+                 "  --manifest-copy FILE  write the manifest.json it left in the bucket to FILE\n"
+                 "  --signing-key FILE  sign manifest.json with this Ed25519 private key\n"
+                 "      (mod_wsgi-heroku keygen makes one; repeat it to sign with several;\n"
+                 "      WHISKEY_SIGNING_KEY may hold a key's text instead)\n"
+                 "  --trust KEY  a public key (ed25519:...) the bucket's manifest may already\n"
+                 "      be signed with, besides the signing keys' own (WHISKEY_PUBLIC_KEYS too)\n";
     return kSuccess;
   }
   RealDisk disk;
   return reporting_errors(out, "Publishing failed unexpectedly", [&] {
     publish(parse_publish_args(args, load_vars(disk, {}, environ)), out);
   });
+}
+
+/// `mod_wsgi-heroku keygen [--out DIR] [--name NAME]`: a key pair for
+/// signing manifests.
+int run_keygen(const std::vector<std::string>& args) {
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+    std::cout << "Usage: mod_wsgi-heroku keygen [--out DIR] [--name NAME]\n"
+                 "Makes an Ed25519 key pair for signing bucket manifests: DIR/NAME.key, the\n"
+                 "private key (mode 0600; never overwritten), and DIR/NAME.pub, the public\n"
+                 "key builds pin. DIR is the current folder and NAME whiskey-signing unless\n"
+                 "given.\n";
+    return kSuccess;
+  }
+  Output out(std::cout, std::cerr);
+  return reporting_errors(out, "Making the key failed unexpectedly", [&] { keygen(args, out); });
 }
 
 /// `mod_wsgi-heroku buildpack-version BUILDPACK_TOML`: its [buildpack]
@@ -196,6 +217,7 @@ int main(int argc, char** argv) {
     args.erase(args.begin());
   }
   if (phase == "publish") return run_publish(args);
+  if (phase == "keygen") return run_keygen(args);
   if (phase == "buildpack-version") return run_buildpack_version(args);
   if (phase == "bundle-info") return run_bundle_info(args);
   if (phase == "detect" || phase == "compile" || phase == "release" || phase == "build") {
@@ -206,8 +228,8 @@ int main(int argc, char** argv) {
     if (phase == "release") return run_release(std::get<ClassicCall>(call));
     return run_build(std::get<CnbCall>(call), argv[0]);
   }
-  std::cerr << "Usage: mod_wsgi-heroku detect|compile|release|build|publish|buildpack-version|"
-               "bundle-info ARGS...\n"
+  std::cerr << "Usage: mod_wsgi-heroku detect|compile|release|build|publish|keygen|"
+               "buildpack-version|bundle-info ARGS...\n"
                "  (or run as bin/detect, bin/compile, bin/release, bin/build)\n";
   return kUsage;
 }

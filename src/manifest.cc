@@ -106,6 +106,12 @@ Manifest parse_manifest(std::string_view text) {
                              " is not one this buildpack reads (it reads schema " +
                              std::to_string(kManifestSchema) + ")");
   }
+  if (j.contains("serial")) {
+    if (!j.at("serial").is_number_unsigned()) {
+      throw std::runtime_error("\"serial\" is not a whole number");
+    }
+    m.serial = j.at("serial").get<std::uint64_t>();
+  }
   if (!j.contains("bundles") || !j.at("bundles").is_array()) {
     throw std::runtime_error("no \"bundles\" list");
   }
@@ -126,6 +132,7 @@ std::string serialize_manifest(const Manifest& m, std::string_view previous) {
   if (!old.is_object()) old = json::object();
   json out = old;
   out["schema"] = m.schema;
+  out["serial"] = m.serial;
   json bundles = json::array();
   for (const auto& e : m.bundles) {
     const json* before = nullptr;

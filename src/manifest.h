@@ -5,6 +5,7 @@
 // Schema 1:
 //   {
 //     "schema": 1,
+//     "serial": 7,
 //     "bundles": [
 //       { "key": "whiskey-heroku-24-amd64-apache-2.4.68.tar.gz",
 //         "stack": "heroku-24", "arch": "amd64", "apache": "2.4.68",
@@ -13,7 +14,9 @@
 //     ]
 //   }
 // Keys are relative to the folder holding manifest.json. Unknown fields are
-// kept when the publisher rewrites the manifest.
+// kept when the publisher rewrites the manifest. "serial" goes up by one at
+// each rewrite (absent: 0), so that a build that trusted a signed manifest
+// refuses an older one played back to it (see signature.h).
 #pragma once
 
 #include <cstdint>
@@ -41,6 +44,7 @@ struct ManifestEntry {
 
 struct Manifest {
   int schema = kManifestSchema;
+  std::uint64_t serial = 0;
   std::vector<ManifestEntry> bundles;
 };
 

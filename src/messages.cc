@@ -14,6 +14,7 @@
 #include "output.h"
 #include "publish.h"
 #include "resolve.h"
+#include "signature.h"
 #include "stack.h"
 
 namespace whiskey {
@@ -95,6 +96,14 @@ UserMessage config_message(const ConfigError& e) {
       return {"Unsupported URL scheme '" + e.detail + "'",
               "'" + e.value + "' cannot be fetched by this buildpack.",
               "Give an https:// URL for the bundle."};
+    case K::kNotKey:
+      return {"Invalid WHISKEY_PUBLIC_KEYS value",
+              "WHISKEY_PUBLIC_KEYS lists the public keys a bucket's manifest must be\n"
+              "signed by, separated by spaces or commas, and one of them is malformed.",
+              "Set it to the keys the publisher's keygen printed, for example:\n"
+              "  heroku config:set WHISKEY_PUBLIC_KEYS=\"ed25519:<44 characters> "
+              "ed25519:<44 characters>\"",
+              e.detail};
   }
   return {};
 }
@@ -372,6 +381,68 @@ UserMessage resolve_message(const ResolveError& e) {
   return {};
 }
 
+// ---- Signed manifests ------------------------------------------------------
+
+std::string lines(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += "\n  " + i;
+  return out;
+}
+
+const char* kCompromised =
+    "Nothing was installed. If nobody published to the bucket just now, treat it\n"
+    "as compromised: check who can write to it and its access logs. A maintainer\n"
+    "who holds the signing key can publish again to sign the manifest afresh.";
+
+UserMessage signature_message(const SignatureError& e) {
+  using K = SignatureError::Kind;
+  std::string trusted = "The keys trusted here:" + lines(e.trusted);
+  switch (e.kind) {
+    case K::kUnsigned:
+      return {"The bucket's manifest is not signed",
+              "Public keys are configured, so " + e.described +
+                  "\nmust be signed by one of them, and " + e.detail + ".\n" + trusted,
+              "Publish with a signing key (mod_wsgi-heroku keygen makes one, publish\n"
+              "--signing-key uses it), or, if this bucket is not signed, stop requiring it:\n"
+              "  heroku config:unset WHISKEY_PUBLIC_KEYS"};
+    case K::kMalformed:
+      return {"The manifest's signature cannot be read",
+              "The signature beside " + e.described + " is not one this buildpack reads.",
+              "Publish again with the signing key to write it afresh.", e.detail};
+    case K::kUntrustedKey:
+      return {"The manifest is signed by a key this app does not trust",
+              e.described + " is signed by:" + lines(e.signers) + "\n" + trusted,
+              "If the bucket's maintainers rotated their key, add the new public key\n"
+              "beside the old one:\n"
+              "  heroku config:set WHISKEY_PUBLIC_KEYS=\"<old key> <new key>\"\n"
+              "Otherwise someone else signed it: do not add their key."};
+    case K::kTampered:
+      return {"The bucket's manifest was changed after it was signed",
+              e.described +
+                  "\nis not the manifest its signature was made for: someone changed it, or a\n"
+                  "publish was cut short between the manifest and its signature.",
+              kCompromised};
+    case K::kBadSignature:
+      return {"The manifest's signature is not valid",
+              "The signature on " + e.described +
+                  "\nby a trusted key does not match it: the manifest or the signature was\n"
+                  "changed after signing.\n" +
+                  trusted,
+              kCompromised};
+    case K::kRollback:
+      return {"The bucket's manifest is older than one this app already trusted",
+              e.described + " has serial " + std::to_string(e.serial) +
+                  ", and an earlier build\nof this app trusted " +
+                  (e.serial == e.trusted_serial ? "another manifest with that serial"
+                                                : "serial " + std::to_string(e.trusted_serial)) +
+                  ". An older manifest played back\ncould install an older, vulnerable Apache.",
+              "Nothing was installed. If the bucket was restored on purpose, clear the\n"
+              "build cache (heroku builds:cache:purge, from the heroku-builds plugin) and\n"
+              "build again. Otherwise treat the bucket as compromised."};
+  }
+  return {};
+}
+
 // ---- Relocation and the build's own steps --------------------------------------
 
 UserMessage relocation_message(const RelocationError& e) {
@@ -564,6 +635,28 @@ UserMessage publish_message(const PublishError& e) {
               "  docker run -e AWS_ACCESS_KEY_ID -e AWS_SECRET_ACCESS_KEY ..."};
     case K::kUnreadable:
       return {"Cannot read the bundle", "'" + e.subject + "' cannot be opened.", "Check the path."};
+    case K::kSigningKey:
+      return {"Cannot use the signing key " + e.subject,
+              e.subject + ": " + e.detail + ". Nothing was published.",
+              "Give the private key file mod_wsgi-heroku keygen made (or its text in\n"
+              "WHISKEY_SIGNING_KEY); public keys are written ed25519:<base64>."};
+    case K::kManifestUntrusted:
+      return {"The bucket's manifest does not carry a signature this publisher trusts",
+              e.subject + ": " + e.detail +
+                  ".\nSigning it now would vouch for entries someone else may have written, so\n"
+                  "the bundle was uploaded and the manifest left alone.",
+              "If the manifest was signed with an older key of yours, name that key:\n"
+              "  --trust ed25519:<the old public key>\n"
+              "Otherwise find out who changed the bucket before publishing to it."};
+    case K::kNotSigned:
+      return {"The manifest was updated but not signed",
+              "Writing " + e.subject + " failed: " + e.detail +
+                  ".\nBuilds that check signatures refuse the bucket until it is signed.",
+              "Publish again: the manifest is signed as it is written."};
+    case K::kKeyNotWritten:
+      return {"Cannot write " + e.subject, e.detail + ". No key was made.",
+              "Choose a folder you can write (--out DIR) and a name no key has yet\n"
+              "(--name NAME): an existing key is never overwritten."};
     case K::kNotBundle:
       return {"Not an Apache bundle", "'" + e.subject + "' " + e.detail + ".",
               "Publish a bundle made by vendor/apache/build.sh."};
@@ -685,6 +778,7 @@ UserMessage message(const std::exception& e, std::string_view unexpected) {
   if (auto* p = dynamic_cast<const PublishError*>(&e)) return publish_message(*p);
   if (auto* a = dynamic_cast<const ApacheBuildError*>(&e)) return apache_build_message(*a);
   if (auto* r = dynamic_cast<const RecipeError*>(&e)) return recipe_message(*r);
+  if (auto* s = dynamic_cast<const SignatureError*>(&e)) return signature_message(*s);
   return {std::string(unexpected), e.what(), kReportBugs};
 }
 

@@ -2,12 +2,16 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <ctime>
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <system_error>
 #include <thread>
 
 #include "bundle_source.h"
@@ -102,6 +106,15 @@ PublishArgs parse_publish_args(const std::vector<std::string>& argv, const Vars&
       a.record_default = value("--record-default");
     } else if (argv[i] == "--manifest-copy") {
       a.manifest_copy = value("--manifest-copy");
+    } else if (argv[i] == "--signing-key") {
+      a.signing_key_files.emplace_back(value("--signing-key"));
+    } else if (argv[i] == "--trust") {
+      std::string key = value("--trust");
+      try {
+        for (auto& k : parse_public_keys(key, "--trust")) a.trust.push_back(std::move(k));
+      } catch (const std::invalid_argument& e) {
+        throw PublishError(PublishError::Kind::kSigningKey, "--trust", e.what());
+      }
     } else if (!argv[i].empty() && argv[i][0] == '-') {
       throw PublishError(PublishError::Kind::kUnknownOption, argv[i]);
     } else if (a.bundle.empty()) {
@@ -125,6 +138,14 @@ PublishArgs parse_publish_args(const std::vector<std::string>& argv, const Vars&
     throw PublishError(PublishError::Kind::kNoCredentials);
   }
   if (a.key.empty()) a.key = a.bundle.filename().string();
+  a.signing_key_pem = var_or(vars, "WHISKEY_SIGNING_KEY");
+  try {
+    for (auto& k : parse_public_keys(var_or(vars, "WHISKEY_PUBLIC_KEYS"), "WHISKEY_PUBLIC_KEYS")) {
+      a.trust.push_back(std::move(k));
+    }
+  } catch (const std::invalid_argument& e) {
+    throw PublishError(PublishError::Kind::kSigningKey, "WHISKEY_PUBLIC_KEYS", e.what());
+  }
   return a;
 }
 
@@ -236,13 +257,83 @@ std::string read_defaults_file(const fs::path& file) {
   return text;
 }
 
+/// Writes the signature of `written`, the manifest just put in the bucket.
+void sign_written(S3Client& s3, const PublishArgs& args, const std::vector<SigningKey>& keys,
+                  const std::string& written, Output& out) {
+  std::vector<const SigningKey*> signers;
+  for (const auto& k : keys) signers.push_back(&k);
+  auto r = s3.put(kSignatureName, sign_manifest(written, signers), "application/json");
+  if (!r.ok()) {
+    PublishError e(PublishError::Kind::kNotSigned, redact_url(s3.url(kSignatureName)),
+                   s3_error_text(r));
+    e.status = r.status;
+    e.bucket = args.target.bucket;
+    e.region = args.target.region;
+    throw e;
+  }
+  for (const auto& k : keys) {
+    out.detail("Signed it with key " + k.public_key().id() + ": " + k.public_key().text());
+  }
+}
+
+/// The signing keys the publisher was given. Throws PublishError without
+/// ever quoting a key.
+std::vector<SigningKey> load_signing_keys(const PublishArgs& args) {
+  std::vector<SigningKey> keys;
+  auto load = [&](const std::string& pem, const std::string& from) {
+    try {
+      keys.push_back(SigningKey::from_pem(pem));
+    } catch (const std::invalid_argument& e) {
+      throw PublishError(PublishError::Kind::kSigningKey, from, e.what());
+    }
+  };
+  for (const auto& file : args.signing_key_files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw PublishError(PublishError::Kind::kSigningKey, file.string(), "cannot be read");
+    load(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()),
+         file.string());
+  }
+  if (!args.signing_key_pem.empty()) load(args.signing_key_pem, "WHISKEY_SIGNING_KEY");
+  return keys;
+}
+
+/// Checks the signature the bucket's manifest `text` has now before it is
+/// signed over: by one of the signing keys or `args.trust`. An unsigned
+/// manifest is signed from now on (said in the log).
+void check_before_signing(S3Client& s3, const PublishArgs& args,
+                          const std::vector<SigningKey>& keys, const std::string& text,
+                          Output& out) {
+  std::string signature;
+  auto r = s3.get(kSignatureName,
+                  [&](std::span<const char> c) { signature.append(c.data(), c.size()); });
+  if (r.status == 404) {
+    out.detail(std::string(kManifestName) + " was not signed; it is signed from now on");
+    return;
+  }
+  if (!r.ok()) throw s3_failure("Reading " + std::string(kSignatureName), r, args.target);
+  std::vector<PublicKey> trusted = args.trust;
+  for (const auto& k : keys) {
+    PublicKey p = k.public_key();
+    p.origin = "--signing-key";
+    trusted.push_back(p);
+  }
+  try {
+    verify_manifest(text, signature, trusted);
+  } catch (const SignatureError& e) {
+    throw PublishError(
+        PublishError::Kind::kManifestUntrusted, redact_url(s3.url(kManifestName)),
+        e.what() + (e.signers.empty() ? std::string() : "; signed by " + e.signers.front()));
+  }
+}
+
 /// Adds `entry` to the bucket's manifest without losing another
 /// publisher's: conditional writes, merged again when they cross. Returns
 /// the manifest as written.
 std::string add_to_manifest(S3Client& s3, const PublishArgs& args, const ManifestEntry& entry,
-                            Output& out) {
+                            const std::vector<SigningKey>& keys, Output& out) {
   for (int attempt = 1;; ++attempt) {
     auto [text, etag] = read_manifest(s3, args.target);
+    if (text && !keys.empty()) check_before_signing(s3, args, keys, *text, out);
     Manifest manifest;
     if (text) {
       try {
@@ -254,6 +345,7 @@ std::string add_to_manifest(S3Client& s3, const PublishArgs& args, const Manifes
     }
     std::size_t before = manifest.bundles.size();
     upsert(manifest, entry);
+    ++manifest.serial;
     std::map<std::string, std::string> condition;
     if (etag.empty()) {
       condition["If-None-Match"] = "*";
@@ -271,7 +363,9 @@ std::string add_to_manifest(S3Client& s3, const PublishArgs& args, const Manifes
     if (r.ok()) {
       out.detail("Updated " + std::string(kManifestName) + ": " +
                  (manifest.bundles.size() > before ? "added " : "replaced ") + args.key + " (" +
-                 std::to_string(manifest.bundles.size()) + " listed)");
+                 std::to_string(manifest.bundles.size()) + " listed, serial " +
+                 std::to_string(manifest.serial) + ")");
+      if (!keys.empty()) sign_written(s3, args, keys, written, out);
       return written;
     }
     if ((r.status == 412 || r.status == 409) && attempt < kManifestAttempts) {
@@ -371,6 +465,7 @@ void publish_to_bucket(const PublishArgs& args, Output& out) {
   Sha256Digest digest = file_digest(args.bundle);
   out.detail("Apache " + info.apache + " for " + info.stack + "/" + info.arch + ", " +
              human_bytes(size) + ", " + digest.str());
+  std::vector<SigningKey> keys = load_signing_keys(args);
   S3Client s3(args.target, args.credentials);
   upload_verified(s3, args, size, digest, out);
   std::string manifest = add_to_manifest(s3, args,
@@ -381,7 +476,7 @@ void publish_to_bucket(const PublishArgs& args, Output& out) {
                                           .size = size,
                                           .sha256 = digest,
                                           .published_at = now_utc()},
-                                         out);
+                                         keys, out);
   if (!args.manifest_copy.empty()) {
     try {
       replace_file(args.manifest_copy, manifest);
@@ -398,6 +493,80 @@ void publish_to_bucket(const PublishArgs& args, Output& out) {
 }
 
 }  // namespace
+
+void keygen(const std::vector<std::string>& argv, Output& out) {
+  fs::path dir = ".";
+  std::string name = "whiskey-signing";
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    auto value = [&](const char* flag) {
+      if (i + 1 >= argv.size()) throw PublishError(PublishError::Kind::kMissingValue, flag);
+      return argv[++i];
+    };
+    if (argv[i] == "--out") {
+      dir = value("--out");
+    } else if (argv[i] == "--name") {
+      name = value("--name");
+    } else {
+      throw PublishError(PublishError::Kind::kUnknownOption, argv[i]);
+    }
+  }
+  SigningKey key = SigningKey::generate();
+  PublicKey pub = key.public_key();
+  fs::path private_file = dir / (name + ".key");
+  fs::path public_file = dir / (name + ".pub");
+  // The private key is made with O_EXCL and mode 0600: never over another
+  // key, never readable by others even for a moment.
+  auto write_new = [](const fs::path& file, const std::string& text, mode_t mode) {
+    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (fd < 0) {
+      throw PublishError(PublishError::Kind::kKeyNotWritten, file.string(),
+                         std::generic_category().message(errno));
+    }
+    std::size_t done = 0;
+    while (done < text.size()) {
+      ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        int err = errno;
+        ::close(fd);
+        ::unlink(file.c_str());
+        throw PublishError(PublishError::Kind::kKeyNotWritten, file.string(),
+                           std::generic_category().message(err));
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    if (::close(fd) != 0) {
+      int err = errno;
+      ::unlink(file.c_str());
+      throw PublishError(PublishError::Kind::kKeyNotWritten, file.string(),
+                         std::generic_category().message(err));
+    }
+  };
+  write_new(private_file, key.to_pem(), 0600);
+  try {
+    write_new(public_file, pub.text() + "\n", 0644);
+  } catch (...) {
+    ::unlink(private_file.c_str());
+    throw;
+  }
+  out.step("Made an Ed25519 key pair for signing manifests (key " + pub.id() + ")");
+  out.detail("Private key: " + private_file.string() + " (mode 0600)");
+  out.detail("Public key:  " + public_file.string() + ": " + pub.text());
+  out.step("Keep the private key secret");
+  out.detail("Store it where only the publisher reads it: your CI's secret store (a GitHub");
+  out.detail("Actions secret named WHISKEY_SIGNING_KEY holding the file's text) and an");
+  out.detail("offline backup. Never commit it or put it in an app. Then delete this copy.");
+  out.detail("Publish with it:");
+  out.detail("  mod_wsgi-heroku publish BUNDLE --signing-key " + private_file.string());
+  out.step("Pin the public key where builds check it");
+  out.detail("For one app:");
+  out.detail("  heroku config:set WHISKEY_PUBLIC_KEYS=" + pub.text());
+  out.detail("For every app of a copy of the buildpack, in its buildpack.toml:");
+  out.detail("  [metadata]");
+  out.detail("  public-keys = [\"" + pub.text() + "\"]");
+  out.detail("To rotate, pin the new key beside the old one, publish with both");
+  out.detail("(--signing-key twice), then drop the old one.");
+}
 
 void publish(const PublishArgs& args, Output& out) {
   try {

@@ -11,6 +11,7 @@
 #include "output.h"
 #include "relocate.h"
 #include "s3_client.h"
+#include "signature.h"
 
 namespace whiskey {
 
@@ -33,6 +34,10 @@ class PublishError : public Failure {
     kDefaultsUnusable,   ///< the buildpack.toml `subject` cannot be read or changed (`detail`)
     kNotPublic,          ///< the object at `subject` was answered `status` without credentials
     kNotRecorded,        ///< published, but writing buildpack.toml `subject` failed (`detail`)
+    kSigningKey,         ///< the signing key `subject` cannot be used (`detail`)
+    kManifestUntrusted,  ///< the bucket's manifest at `subject` fails its signature (`detail`)
+    kNotSigned,          ///< the manifest was written, its signature was not (`detail`)
+    kKeyNotWritten,      ///< keygen: the file `subject` cannot be made (`detail`)
   };
   PublishError(Kind kind, std::string subject = {}, std::string detail = {})
       : Failure(subject + (detail.empty() ? "" : ": " + detail)),
@@ -61,12 +66,21 @@ struct PublishArgs {
   std::filesystem::path record_default;
   /// --manifest-copy: where to write manifest.json as this publish left it.
   std::filesystem::path manifest_copy;
+  /// --signing-key FILE (repeatable), and WHISKEY_SIGNING_KEY (the PEM
+  /// text itself, for CI secrets): the manifest is signed with each.
+  std::vector<std::filesystem::path> signing_key_files;
+  std::string signing_key_pem;
+  /// --trust KEY (repeatable) and WHISKEY_PUBLIC_KEYS: besides the signing
+  /// keys' own, the keys the bucket's manifest may be signed by already.
+  std::vector<PublicKey> trust;
 };
 
 /// The publisher's settings from its command line and environment:
 /// BUNDLE [--bucket B] [--region R] [--endpoint URL] [--key K]
-/// [--record-default BUILDPACK_TOML] [--manifest-copy FILE], with
-/// WHISKEY_BUCKET, WHISKEY_REGION, WHISKEY_S3_ENDPOINT and the AWS_* keys.
+/// [--record-default BUILDPACK_TOML] [--manifest-copy FILE]
+/// [--signing-key FILE]... [--trust KEY]..., with WHISKEY_BUCKET,
+/// WHISKEY_REGION, WHISKEY_S3_ENDPOINT, WHISKEY_SIGNING_KEY,
+/// WHISKEY_PUBLIC_KEYS and the AWS_* keys.
 /// Throws PublishError for what is missing.
 PublishArgs parse_publish_args(const std::vector<std::string>& argv, const Vars& vars);
 
@@ -80,6 +94,16 @@ BundleInfo read_bundle_info(const std::filesystem::path& bundle);
 /// downloads the bundle as apps will (no credentials) and records it in that
 /// buildpack.toml, which is checked before anything is uploaded. Throws
 /// PublishError.
+/// With signing keys, the manifest is signed as it is written, once the
+/// signature already on it (if any) is checked against the signing keys'
+/// public keys and `trust`: a manifest someone else changed is not signed
+/// over.
 void publish(const PublishArgs& args, Output& out);
+
+/// `mod_wsgi-heroku keygen [--out DIR] [--name NAME]`: makes a signing key
+/// pair, DIR/NAME.key (the private key, mode 0600, never overwritten) and
+/// DIR/NAME.pub, and says where to keep the one and how to pin the other.
+/// Throws PublishError.
+void keygen(const std::vector<std::string>& argv, Output& out);
 
 }  // namespace whiskey

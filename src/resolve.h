@@ -14,6 +14,7 @@
 #include "errors.h"
 #include "fetch.h"
 #include "http.h"
+#include "signature.h"
 
 namespace whiskey {
 
@@ -66,10 +67,17 @@ struct ManifestCopies {
   std::filesystem::path dir;
 };
 
+/// The key whose signature made the manifest trusted.
+struct Vouched {
+  PublicKey key;
+  std::uint64_t serial = 0;  ///< the manifest's
+};
+
 struct Resolved {
   BundleSource source;
   std::string how;                       ///< how it was chosen, for the log
   std::vector<ResolveWarning> warnings;  ///< to show
+  std::optional<Vouched> vouched;        ///< when keys are configured and the manifest is used
 };
 
 /// The bundle to install for `target`:
@@ -87,6 +95,10 @@ struct Resolved {
 /// bucket cannot be reached (no answer, or 5xx and 429 once the tries are
 /// spent) that copy is used instead, with a warning: an app whose bundle is
 /// cached builds without the network.
+/// With public keys configured, the manifest must be signed by one of them
+/// (manifest.json.sig beside it), and not older than the one a build with
+/// the same `copies` trusted last (its serial and digest are kept there):
+/// SignatureError otherwise.
 Resolved resolve(const Config& config, const Target& target, HttpClient& http,
                  Clock* clock = nullptr, const RetryPolicy& policy = {}, const RetryNote& note = {},
                  const ManifestCopies* copies = nullptr);
