@@ -19,6 +19,8 @@
 . "${BUILDPACK_HOME}/test/support/helpers.sh"
 # shellcheck source=test/support/moto.sh
 . "${BUILDPACK_HOME}/test/support/moto.sh"
+# shellcheck source=test/support/cnb.sh
+. "${BUILDPACK_HOME}/test/support/cnb.sh"
 
 case "$(uname -m)" in
   x86_64) ARCH=amd64 ;;
@@ -249,6 +251,27 @@ testKeysPinnedInBuildpackTomlAreChecked() {
   assertCapturedSuccess
   capture env WHISKEY_BUILDPACK_DIR="$bp" "$HELPER" compile "${BUILD_DIR}" "${CACHE_DIR}" "${ENV_DIR}"
   assertRefusedAgain "The manifest is signed by a key this app does not trust"
+}
+
+testTheCloudNativeBuildChecksTheSignatureToo() {
+  publishSigned --signing-key "$WORK/new.key"
+  assertCapturedSuccess
+  cnb_dirs
+  cp -R "${FIXTURES_DIR}/requirements_mod_wsgi/." "$CNB_APP/"
+  printf %s "$SIGNED" >"$CNB_PLATFORM/env/WHISKEY_BUCKET"
+  printf %s "$MOTO_ENDPOINT" >"$CNB_PLATFORM/env/WHISKEY_S3_ENDPOINT"
+  printf %s "$(pub old)" >"$CNB_PLATFORM/env/WHISKEY_PUBLIC_KEYS"
+  cnb_build
+  assertEquals "bin/build exits 1" 1 "$RETURN"
+  assertStderr "The manifest is signed by a key this app does not trust"
+  assertFileDoesNotExist "no apache layer" "$CNB_LAYERS/apache.toml"
+
+  printf %s "$(pub new)" >"$CNB_PLATFORM/env/WHISKEY_PUBLIC_KEYS"
+  cnb_build
+  assertCapturedSuccess
+  assertCaptured "Signed by key $(keyId new) (WHISKEY_PUBLIC_KEYS), manifest serial 1"
+  assertFileExists "$CNB_LAYERS/apache/apache/bin/httpd"
+  rm -rf "$CNB_ROOT"
 }
 
 testKeygenNeverOverwritesAKey() {
