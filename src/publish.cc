@@ -458,6 +458,7 @@ void record_default(const PublishArgs& args, const std::string& before, const De
 
 void publish_to_bucket(const PublishArgs& args, Output& out) {
   out.step("Publishing " + args.bundle.filename().string());
+  std::vector<SigningKey> keys = load_signing_keys(args);
   std::string defaults_before;
   if (!args.record_default.empty()) defaults_before = read_defaults_file(args.record_default);
   BundleInfo info = read_bundle_info(args.bundle);
@@ -465,7 +466,6 @@ void publish_to_bucket(const PublishArgs& args, Output& out) {
   Sha256Digest digest = file_digest(args.bundle);
   out.detail("Apache " + info.apache + " for " + info.stack + "/" + info.arch + ", " +
              human_bytes(size) + ", " + digest.str());
-  std::vector<SigningKey> keys = load_signing_keys(args);
   S3Client s3(args.target, args.credentials);
   upload_verified(s3, args, size, digest, out);
   std::string manifest = add_to_manifest(s3, args,

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "bundle_source.h"
 #include "compile.h"
@@ -9,6 +10,7 @@
 #include "fakes.h"
 #include "memory_disk.h"
 #include "messages.h"
+#include "signature.h"
 #include "tarball.h"
 
 using namespace whiskey;
@@ -524,4 +526,43 @@ TEST_CASE("publish messages: recording a default", "[publish]") {
     CHECK_THAT(m.what_happened, Contains("The bundle was published"));
     CHECK_THAT(m.what_happened, Contains("'bp.toml'\nwas not written: cannot write it."));
   }
+}
+
+TEST_CASE("parse_publish_args: signing keys and trusted keys", "[publish][signature]") {
+  SigningKey key = SigningKey::generate();
+  std::string pub = key.public_key().text();
+  PublishArgs a = parse_publish_args({kBundle, "--bucket", "b", "--signing-key", "k1.key",
+                                      "--signing-key", "k2.key", "--trust", pub},
+                                     with(credentials(), {{"WHISKEY_SIGNING_KEY", key.to_pem()}}));
+  CHECK(a.signing_key_files == std::vector<fs::path>{"k1.key", "k2.key"});
+  CHECK(a.signing_key_pem == key.to_pem());
+  REQUIRE(a.trust.size() == 1);
+  CHECK(a.trust[0] == key.public_key());
+
+  PublishArgs env = parse_publish_args({kBundle, "--bucket", "b"},
+                                       with(credentials(), {{"WHISKEY_PUBLIC_KEYS", pub}}));
+  REQUIRE(env.trust.size() == 1);
+  CHECK(env.trust[0].origin == "WHISKEY_PUBLIC_KEYS");
+
+  UserMessage bad =
+      args_error({kBundle, "--bucket", "b", "--trust", "ed25519:nope"}, credentials());
+  CHECK(bad.headline == "Cannot use the signing key --trust");
+  CHECK(args_error({kBundle, "--bucket", "b", "--signing-key"}, credentials()).headline ==
+        "--signing-key needs a value");
+}
+
+TEST_CASE("publish: a signing key that cannot be used stops it before any upload",
+          "[publish][signature]") {
+  std::string secret_looking =
+      "-----BEGIN PRIVATE KEY-----\nnot-really-a-key-SECRET\n"
+      "-----END PRIVATE KEY-----\n";
+  PublishArgs a = parse_publish_args(
+      {kBundle, "--bucket", "b"}, with(credentials(), {{"WHISKEY_SIGNING_KEY", secret_looking}}));
+  // No S3 endpoint answers: had it tried to upload, the error would say so.
+  a.target.endpoint = "http://127.0.0.1:9";
+  std::ostringstream out, err;
+  Output o(out, err);
+  UserMessage m = expect_message<PublishError>([&] { publish(a, o); });
+  CHECK(m.headline == "Cannot use the signing key WHISKEY_SIGNING_KEY");
+  CHECK_THAT(whole_message(m), !Contains("not-really-a-key-SECRET"));
 }

@@ -44,8 +44,7 @@ const std::string kManifest = R"({"schema": 1, "serial": 3, "bundles": []})";
 
 }  // namespace
 
-TEST_CASE("signature: public keys are written ed25519:<base64> and named by an id",
-          "[signature]") {
+TEST_CASE("signature: public keys are written ed25519:<base64> and named by an id", "[signature]") {
   // RFC 8032, section 7.1, test 1.
   std::string raw = unhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
   PublicKey key = parse_public_key("ed25519:11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", "here");
@@ -66,12 +65,12 @@ TEST_CASE("signature: public keys are written ed25519:<base64> and named by an i
     CHECK_FALSE(verify(key, "", sig.substr(1)));
   }
   SECTION("malformed keys are refused, saying why") {
-    for (const char* bad : {"", "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
-                            "rsa:11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
-                            "ed25519:11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHUR==",
-                            "ed25519:11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo",
-                            "ed25519:11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcH!Ro=",
-                            "ed25519:AAAA"}) {
+    for (const char* bad :
+         {"", "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+          "rsa:11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+          "ed25519:11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHUR==",
+          "ed25519:11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+          "ed25519:11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcH!Ro=", "ed25519:AAAA"}) {
       CAPTURE(bad);
       CHECK_THROWS_AS(parse_public_key(bad), std::invalid_argument);
     }
@@ -85,8 +84,7 @@ TEST_CASE("signature: public keys are written ed25519:<base64> and named by an i
     CHECK(keys[1] == other.public_key());
     CHECK(keys[1].origin == "env");
     CHECK(parse_public_keys("  ", "env").empty());
-    CHECK_THROWS_WITH(parse_public_keys(key.text() + " ed25519:x", "env"),
-                      Contains("'ed25519:x'"));
+    CHECK_THROWS_WITH(parse_public_keys(key.text() + " ed25519:x", "env"), Contains("'ed25519:x'"));
   }
 }
 
@@ -204,8 +202,9 @@ TEST_CASE("signature: where keys are configured", "[signature][config]") {
     Config c = parse_config({{"WHISKEY_PUBLIC_KEYS", text}});
     REQUIRE(c.public_keys.size() == 1);
     CHECK(c.public_keys[0].origin == "WHISKEY_PUBLIC_KEYS");
-    UserMessage m = expect_message<ConfigError>(
-        [&] { parse_config({{"WHISKEY_PUBLIC_KEYS", text + " ed25519:short"}}); });
+    UserMessage m = expect_message<ConfigError>([&] {
+      parse_config({{"WHISKEY_PUBLIC_KEYS", text + " ed25519:short"}});
+    });
     CHECK(m.headline == "Invalid WHISKEY_PUBLIC_KEYS value");
     CHECK_THAT(m.details, Contains("ed25519:short"));
   }
@@ -329,8 +328,8 @@ TEST_CASE("signature: resolve checks a bucket's manifest against the configured 
     std::string m6 = bucket_manifest(6, std::string(64, 'e'));
     FakeHttpClient http(&b.clock);
     http.add_sequence(kManifestUrl, {{.body = m6}, {.body = m6}});
-    http.add_sequence(kSignatureUrl,
-                      {{.body = sign_manifest(m5, {&b.key})}, {.body = sign_manifest(m6, {&b.key})}});
+    http.add_sequence(kSignatureUrl, {{.body = sign_manifest(m5, {&b.key})},
+                                      {.body = sign_manifest(m6, {&b.key})}});
     Resolved r = b.resolve_with(http);
     REQUIRE(r.vouched);
     CHECK(r.vouched->serial == 6);
