@@ -609,15 +609,20 @@ UserMessage recipe_message(const RecipeError& e) {
 constexpr const char* kPublishUsage =
     "Usage: mod_wsgi-heroku publish BUNDLE [--bucket B] [--region R] "
     "[--endpoint URL] [--key K]\n"
-    "       [--record-default BUILDPACK_TOML] [--manifest-copy FILE]";
+    "       [--record-default BUILDPACK_TOML] [--manifest-copy FILE]\n"
+    "       [--signing-key FILE]... [--trust KEY]...";
+constexpr const char* kKeygenUsage = "Usage: mod_wsgi-heroku keygen [--out DIR] [--name NAME]";
 
 UserMessage publish_message(const PublishError& e) {
   using K = PublishError::Kind;
   switch (e.kind) {
     case K::kMissingValue:
-      return {e.subject + " needs a value", "", "See: mod_wsgi-heroku publish --help"};
+      return {e.subject + " needs a value", "",
+              "See: mod_wsgi-heroku " + (e.other.empty() ? std::string("publish") : e.other) +
+                  " --help"};
     case K::kUnknownOption:
-      return {"Unknown option " + e.subject, "", kPublishUsage};
+      return {"Unknown option " + e.subject, "",
+              e.other == "keygen" ? kKeygenUsage : kPublishUsage};
     case K::kTwoBundles:
       return {"Publish one bundle at a time",
               "Both " + e.subject + " and " + e.other + " were given.",

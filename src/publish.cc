@@ -494,61 +494,39 @@ void publish_to_bucket(const PublishArgs& args, Output& out) {
 
 }  // namespace
 
-void keygen(const std::vector<std::string>& argv, Output& out) {
-  fs::path dir = ".";
-  std::string name = "whiskey-signing";
-  for (std::size_t i = 0; i < argv.size(); ++i) {
-    auto value = [&](const char* flag) {
-      if (i + 1 >= argv.size()) throw PublishError(PublishError::Kind::kMissingValue, flag);
-      return argv[++i];
-    };
-    if (argv[i] == "--out") {
-      dir = value("--out");
-    } else if (argv[i] == "--name") {
-      name = value("--name");
-    } else {
-      throw PublishError(PublishError::Kind::kUnknownOption, argv[i]);
-    }
-  }
-  SigningKey key = SigningKey::generate();
-  PublicKey pub = key.public_key();
-  fs::path private_file = dir / (name + ".key");
-  fs::path public_file = dir / (name + ".pub");
-  // The private key is made with O_EXCL and mode 0600: never over another
-  // key, never readable by others even for a moment.
-  auto write_new = [](const fs::path& file, const std::string& text, mode_t mode) {
-    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-    if (fd < 0) {
-      throw PublishError(PublishError::Kind::kKeyNotWritten, file.string(),
-                         std::generic_category().message(errno));
-    }
-    std::size_t done = 0;
-    while (done < text.size()) {
-      ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        int err = errno;
-        ::close(fd);
-        ::unlink(file.c_str());
-        throw PublishError(PublishError::Kind::kKeyNotWritten, file.string(),
-                           std::generic_category().message(err));
-      }
-      done += static_cast<std::size_t>(n);
-    }
-    if (::close(fd) != 0) {
-      int err = errno;
-      ::unlink(file.c_str());
-      throw PublishError(PublishError::Kind::kKeyNotWritten, file.string(),
-                         std::generic_category().message(err));
-    }
+namespace {
+
+/// Writes `text` to the new file `file` (O_EXCL: never over another), with
+/// `mode` from the start. Throws PublishError, leaving no file.
+void write_new_file(const fs::path& file, const std::string& text, mode_t mode) {
+  auto failed = [&](int err) {
+    return PublishError(PublishError::Kind::kKeyNotWritten, file.string(),
+                        std::generic_category().message(err));
   };
-  write_new(private_file, key.to_pem(), 0600);
-  try {
-    write_new(public_file, pub.text() + "\n", 0644);
-  } catch (...) {
-    ::unlink(private_file.c_str());
-    throw;
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) throw failed(errno);
+  std::size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int err = n < 0 ? errno : EIO;
+      ::close(fd);
+      ::unlink(file.c_str());
+      throw failed(err);
+    }
+    done += static_cast<std::size_t>(n);
   }
+  if (::close(fd) != 0) {
+    int err = errno;
+    ::unlink(file.c_str());
+    throw failed(err);
+  }
+}
+
+/// Where to keep the key pair keygen made, and how to use it.
+void show_key_use(const fs::path& private_file, const fs::path& public_file, const PublicKey& pub,
+                  Output& out) {
   out.step("Made an Ed25519 key pair for signing manifests (key " + pub.id() + ")");
   out.detail("Private key: " + private_file.string() + " (mode 0600)");
   out.detail("Public key:  " + public_file.string() + ": " + pub.text());
@@ -566,6 +544,42 @@ void keygen(const std::vector<std::string>& argv, Output& out) {
   out.detail("  public-keys = [\"" + pub.text() + "\"]");
   out.detail("To rotate, pin the new key beside the old one, publish with both");
   out.detail("(--signing-key twice), then drop the old one.");
+}
+
+}  // namespace
+
+void keygen(const std::vector<std::string>& argv, Output& out) {
+  fs::path dir = ".";
+  std::string name = "whiskey-signing";
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    auto usage = [&](PublishError::Kind kind, const std::string& subject) {
+      PublishError e(kind, subject);
+      e.other = "keygen";
+      return e;
+    };
+    auto value = [&](const char* flag) {
+      if (i + 1 >= argv.size()) throw usage(PublishError::Kind::kMissingValue, flag);
+      return argv[++i];
+    };
+    if (argv[i] == "--out") {
+      dir = value("--out");
+    } else if (argv[i] == "--name") {
+      name = value("--name");
+    } else {
+      throw usage(PublishError::Kind::kUnknownOption, argv[i]);
+    }
+  }
+  SigningKey key = SigningKey::generate();
+  fs::path private_file = dir / (name + ".key");
+  fs::path public_file = dir / (name + ".pub");
+  write_new_file(private_file, key.to_pem(), 0600);
+  try {
+    write_new_file(public_file, key.public_key().text() + "\n", 0644);
+  } catch (...) {
+    ::unlink(private_file.c_str());
+    throw;
+  }
+  show_key_use(private_file, public_file, key.public_key(), out);
 }
 
 void publish(const PublishArgs& args, Output& out) {
