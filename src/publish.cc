@@ -391,13 +391,20 @@ DefaultBundle default_entry(const PublishArgs& args, const BundleInfo& info,
 /// Says how apps use the bundle: the config vars, and the buildpack.toml
 /// entry that makes it a release's default.
 void show_use(const PublishArgs& args, const BundleInfo& info, const Sha256Digest& digest,
-              Output& out) {
+              const std::vector<SigningKey>& keys, Output& out) {
   out.step("Apps on " + info.stack + " can use it");
   std::string vars = "heroku config:set WHISKEY_BUCKET=" + args.target.bucket;
   if (args.target.region != "us-east-1") vars += " WHISKEY_REGION=" + args.target.region;
   if (!args.target.endpoint.empty()) vars += " WHISKEY_S3_ENDPOINT=" + args.target.endpoint;
-  out.detail("The newest bundle for the app's stack, verified by the manifest:");
-  out.detail("  " + vars);
+  std::string pinned;
+  for (const auto& k : keys) pinned += (pinned.empty() ? "" : ",") + k.public_key().text();
+  if (pinned.empty()) {
+    out.detail("The newest bundle for the app's stack, verified by the manifest:");
+    out.detail("  " + vars);
+  } else {
+    out.detail("The newest bundle for the app's stack, verified by the signed manifest:");
+    out.detail("  " + vars + " WHISKEY_PUBLIC_KEYS=" + pinned);
+  }
   out.detail("Or pinned to this one:");
   out.detail("  " + vars + " WHISKEY_PACKAGE=" + args.key + " WHISKEY_SHA256=" + digest.hex());
   // A public bucket's object can be a release's default, verified by the
@@ -484,7 +491,7 @@ void publish_to_bucket(const PublishArgs& args, Output& out) {
       throw PublishError(PublishError::Kind::kNotRecorded, args.manifest_copy.string(), e.what());
     }
   }
-  show_use(args, info, digest, out);
+  show_use(args, info, digest, keys, out);
   if (!args.record_default.empty()) {
     DefaultBundle entry = default_entry(args, info, digest);
     check_public(args, entry.uri, digest, size, out);
