@@ -135,6 +135,11 @@ Resolved resolve_step(const Config& config, const Target& target, const Vars& va
     const PublicKey& key = resolved.vouched->key;
     s.out.detail("Signed by key " + key.id() + " (" + key.origin + "), manifest serial " +
                  std::to_string(resolved.vouched->serial) + ": " + key.text());
+  } else if (std::any_of(config.public_keys.begin(), config.public_keys.end(),
+                         [](const PublicKey& k) { return k.origin == "WHISKEY_PUBLIC_KEYS"; })) {
+    s.out.detail(
+        "WHISKEY_PUBLIC_KEYS is not used: no manifest was read, the bundle is named "
+        "with its digest");
   }
   for (const auto& w : resolved.warnings) s.out.warning(warning_message(w));
   if (!source.sha256 && resolved.warnings.empty()) s.out.warning(unverified_warning());

@@ -274,6 +274,20 @@ testTheCloudNativeBuildChecksTheSignatureToo() {
   rm -rf "$CNB_ROOT"
 }
 
+testKeysAreNotUsedWhenNoManifestIsRead() {
+  publishSigned --signing-key "$WORK/old.key"
+  assertCapturedSuccess
+  useFixture requirements_mod_wsgi
+  setConfig WHISKEY_BUCKET "$SIGNED"
+  setConfig WHISKEY_S3_ENDPOINT "$MOTO_ENDPOINT"
+  setConfig WHISKEY_PACKAGE "$BUNDLE_NAME"
+  setConfig WHISKEY_SHA256 "$(sha256sum <"$WORK/$BUNDLE_NAME" | cut -d' ' -f1)"
+  setConfig WHISKEY_PUBLIC_KEYS "$(pub stranger)"
+  compile
+  assertCapturedSuccess
+  assertCaptured "WHISKEY_PUBLIC_KEYS is not used: no manifest was read"
+}
+
 testKeygenNeverOverwritesAKey() {
   local before
   before=$(sha256sum <"$WORK/old.key")
