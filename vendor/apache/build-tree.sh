@@ -178,6 +178,7 @@ checked() {  # the value, when it matches the pattern (an extended regex)
   printf '%s' "$2"
 }
 property() { printf '{"name": "mod_wsgi-heroku:%s", "value": %s}' "$1" "$(json_text "$2")"; }
+# shellcheck disable=SC2086 # CC may carry options
 cc_line=$(${CC:-cc} --version 2>/dev/null | head -n 1 || true)
 [ -n "$cc_line" ] || cc_line="unknown (${CC:-cc} --version said nothing)"
 bundle_properties=("$(property stack "$(checked '[a-z0-9][a-z0-9.-]*' "$stack" stack)")"
