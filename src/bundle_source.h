@@ -16,6 +16,8 @@ struct BundleSource {
   std::optional<Sha256Digest> sha256;  ///< the expected digest, when configured
   std::string name;                    ///< the bundle's file name, for the log
   std::string described;               ///< where it comes from, safe to print
+  /// The expected digest of its bill of materials (the manifest's), if any.
+  std::optional<Sha256Digest> sbom_sha256 = std::nullopt;
 };
 
 /// Resolves the configured bundle. Throws ConfigError when nothing is

@@ -60,15 +60,32 @@ WebProcess web_process(const fs::path& app, Services& s) {
   return {.command = {kLauncher}, .args = {*entry}};
 }
 
-/// Writes the layer's bill of materials beside its toml.
+/// Writes the layer's bill of materials beside its toml: the bundle's own,
+/// naming the installed file, or for a bundle without one, a document made
+/// from what whiskey-bundle.json says.
 void write_sbom(const fs::path& layers, const fs::path& layer, const std::string& bundle_name,
                 const std::string& digest, Services& s) {
+  const fs::path to = layers / (std::string(kLayer) + ".sbom.cdx.json");
+  if (auto own = s.disk.read_file(layer / kBundleSbomPath, 16 << 20)) {
+    std::optional<std::string> doc;
+    try {
+      doc = layer_sbom(*own, bundle_name, digest);
+    } catch (const std::runtime_error& e) {
+      s.out.detail("The bundle's " + std::string(kBundleSbomPath) + " cannot be read (" + e.what() +
+                   "): describing the bundle from its whiskey-bundle.json instead");
+    }
+    if (doc) {
+      s.disk.write_file(to, *doc);
+      s.out.detail("Wrote the " + std::string(kLayer) + " layer's bill of materials (CycloneDX): " +
+                   "the bundle's own, " + kBundleSbomPath);
+      return;
+    }
+  }
   auto json = s.disk.read_file(layer / kBundleInfoPath);
   if (!json) {
     throw BuildError(BuildError::Kind::kNoBundleInfo, layer / kBundleInfoPath);
   }
-  s.disk.write_file(layers / (std::string(kLayer) + ".sbom.cdx.json"),
-                    apache_sbom(parse_bundle_info(*json), bundle_name, digest));
+  s.disk.write_file(to, apache_sbom(parse_bundle_info(*json), bundle_name, digest));
   s.out.detail("Wrote the " + std::string(kLayer) + " layer's bill of materials (CycloneDX)");
 }
 

@@ -16,6 +16,7 @@
 #include "profile.h"
 #include "relocate.h"
 #include "resolve.h"
+#include "sbom.h"
 #include "stack.h"
 
 namespace whiskey {
@@ -153,10 +154,24 @@ std::string install_resolved(const Resolved& resolved, const Target& target, con
   limits.max_bytes = static_cast<std::uint64_t>(positive_var(vars, "WHISKEY_MAX_UNPACKED_MB", 4096))
                      << 20;
   BundleCache cache(cache_dir);
+  PrepareFn prepare = relocate_into(s.disk, s.out, target);
+  if (const auto& sbom = resolved.source.sbom_sha256) {
+    // The manifest's digest of the bill of materials: checked before anything moves.
+    prepare = [&s, &resolved, sbom = *sbom, relocate = std::move(prepare)](const fs::path& staging,
+                                                                           const fs::path& to) {
+      try {
+        check_bundle_sbom(s.disk, staging, sbom);
+      } catch (const BundleError& e) {
+        throw BundleInvalid(e, resolved.source.described, {});
+      }
+      s.out.detail("Its bill of materials is the published one: " + sbom.str());
+      relocate(staging, to);
+    };
+  }
   InstallResult r = install_bundle_into(s.http, resolved.source, dest, s.clock,
                                         {.progress = progress_lines(s.out),
                                          .limits = limits,
-                                         .prepare = relocate_into(s.disk, s.out, target),
+                                         .prepare = prepare,
                                          .policy = retry_policy(vars),
                                          .note = note,
                                          .cache = cache_dir.empty() ? nullptr : &cache});
@@ -290,6 +305,9 @@ void compile(const CompileArgs& args, Services& services) {
   }
   std::string digest = install_resolved(resolved, target, args.vars, args.build_dir / ".whiskey",
                                         cache_dir, services);
+  if (services.disk.is_file(args.build_dir / ".whiskey" / kBundleSbomPath)) {
+    services.out.detail("Bill of materials: .whiskey/" + std::string(kBundleSbomPath));
+  }
   install_launcher(args.launcher, args.build_dir / ".whiskey/bin", ".whiskey/bin", services);
   build_mod_wsgi({.build_dir = args.build_dir,
                   .cache_dir = args.cache_dir,

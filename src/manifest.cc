@@ -40,6 +40,14 @@ ManifestEntry parse_entry(const json& j, std::size_t index) {
   if (j.contains("published_at") && j.at("published_at").is_string()) {
     e.published_at = j.at("published_at").get<std::string>();
   }
+  if (j.contains("sbom_sha256")) {
+    try {
+      e.sbom_sha256 = Sha256Digest::parse(text("sbom_sha256"));
+    } catch (const std::invalid_argument& err) {
+      throw std::runtime_error(where + " (" + e.key +
+                               ") has a malformed \"sbom_sha256\": " + err.what());
+    }
+  }
   if (e.key.front() == '/' || e.key.find("..") != std::string::npos) {
     throw std::runtime_error(where + " has a key that leaves the manifest's folder: " + e.key);
   }
@@ -55,6 +63,11 @@ json entry_json(const ManifestEntry& e, const json* previous) {
   j["size"] = e.size;
   j["sha256"] = e.sha256.hex();
   if (!e.published_at.empty()) j["published_at"] = e.published_at;
+  if (e.sbom_sha256) {
+    j["sbom_sha256"] = e.sbom_sha256->hex();
+  } else {
+    j.erase("sbom_sha256");  // not the replaced bundle's
+  }
   return j;
 }
 

@@ -10,7 +10,10 @@
 //       { "key": "whiskey-heroku-24-amd64-apache-2.4.68.tar.gz",
 //         "stack": "heroku-24", "arch": "amd64", "apache": "2.4.68",
 //         "size": 2234217, "sha256": "<64 hex digits>",
-//         "published_at": "2026-11-23T20:00:00Z" }
+//         "published_at": "2026-11-23T20:00:00Z",
+//         "sbom_sha256": "<64 hex digits>" }
+// sbom_sha256, when there, is the digest of the bundle's bill of materials
+// (.whiskey/apache/sbom.cdx.json); compile refuses a bundle whose own differs.
 //     ]
 //   }
 // Keys are relative to the folder holding manifest.json. Unknown fields are
@@ -40,6 +43,7 @@ struct ManifestEntry {
   std::uint64_t size = 0;
   Sha256Digest sha256;
   std::string published_at;
+  std::optional<Sha256Digest> sbom_sha256 = std::nullopt;  ///< of its bill of materials
 };
 
 struct Manifest {

@@ -287,6 +287,12 @@ UserMessage bundle_message(const BundleInvalid& b) {
     case BundleError::Kind::kEmpty:
       return {"The Apache bundle is empty", std::string(e.what()) + ".",
               "Rebuild the bundle with this buildpack's recipe."};
+    case BundleError::Kind::kSbomMismatch:
+      return {"The Apache bundle's bill of materials is not the published one",
+              "Nothing was installed from " + b.described + ": " + e.what(),
+              "The bundle was altered or replaced after it was published. Publish it again\n"
+              "(mod_wsgi-heroku publish records its bill of materials' digest), then build\n"
+              "again."};
   }
   return {"The Apache bundle cannot be installed", e.what(), kReportBugs};
 }

@@ -17,6 +17,7 @@
 #include "bundle_source.h"
 #include "defaults.h"
 #include "errors.h"
+#include "sbom.h"
 #include "unpack.h"
 
 namespace whiskey {
@@ -149,7 +150,7 @@ PublishArgs parse_publish_args(const std::vector<std::string>& argv, const Vars&
   return a;
 }
 
-BundleInfo read_bundle_info(const fs::path& bundle) {
+BundleInfo read_bundle_info(const fs::path& bundle, std::optional<Sha256Digest>* sbom_sha256) {
   auto not_bundle = [&](const std::string& why) {
     return PublishError(PublishError::Kind::kNotBundle, bundle.string(), why);
   };
@@ -164,6 +165,7 @@ BundleInfo read_bundle_info(const fs::path& bundle) {
   // Every entry is checked, as compile will; the description is read on the way.
   archive_entry* entry = nullptr;
   std::optional<std::string> json;
+  if (sbom_sha256) sbom_sha256->reset();
   int r;
   while ((r = archive_read_next_header(a.get(), &entry)) == ARCHIVE_OK) {
     std::string rel;
@@ -171,6 +173,17 @@ BundleInfo read_bundle_info(const fs::path& bundle) {
       rel = bundle_relative_path(archive_entry_pathname(entry));
     } catch (const BundleError& e) {
       throw not_bundle(std::string("holds an entry that compile would refuse: ") + e.what());
+    }
+    if (sbom_sha256 && rel == kBundleSbomPath && archive_entry_filetype(entry) == AE_IFREG) {
+      Sha256 h;
+      char buf[8192];
+      la_ssize_t n;
+      while ((n = archive_read_data(a.get(), buf, sizeof buf)) > 0) {
+        h.update(std::span<const char>(buf, static_cast<std::size_t>(n)));
+      }
+      if (n < 0) throw not_bundle(std::string("is damaged: ") + archive_error_string(a.get()));
+      *sbom_sha256 = h.finish();
+      continue;
     }
     if (rel != kBundleInfoPath) continue;
     json.emplace();
@@ -468,11 +481,15 @@ void publish_to_bucket(const PublishArgs& args, Output& out) {
   std::vector<SigningKey> keys = load_signing_keys(args);
   std::string defaults_before;
   if (!args.record_default.empty()) defaults_before = read_defaults_file(args.record_default);
-  BundleInfo info = read_bundle_info(args.bundle);
+  std::optional<Sha256Digest> sbom;
+  BundleInfo info = read_bundle_info(args.bundle, &sbom);
   auto size = fs::file_size(args.bundle);
   Sha256Digest digest = file_digest(args.bundle);
   out.detail("Apache " + info.apache + " for " + info.stack + "/" + info.arch + ", " +
              human_bytes(size) + ", " + digest.str());
+  out.detail(
+      sbom ? "Bill of materials: .whiskey/" + std::string(kBundleSbomPath) + ", " + sbom->str()
+           : "The bundle has no bill of materials (.whiskey/" + std::string(kBundleSbomPath) + ")");
   S3Client s3(args.target, args.credentials);
   upload_verified(s3, args, size, digest, out);
   std::string manifest = add_to_manifest(s3, args,
@@ -482,7 +499,8 @@ void publish_to_bucket(const PublishArgs& args, Output& out) {
                                           .apache = info.apache,
                                           .size = size,
                                           .sha256 = digest,
-                                          .published_at = now_utc()},
+                                          .published_at = now_utc(),
+                                          .sbom_sha256 = sbom},
                                          keys, out);
   if (!args.manifest_copy.empty()) {
     try {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "config.h"
@@ -85,8 +86,11 @@ struct PublishArgs {
 PublishArgs parse_publish_args(const std::vector<std::string>& argv, const Vars& vars);
 
 /// What whiskey-bundle.json inside the bundle file says. Throws PublishError
-/// when the file is not a bundle made by the recipe.
-BundleInfo read_bundle_info(const std::filesystem::path& bundle);
+/// when the file is not a bundle made by the recipe. With `sbom_sha256`,
+/// sets it to the digest of the bundle's bill of materials
+/// (.whiskey/apache/sbom.cdx.json), nullopt when the bundle has none.
+BundleInfo read_bundle_info(const std::filesystem::path& bundle,
+                            std::optional<Sha256Digest>* sbom_sha256 = nullptr);
 
 /// Uploads the bundle, reads it back to verify it, then adds it to the
 /// manifest without losing any other entry (conditional writes, retried).

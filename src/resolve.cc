@@ -301,6 +301,7 @@ Resolved resolve(const Config& c, const Target& target, HttpClient& http, Clock*
   named.package = entry->key;
   named.sha256 = entry->sha256;
   Resolved r{resolve_bundle(named), {}, std::move(warnings), vouched};
+  r.source.sbom_sha256 = entry->sbom_sha256;
   std::string chosen = c.apache_version.empty() ? "the newest" : "Apache " + c.apache_version;
   r.how = c.package.empty()
               ? chosen + " for " + target.stack + "/" + target.arch + " in manifest.json"

@@ -1,6 +1,9 @@
 #include "sbom.h"
 
 #include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "unpack.h"
 
 namespace whiskey {
 namespace {
@@ -69,6 +72,49 @@ std::string apache_sbom(const BundleInfo& info, const std::string& bundle_name,
       {"components", components},
       {"dependencies", dependencies}};
   return bom.dump(2) + "\n";
+}
+
+std::string layer_sbom(const std::string& bundle_sbom, const std::string& bundle_name,
+                       const std::string& sha256) {
+  // In the order written: the document reads as the recipe wrote it.
+  nlohmann::ordered_json bom;
+  try {
+    bom = nlohmann::ordered_json::parse(bundle_sbom);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw std::runtime_error(std::string("not JSON: ") + e.what());
+  }
+  if (!bom.is_object() || !bom.contains("bomFormat") || bom["bomFormat"] != "CycloneDX" ||
+      !bom.contains("metadata") || !bom["metadata"].is_object() ||
+      !bom["metadata"].contains("component") || !bom["metadata"]["component"].is_object()) {
+    throw std::runtime_error("not a CycloneDX document with a metadata.component");
+  }
+  auto& component = bom["metadata"]["component"];
+  component["type"] = "file";
+  component["name"] = bundle_name;
+  component["hashes"] = nlohmann::ordered_json::array({{{"alg", "SHA-256"}, {"content", sha256}}});
+  return bom.dump(2) + "\n";
+}
+
+void check_bundle_sbom(const Disk& disk, const std::filesystem::path& tree,
+                       const Sha256Digest& expected) {
+  auto text = disk.read_file(tree / kBundleSbomPath, 16 << 20);
+  if (!text) {
+    throw BundleError(BundleError::Kind::kSbomMismatch,
+                      "the manifest records the SHA-256 " + expected.hex() +
+                          " for the bundle's bill of materials, and the bundle has no .whiskey/" +
+                          kBundleSbomPath,
+                      kBundleSbomPath);
+  }
+  Sha256 h;
+  h.update(*text);
+  Sha256Digest actual = h.finish();
+  if (actual != expected) {
+    throw BundleError(BundleError::Kind::kSbomMismatch,
+                      "the bundle's .whiskey/" + std::string(kBundleSbomPath) +
+                          " is not the one the manifest records:\n  expected: " + expected.hex() +
+                          "\n  actual:   " + actual.hex(),
+                      kBundleSbomPath);
+  }
 }
 
 }  // namespace whiskey

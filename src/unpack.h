@@ -18,11 +18,12 @@ namespace whiskey {
 class BundleError : public std::runtime_error {
  public:
   enum class Kind {
-    kNotArchive,   ///< not a (compressed) tar archive at all
-    kCorrupt,      ///< truncated or damaged
-    kUnsafeEntry,  ///< an entry outside .whiskey, escaping it, or of a refused type
-    kTooLarge,     ///< unpacks to more than the bound
-    kEmpty,        ///< no entries under .whiskey
+    kNotArchive,    ///< not a (compressed) tar archive at all
+    kCorrupt,       ///< truncated or damaged
+    kUnsafeEntry,   ///< an entry outside .whiskey, escaping it, or of a refused type
+    kTooLarge,      ///< unpacks to more than the bound
+    kEmpty,         ///< no entries under .whiskey
+    kSbomMismatch,  ///< its bill of materials is not the one the manifest records
   };
   BundleError(Kind kind, std::string message, std::string entry = {})
       : std::runtime_error(std::move(message)), kind(kind), entry(std::move(entry)) {}

@@ -297,6 +297,10 @@ testWithNoBundleApacheIsBuiltCachedAndTheAppAnswers() {
   # heroku-24-build has no nghttp2 headers: no mod_http2.
   assertFalse "no mod_http2" "[ -e '$BUILD_DIR/.whiskey/apache/modules/mod_http2.so' ]"
   assertTrue "mod_ssl" "[ -e '$BUILD_DIR/.whiskey/apache/modules/mod_ssl.so' ]"
+  # The recipe's bill of materials, written on the build image, is in the slug.
+  assertFileContains "Bill of materials: .whiskey/apache/sbom.cdx.json" "$WORK/compile.out"
+  assertEquals "a valid bill of materials for heroku-24" "ok" \
+    "$(apache_sbom_check "$BUILD_DIR/.whiskey/apache/sbom.cdx.json" heroku-24 "$(dpkg --print-architecture)")"
   pythonBuildpackInRoot || { fail "the Python buildpack's stand-in failed"; return; }
   webAnswers
 

@@ -125,6 +125,21 @@ testRecipeStopsOnASourceThatDoesNotMatchItsPin() {
 
 # --- relocation ---------------------------------------------------------------
 
+testTheBundleCarriesItsBillOfMaterials() {
+  local sbom="$WORK/sbom.cdx.json"
+  tar -xzOf "$APACHE_BUNDLE" .whiskey/apache/sbom.cdx.json >"$sbom"
+  assertTrue "the bundle holds .whiskey/apache/sbom.cdx.json" "[ -s '$sbom' ]"
+  assertEquals "valid CycloneDX 1.5, saying what the recipe builds" "ok" \
+    "$(apache_sbom_check "$sbom" debian-12 "$(dpkg --print-architecture)")"
+  assertEquals "the compiler is the one the recipe ran" "$(cc --version | head -n 1)" \
+    "$(python3 -c 'import json, sys
+print({p["name"]: p["value"] for p in json.load(open(sys.argv[1]))["metadata"]["component"]["properties"]}["mod_wsgi-heroku:compiler"])' "$sbom")"
+  assertEquals "no timestamp, serial number or build path" "" \
+    "$(grep -E '"(timestamp|serialNumber)"|/tmp/|whiskey-build' "$sbom")"
+  assertEquals "the .tar.zst holds the same document" "$(sha256sum <"$sbom")" \
+    "$(tar --zstd -xOf "$APACHE_BUNDLE_ZST" .whiskey/apache/sbom.cdx.json | sha256sum)"
+}
+
 testCompileRelocatesTheBundleIntoTheBuildFolder() {
   compileFromPublicUrl
   assertCapturedSuccess
@@ -132,6 +147,7 @@ testCompileRelocatesTheBundleIntoTheBuildFolder() {
   real=$(cd "$BUILD_DIR" && pwd -P)
   assertCaptured "to $real/.whiskey"
   assertCaptured "Verified sha256:$APACHE_BUNDLE_SHA256"
+  assertCaptured "Bill of materials: .whiskey/apache/sbom.cdx.json"
 
   local whiskey="$BUILD_DIR/.whiskey"
   capture env -u LD_LIBRARY_PATH "$whiskey/apache/bin/httpd" -v
@@ -148,6 +164,12 @@ testCompileRelocatesTheBundleIntoTheBuildFolder() {
   assertEquals "no file names the build prefix" "" "$(grep -rlF "$BUILD_PREFIX" "$whiskey")"
   assertEquals "nor the build machine's work folder" "" \
     "$(grep -rlF "$(dirname "$(dirname "$BUILD_PREFIX")")" "$whiskey")"
+
+  assertEquals "the bill of materials is in the slug, as the bundle holds it" \
+    "$(tar -xzOf "$APACHE_BUNDLE" .whiskey/apache/sbom.cdx.json | sha256sum)" \
+    "$(sha256sum <"$whiskey/apache/sbom.cdx.json")"
+  assertEquals "and valid" "ok" \
+    "$(apache_sbom_check "$whiskey/apache/sbom.cdx.json" debian-12 "$(dpkg --print-architecture)")"
 }
 
 testRelocatedApacheAcceptsAMinimalConfig() {
@@ -239,11 +261,14 @@ testPublishThenReadBackWithTheAwsCli() {
 import json, sys
 m = json.load(open(sys.argv[1]))
 e = [b for b in m["bundles"] if b["key"] == sys.argv[2]][0]
-print(m["schema"], e["stack"], e["arch"], e["apache"], e["size"], e["sha256"])
+print(m["schema"], e["stack"], e["arch"], e["apache"], e["size"], e["sha256"], e["sbom_sha256"])
 PY
   )
-  assertEquals "1 debian-12 $(dpkg --print-architecture) 2.4.68 $(stat -c %s "$APACHE_BUNDLE") $APACHE_BUNDLE_SHA256" \
+  local sbom_sha256
+  sbom_sha256=$(tar -xzOf "$APACHE_BUNDLE" .whiskey/apache/sbom.cdx.json | sha256sum | cut -d' ' -f1)
+  assertEquals "1 debian-12 $(dpkg --print-architecture) 2.4.68 $(stat -c %s "$APACHE_BUNDLE") $APACHE_BUNDLE_SHA256 $sbom_sha256" \
     "$entry"
+  assertCaptured "Bill of materials: .whiskey/apache/sbom.cdx.json, sha256:$sbom_sha256"
 }
 
 testPublishingAnotherBundleKeepsEveryEntry() {
@@ -279,11 +304,43 @@ testCompileFromTheBucketAloneInstallsTheNewestForTheStack() {
   assertCaptured "Installing Apache from $BUNDLE_NAME"
   assertCaptured "chosen by the newest for debian-12/$(dpkg --print-architecture) in manifest.json"
   assertCaptured "Verified sha256:$APACHE_BUNDLE_SHA256"
+  assertCaptured "Its bill of materials is the published one: sha256:$(sha256sum <"$BUILD_DIR/.whiskey/apache/sbom.cdx.json" | cut -d' ' -f1)"
   assertNotOutput "$MOTO_SECRET_ACCESS_KEY"
   capture env -u LD_LIBRARY_PATH "$BUILD_DIR/.whiskey/apache/bin/httpd" -v
   assertCaptured "Apache/2.4.68"
   assertEquals "the secret is nowhere in the slug or the cache" "" \
     "$(grep -rlF "$MOTO_SECRET_ACCESS_KEY" "$BUILD_DIR" "$CACHE_DIR" "${BUILDPACK_HOME}/export" 2>/dev/null)"
+}
+
+testCompileRefusesABillOfMaterialsTheManifestDoesNotRecord() {
+  publish "$MOTO_ACCESS_KEY_ID" "$MOTO_SECRET_ACCESS_KEY" "$APACHE_BUNDLE"
+  assertCapturedSuccess
+  moto_aws s3 cp "s3://$PRIVATE/manifest.json" "$WORK/manifest.json" >/dev/null
+  local recorded
+  recorded=$(python3 - "$WORK/manifest.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+print(m["bundles"][0]["sbom_sha256"])
+m["bundles"][0]["sbom_sha256"] = "0" * 64
+json.dump(m, open(sys.argv[1], "w"))
+PY
+  )
+  moto_aws s3 cp "$WORK/manifest.json" "s3://$PRIVATE/manifest.json" >/dev/null
+
+  useFixture demo_flask_app
+  setVar WHISKEY_BUCKET "$PRIVATE"
+  setVar WHISKEY_S3_ENDPOINT "$MOTO_ENDPOINT"
+  setVar AWS_ACCESS_KEY_ID "$MOTO_ACCESS_KEY_ID"
+  setVar AWS_SECRET_ACCESS_KEY "$MOTO_SECRET_ACCESS_KEY"
+  compile
+  assertBuildFailed "The Apache bundle's bill of materials is not the published one"
+  assertStderr "expected: $(printf '0%.0s' $(seq 64))"
+  assertStderr "actual:   $recorded"
+  assertStderr "Publish it again"
+  # As the message says: publishing again records the bundle's own.
+  publish "$MOTO_ACCESS_KEY_ID" "$MOTO_SECRET_ACCESS_KEY" "$APACHE_BUNDLE"
+  assertCapturedSuccess
+  assertCaptured "Bill of materials: .whiskey/apache/sbom.cdx.json, sha256:$recorded"
 }
 
 testCompileFromAPrivateBucketWithAWrongSecret() {

@@ -111,6 +111,46 @@ testACutDownloadResumesAsInTheClassicFlow() {
   assertTrue "installed" "[ -x '$CNB_LAYERS/apache/apache/bin/httpd' ]"
 }
 
+testTheLayersBillOfMaterialsIsTheBundlesOwn() {
+  cp -R "${BUILDPACK_HOME}/test/fixtures/slow_app/." "$CNB_APP/"
+  configure "$BUNDLE_URL" "$APACHE_BUNDLE_SHA256"
+  cnb_build
+  assertCapturedSuccess
+  assertCaptured "Wrote the apache layer's bill of materials (CycloneDX): the bundle's own, apache/sbom.cdx.json"
+  assertEquals "the bundle's document, naming the installed file" "ok" \
+    "$(apache_sbom_check "$CNB_LAYERS/apache.sbom.cdx.json" "$STACK" "$(dpkg --print-architecture)" \
+      bundle.tar.gz "$APACHE_BUNDLE_SHA256")"
+}
+
+testABundleWithoutABillOfMaterialsIsDescribedFromItsInfo() {
+  cp -R "${BUILDPACK_HOME}/test/fixtures/slow_app/." "$CNB_APP/"
+  # The real bundle, as bundles were before the recipe wrote one.
+  mkdir -p "$CNB_ROOT/older"
+  tar -xzf "$APACHE_BUNDLE" -C "$CNB_ROOT/older"
+  rm "$CNB_ROOT/older/.whiskey/apache/sbom.cdx.json"
+  tar -czf "$CNB_ROOT/older.tar.gz" -C "$CNB_ROOT/older" .whiskey
+  moto_put "$BUCKET" older.tar.gz "$CNB_ROOT/older.tar.gz" || fail "upload failed"
+  local sha
+  sha=$(sha256sum "$CNB_ROOT/older.tar.gz" | cut -d' ' -f1)
+  configure "$(moto_url "$BUCKET" older.tar.gz)" "$sha"
+  cnb_build
+  assertCapturedSuccess
+  assertCaptured "Wrote the apache layer's bill of materials (CycloneDX)"
+  assertNotCaptured "the bundle's own"
+  assertEquals "valid, naming the file, httpd, APR and APR-util, no patches" \
+    "valid older.tar.gz $sha httpd apr apr-util False" \
+    "$("${BUILDPACK_HOME}/build/cyclonedx-venv/bin/python" -c '
+import json, sys
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+text = open(sys.argv[1]).read()
+bom = json.loads(text)
+c = bom["metadata"]["component"]
+print(JsonStrictValidator(SchemaVersion.V1_5).validate_str(text) or "valid", c["name"],
+      c["hashes"][0]["content"], " ".join(x["name"] for x in bom["components"]),
+      any("pedigree" in x for x in bom["components"]))' "$CNB_LAYERS/apache.sbom.cdx.json" 2>&1)"
+}
+
 testAHostileBundleLeavesNoLayer() {
   cp -R "${BUILDPACK_HOME}/test/fixtures/slow_app/." "$CNB_APP/"
   python3 "${BUILDPACK_HOME}/test/support/make_bundle.py" traversal "$CNB_ROOT/hostile.tar.gz"

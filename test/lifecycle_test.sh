@@ -184,6 +184,9 @@ error = JsonStrictValidator(SchemaVersion.V1_5).validate_str(open(sys.argv[1]).r
 print(error or "valid")' "$sbom" 2>&1)"
   assertEquals "names the installed bundle's digest" "$APACHE_BUNDLE_SHA256" \
     "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["metadata"]["component"]["hashes"][0]["content"])' "$sbom")"
+  assertEquals "the bundle's own bill of materials: sources, pins, patches, stack, arch, compiler" \
+    "ok" "$(apache_sbom_check "$sbom" debian-12 "$(dpkg --print-architecture)" \
+      "$(basename "$BUNDLE_URL")" "$APACHE_BUNDLE_SHA256")"
   local names
   names=$(python3 -c 'import json, sys
 print(" ".join(c["name"] + "@" + c["version"] for c in json.load(open(sys.argv[1]))["components"]))' "$sbom")

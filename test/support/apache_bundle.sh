@@ -40,3 +40,12 @@ apache_bundle() {
   APACHE_BUNDLE_ZST_SHA256=$(sha256sum "$APACHE_BUNDLE_ZST" | cut -d' ' -f1)
   export APACHE_BUNDLE APACHE_BUNDLE_SHA256 APACHE_BUNDLE_ZST APACHE_BUNDLE_ZST_SHA256
 }
+
+# apache_sbom_check FILE STACK ARCH [BUNDLE_NAME BUNDLE_SHA256]: "ok" when
+# FILE, a bundle's bill of materials, is valid CycloneDX 1.5 and says what
+# vendor/apache builds for STACK and ARCH (see test/support/check_sbom.py),
+# else its problems.
+apache_sbom_check() {
+  "${BUILDPACK_HOME}/build/cyclonedx-venv/bin/python" "${BUILDPACK_HOME}/test/support/check_sbom.py" \
+    "$1" "${BUILDPACK_HOME}/vendor/apache" "$2" "$3" "${@:4}" 2>&1
+}

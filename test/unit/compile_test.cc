@@ -1,6 +1,7 @@
 #include "compile.h"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "app.h"
@@ -478,5 +479,57 @@ TEST_CASE("build_target: a Cloud Native platform's target wins over STACK", "[co
     auto e = expect_message<Failure>([&] { build_target({{"CNB_TARGET_OS", "windows"}}, disk); });
     CHECK(e.headline == "The run image is not Linux");
     CHECK_THAT(e.what_happened, Contains("'windows'"));
+  }
+}
+
+TEST_CASE("compile: the bundle's bill of materials is checked against the manifest's digest",
+          "[compile]") {
+  const std::string sbom = "{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.5\"}\n";
+  std::vector<TarEntry> entries = bundle_entries();
+  entries.push_back(File(".whiskey/apache/sbom.cdx.json", sbom));
+  const std::string bytes = make_tar_gz(entries);
+  const std::string bucket = "https://b.s3.us-east-1.amazonaws.com/";
+  auto manifest = [&](const std::string& sbom_sha256) {
+    nlohmann::json entry = {{"key", kName},
+                            {"stack", "heroku-24"},
+                            {"arch", machine_arch()},
+                            {"apache", "2.4.68"},
+                            {"size", bytes.size()},
+                            {"sha256", sha256_hex(bytes)},
+                            {"sbom_sha256", sbom_sha256}};
+    return nlohmann::json{{"schema", 1}, {"bundles", {entry}}}.dump();
+  };
+  Build b;
+  b.vars = {{"STACK", "heroku-24"}, {"WHISKEY_BUCKET", "b"}};
+  b.http.add(bucket + kName, {.body = bytes});
+
+  SECTION("the same digest: installed, and the log says where the document is") {
+    b.http.add(bucket + "manifest.json", {.body = manifest(sha256_hex(sbom))});
+    b.run();
+    CHECK(read_text(b.app / ".whiskey/apache/sbom.cdx.json") == sbom);
+    CHECK_THAT(b.out.str(), Contains("       Its bill of materials is the published one: sha256:" +
+                                     sha256_hex(sbom) + "\n"));
+    CHECK_THAT(b.out.str(), Contains("       Bill of materials: .whiskey/apache/sbom.cdx.json\n"));
+  }
+  SECTION("another digest: refused, nothing installed") {
+    const std::string other = std::string(64, 'e');
+    b.http.add(bucket + "manifest.json", {.body = manifest(other)});
+    UserMessage e = b.run_failing();
+    CHECK(e.headline == "The Apache bundle's bill of materials is not the published one");
+    CHECK_THAT(e.what_happened, Contains("expected: " + other));
+    CHECK_THAT(e.what_happened, Contains("actual:   " + sha256_hex(sbom)));
+    CHECK_THAT(e.what_to_do, Contains("Publish it again"));
+    CHECK_FALSE(fs::exists(b.app / ".whiskey"));
+  }
+  SECTION("a bundle without one, where the manifest records one: refused") {
+    b.http.add(bucket + kName, {.body = bundle()});
+    nlohmann::json m = nlohmann::json::parse(manifest(sha256_hex(sbom)));
+    m["bundles"][0]["size"] = bundle().size();
+    m["bundles"][0]["sha256"] = sha256_hex(bundle());
+    b.http.add(bucket + "manifest.json", {.body = m.dump()});
+    UserMessage e = b.run_failing();
+    CHECK(e.headline == "The Apache bundle's bill of materials is not the published one");
+    CHECK_THAT(e.what_happened, Contains("has no .whiskey/apache/sbom.cdx.json"));
+    CHECK_FALSE(fs::exists(b.app / ".whiskey"));
   }
 }

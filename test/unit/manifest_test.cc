@@ -475,3 +475,27 @@ TEST_CASE("compare_versions: a consistent order when parts are not all numbers",
   CHECK(compare_versions("9", "1a") < 0);  // numbers first, so 9 < 10 < 1a
   CHECK(compare_versions("2.4.68", "2.4.68-rc1") < 0);
 }
+
+TEST_CASE("sbom_sha256: read, written, and dropped with the bundle it described", "[manifest]") {
+  json j = manifest_json({entry("heroku-24", "amd64", "2.4.68")});
+  j["bundles"][0]["sbom_sha256"] = kShaC;
+  Manifest m = parse_manifest(j.dump());
+  REQUIRE(m.bundles[0].sbom_sha256);
+  CHECK(m.bundles[0].sbom_sha256->hex() == kShaC);
+  CHECK_FALSE(parse_manifest(manifest_json({entry("heroku-24", "amd64", "2.4.68")}).dump())
+                  .bundles[0]
+                  .sbom_sha256);
+
+  std::string text = serialize_manifest(m);
+  CHECK(json::parse(text)["bundles"][0]["sbom_sha256"] == kShaC);
+  CHECK(parse_manifest(text).bundles[0].sbom_sha256 == m.bundles[0].sbom_sha256);
+
+  // A bundle published again without one: the old digest goes with the old bundle.
+  upsert(m, make_entry("heroku-24", "amd64", "2.4.68", kShaB));
+  CHECK_FALSE(json::parse(serialize_manifest(m, text))["bundles"][0].contains("sbom_sha256"));
+
+  j["bundles"][0]["sbom_sha256"] = "not a digest";
+  CHECK_THROWS_WITH(parse_manifest(j.dump()), Contains("malformed \"sbom_sha256\""));
+  j["bundles"][0]["sbom_sha256"] = 12;
+  CHECK_THROWS_WITH(parse_manifest(j.dump()), Contains("\"sbom_sha256\""));
+}

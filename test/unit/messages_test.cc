@@ -47,9 +47,9 @@ TEST_CASE("every kind of every step's failure has a message", "[messages]") {
   each_kind<BuildError::Kind>(5, [](auto k) { return BuildError(k, "/app/x", "d", 3); });
   each_kind<ModWsgiError::Kind>(5, [](auto k) { return ModWsgiError(k, "6.1.1", "python", "o"); });
   each_kind<PublishError::Kind>(12, [](auto k) { return PublishError(k, "x", "d"); });
-  for (auto kind :
-       {BundleError::Kind::kNotArchive, BundleError::Kind::kCorrupt,
-        BundleError::Kind::kUnsafeEntry, BundleError::Kind::kTooLarge, BundleError::Kind::kEmpty}) {
+  for (auto kind : {BundleError::Kind::kNotArchive, BundleError::Kind::kCorrupt,
+                    BundleError::Kind::kUnsafeEntry, BundleError::Kind::kTooLarge,
+                    BundleError::Kind::kEmpty, BundleError::Kind::kSbomMismatch}) {
     check_shape(message(BundleInvalid(BundleError(kind, "m"), "s3://b/k", "head"), "unexpected"));
   }
 }

@@ -251,6 +251,27 @@ TEST_CASE("read_bundle_info: what the bundle says about itself", "[publish]") {
   CHECK(other.arch == "arm64");
 }
 
+TEST_CASE("read_bundle_info: the digest of the bundle's bill of materials", "[publish]") {
+  TempDir dir;
+  const std::string sbom = "{\"bomFormat\": \"CycloneDX\"}\n" + noise(20000, 7);
+  fs::path with = write_bundle(dir,
+                               {Dir(".whiskey/"), File(".whiskey/apache/sbom.cdx.json", sbom),
+                                File(".whiskey/apache/whiskey-bundle.json", bundle_json())},
+                               "with.tar.gz");
+  std::optional<Sha256Digest> digest;
+  read_bundle_info(with, &digest);
+  REQUIRE(digest);
+  Sha256 h;
+  h.update(sbom);
+  CHECK(*digest == h.finish());
+
+  fs::path without = write_bundle(
+      dir, {Dir(".whiskey/"), File(".whiskey/apache/whiskey-bundle.json", bundle_json())},
+      "without.tar.gz");
+  read_bundle_info(without, &digest);
+  CHECK_FALSE(digest);
+}
+
 TEST_CASE("read_bundle_info: files that are not bundles", "[publish]") {
   TempDir dir;
 

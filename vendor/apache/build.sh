@@ -4,7 +4,8 @@
 # never uses, with $ORIGIN rpaths (the steps of build-tree.sh, which compile
 # also runs when no bundle is published for an app's stack), packed as
 #   whiskey-<stack>-<arch>-apache-<version>.tar.zst (or .tar.gz)
-# holding .whiskey/{apr,apr-util,apache}/... and .whiskey/apache/whiskey-bundle.json.
+# holding .whiskey/{apr,apr-util,apache}/..., .whiskey/apache/whiskey-bundle.json
+# and the bill of materials, .whiskey/apache/sbom.cdx.json (CycloneDX 1.5).
 # APR and httpd carry the patches in patches/ (each says what it does and why).
 #
 # The tree is installed under a long placeholder prefix, recorded in
