@@ -56,7 +56,7 @@ class Reader {
         std::size_t line_start = s_.rfind('\n', i_ == 0 ? 0 : i_ - 1);
         line_start = (line_start == std::string_view::npos || i_ == 0) ? 0 : line_start + 1;
         if (!sections_.empty()) sections_.back().end = line_start;
-        sections_.push_back({.array_item = starts("[["), .begin = line_start});
+        sections_.push_back({.path = {}, .array_item = starts("[["), .begin = line_start});
         table = header(root);
       } else {
         key_value(*table);
