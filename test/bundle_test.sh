@@ -282,7 +282,7 @@ testPublishingAnotherBundleKeepsEveryEntry() {
   # Publishing the first again replaces its entry, and loses none.
   publish "$MOTO_ACCESS_KEY_ID" "$MOTO_SECRET_ACCESS_KEY" "$APACHE_BUNDLE"
   assertCapturedSuccess
-  assertCaptured "replaced $BUNDLE_NAME (2 listed)"
+  assertCaptured "replaced $BUNDLE_NAME (2 listed, serial "
   moto_aws s3 cp "s3://$PRIVATE/manifest.json" "$WORK/manifest.json" >/dev/null
   assertEquals "$BUNDLE_NAME $(basename "$other")" \
     "$(python3 -c 'import json,sys; print(" ".join(sorted(b["key"] for b in json.load(open(sys.argv[1]))["bundles"])))' "$WORK/manifest.json")"
