@@ -14,6 +14,9 @@
 #include <thread>
 #include <vector>
 
+#include "decompress.h"
+#include "tar_feed.h"
+
 namespace whiskey {
 namespace {
 
@@ -36,37 +39,35 @@ std::vector<std::string_view> split_path(std::string_view path) {
   return parts;
 }
 
-/// The reader's side of the stream: libarchive pulls, exceptions are parked
-/// here while the C code unwinds, and rethrown after.
-struct Pull {
-  ByteStream* src;
-  std::exception_ptr error;
-  std::uint64_t bytes = 0;  ///< read so far
-};
-
-la_ssize_t pull(archive* a, void* data, const void** buffer) {
-  auto* p = static_cast<Pull*>(data);
-  try {
-    auto chunk = p->src->read();
-    p->bytes += chunk.size();
-    *buffer = chunk.data();
-    return static_cast<la_ssize_t>(chunk.size());
-  } catch (...) {
-    p->error = std::current_exception();
-    archive_set_error(a, EIO, "the download failed");
-    return -1;
-  }
-}
-
 /// Throws for a libarchive result below ARCHIVE_WARN: the stream's own
-/// error (parked in `state`) as it was thrown, else a BundleError of `kind`
+/// error (parked in `feed`) as it was thrown, else a BundleError of `kind`
 /// saying `what` and libarchive's reason.
-void check_read(archive* a, const Pull& state, int r, BundleError::Kind kind,
+void check_read(archive* a, const TarFeed& feed, int r, BundleError::Kind kind,
                 const std::string& what) {
   if (r >= ARCHIVE_WARN) return;
-  if (state.error) std::rethrow_exception(state.error);
+  if (feed.error()) std::rethrow_exception(feed.error());
   const char* msg = archive_error_string(a);
   throw BundleError(kind, what + (msg ? std::string(": ") + msg : std::string()));
+}
+
+/// The BundleError for what the decompression or the tar archive's end found.
+BundleError bundle_error(const StreamError& e) {
+  using K = BundleError::Kind;
+  switch (e.kind) {
+    case StreamError::Kind::kNotArchive:
+      return BundleError(K::kNotArchive, e.what());
+    case StreamError::Kind::kUnsupported:
+      return BundleError(K::kUnsupported, e.what());
+    case StreamError::Kind::kCorrupt:
+      return BundleError(K::kCorrupt, e.what());
+    case StreamError::Kind::kChecksum:
+      return BundleError(K::kChecksum, e.what());
+    case StreamError::Kind::kTruncated:
+      return BundleError(K::kTruncated, e.what());
+    case StreamError::Kind::kTrailingData:
+      return BundleError(K::kTrailingData, e.what());
+  }
+  return BundleError(K::kCorrupt, e.what());
 }
 
 /// The tar stream inside a compressed one. A thread of its own reads `src`
@@ -113,6 +114,9 @@ class Decompressed final : public ByteStream {
   void run() {
     try {
       decompress();
+    } catch (const StreamError& e) {
+      std::lock_guard lock(mutex_);
+      error_ = std::make_exception_ptr(bundle_error(e));
     } catch (...) {
       std::lock_guard lock(mutex_);
       error_ = std::current_exception();
@@ -123,43 +127,11 @@ class Decompressed final : public ByteStream {
   }
 
   void decompress() {
-    std::unique_ptr<archive, ReadDeleter> in(archive_read_new());
-    if (!in) throw std::runtime_error("cannot initialise libarchive");
-    archive_read_support_filter_gzip(in.get());
-    archive_read_support_filter_bzip2(in.get());
-    archive_read_support_filter_xz(in.get());
-    archive_read_support_filter_zstd(in.get());
-    archive_read_support_format_raw(in.get());  // the decompressed bytes, as they are
-    Pull state{&src_, nullptr};
-    // Only an unrecognised format while opening (libarchive's
-    // ARCHIVE_ERRNO_FILE_FORMAT, EILSEQ on Linux) means "not an archive".
-    bool opening = true;
-    auto check = [&](int r, const std::string& what) {
-      bool unknown = r < ARCHIVE_WARN && opening && archive_errno(in.get()) == EILSEQ;
-      check_read(in.get(), state, r,
-                 unknown ? BundleError::Kind::kNotArchive : BundleError::Kind::kCorrupt, what);
-    };
-    // Opening decompresses the first block already: a stream cut short
-    // there cannot be read at all. An empty one is passed on as empty.
-    auto empty = [&](int r) { return r < ARCHIVE_WARN && !state.error && state.bytes == 0; };
-    int r = archive_read_open(in.get(), &state, nullptr, &pull, nullptr);
-    if (empty(r)) return;
-    check(r, "cannot read the archive");
-    archive_entry* entry = nullptr;
-    r = archive_read_next_header(in.get(), &entry);
-    if (r == ARCHIVE_EOF || empty(r)) return;
-    check(r, "cannot read the archive");
-    opening = false;
+    DecompressStream in(src_);
     while (true) {
-      const void* block = nullptr;
-      size_t size = 0;
-      la_int64_t offset = 0;
-      r = archive_read_data_block(in.get(), &block, &size, &offset);
-      if (r == ARCHIVE_EOF) return;
-      check(r, "the archive is damaged or cut short");
-      if (size == 0) continue;
-      std::vector<char> chunk(static_cast<const char*>(block),
-                              static_cast<const char*>(block) + size);
+      auto out = in.read();
+      if (out.empty()) return;
+      std::vector<char> chunk(out.begin(), out.end());
       std::unique_lock lock(mutex_);
       changed_.wait(lock, [&] { return ready_.size() < kQueued || stopped_; });
       if (stopped_) return;
@@ -265,14 +237,14 @@ UnpackStats unpack_bundle(ByteStream& src, const std::filesystem::path& dest,
   };
 
   Decompressed tar(src);
-  Pull state{&tar, nullptr};
+  TarFeed feed(tar);
   auto check = [&](int r, BundleError::Kind kind, const std::string& what) {
-    check_read(in.get(), state, r, kind, what);
+    check_read(in.get(), feed, r, kind, what);
   };
   // Opening already decompresses the first block, so a compressed stream cut
   // short fails here too: only an unrecognised format (libarchive's
   // ARCHIVE_ERRNO_FILE_FORMAT, EILSEQ on Linux) means "not an archive".
-  int opened = archive_read_open(in.get(), &state, nullptr, &pull, nullptr);
+  int opened = feed.open(in.get());
   check(opened,
         archive_errno(in.get()) == EILSEQ ? BundleError::Kind::kNotArchive
                                           : BundleError::Kind::kCorrupt,
@@ -284,7 +256,7 @@ UnpackStats unpack_bundle(ByteStream& src, const std::filesystem::path& dest,
     archive_entry* entry = nullptr;
     int r = archive_read_next_header(in.get(), &entry);
     if (r == ARCHIVE_EOF) break;
-    if (r < ARCHIVE_WARN && !state.error && first) {
+    if (r < ARCHIVE_WARN && !feed.error() && first) {
       const char* msg = archive_error_string(in.get());
       throw BundleError(BundleError::Kind::kNotArchive,
                         std::string("not a tar archive") + (msg ? std::string(": ") + msg : ""));
@@ -362,6 +334,13 @@ UnpackStats unpack_bundle(ByteStream& src, const std::filesystem::path& dest,
       throw std::runtime_error("writing '" + rel + "': " + (msg ? msg : "unknown error"));
     }
     if (type == AE_IFLNK && !hardlink) links.insert(rel);
+  }
+  // The tar archive ended: what follows it, to the end of the compressed
+  // stream, is read and checked before the unpack counts as done.
+  try {
+    feed.finish(in.get());
+  } catch (const StreamError& e) {
+    throw bundle_error(e);
   }
   if (archive_write_close(out.get()) < ARCHIVE_WARN) {
     const char* msg = archive_error_string(out.get());
