@@ -203,26 +203,12 @@ bool symlink_stays_inside(std::string_view link, std::string_view target) {
   return true;
 }
 
-UnpackStats unpack_bundle(ByteStream& src, const std::filesystem::path& dest,
-                          const UnpackLimits& limits) {
-  // A canonical destination, so libarchive's symlink checks see no link in
-  // the prefix that is ours.
-  const std::filesystem::path root = std::filesystem::canonical(dest);
-  std::unique_ptr<archive, ReadDeleter> in(archive_read_new());
-  std::unique_ptr<archive, WriteDeleter> out(archive_write_disk_new());
-  if (!in || !out) throw std::runtime_error("cannot initialise libarchive");
-  archive_read_support_format_tar(in.get());  // decompressed by `tar` below
-  // Our own checks run first; NODOTDOT is libarchive's second line of
-  // defence. (NOABSOLUTEPATHS cannot be used: we hand it absolute paths under
-  // `root`.) Its SECURE_SYMLINKS is not used: it opens every folder of every
-  // path again, a fifth of the unpack's time. The links below are checked
-  // exactly instead: `root` starts empty, so the only links in it are those
-  // the archive made, and no entry may be written through one of them.
-  archive_write_disk_set_options(
-      out.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_NODOTDOT);
-  if (!std::filesystem::is_empty(root)) {
-    throw std::runtime_error("unpacking into '" + root.string() + "': the folder is not empty");
-  }
+namespace {
+
+/// unpack_bundle's entries: read by `in` from `feed`, written into `root` by
+/// `out`, to the end of the stream.
+UnpackStats write_entries(archive* in, archive* out, TarFeed& feed,
+                          const std::filesystem::path& root, const UnpackLimits& limits) {
   std::set<std::string> links;  // relative paths of the symlinks written so far
   // Why `rel` cannot be written without going through a link made earlier.
   auto through_link = [&](const std::string& rel) -> std::string {
@@ -236,28 +222,25 @@ UnpackStats unpack_bundle(ByteStream& src, const std::filesystem::path& dest,
     return {};
   };
 
-  Decompressed tar(src);
-  TarFeed feed(tar);
   auto check = [&](int r, BundleError::Kind kind, const std::string& what) {
-    check_read(in.get(), feed, r, kind, what);
+    check_read(in, feed, r, kind, what);
   };
   // Opening already decompresses the first block, so a compressed stream cut
   // short fails here too: only an unrecognised format (libarchive's
   // ARCHIVE_ERRNO_FILE_FORMAT, EILSEQ on Linux) means "not an archive".
-  int opened = feed.open(in.get());
+  int opened = feed.open(in);
   check(opened,
-        archive_errno(in.get()) == EILSEQ ? BundleError::Kind::kNotArchive
-                                          : BundleError::Kind::kCorrupt,
+        archive_errno(in) == EILSEQ ? BundleError::Kind::kNotArchive : BundleError::Kind::kCorrupt,
         "cannot read the archive");
 
   UnpackStats stats;
   std::set<std::string> top;
   for (bool first = true;; first = false) {
     archive_entry* entry = nullptr;
-    int r = archive_read_next_header(in.get(), &entry);
+    int r = archive_read_next_header(in, &entry);
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN && !feed.error() && first) {
-      const char* msg = archive_error_string(in.get());
+      const char* msg = archive_error_string(in);
       throw BundleError(BundleError::Kind::kNotArchive,
                         std::string("not a tar archive") + (msg ? std::string(": ") + msg : ""));
     }
@@ -313,24 +296,24 @@ UnpackStats unpack_bundle(ByteStream& src, const std::filesystem::path& dest,
       }
     }
     archive_entry_set_pathname(entry, (root / rel).c_str());
-    if (archive_write_header(out.get(), entry) < ARCHIVE_WARN) {
-      const char* msg = archive_error_string(out.get());
+    if (archive_write_header(out, entry) < ARCHIVE_WARN) {
+      const char* msg = archive_error_string(out);
       throw unsafe(name, std::string("cannot be written") + (msg ? std::string(": ") + msg : ""));
     }
     const void* block = nullptr;
     size_t size = 0;
     la_int64_t offset = 0;
     while (true) {
-      r = archive_read_data_block(in.get(), &block, &size, &offset);
+      r = archive_read_data_block(in, &block, &size, &offset);
       if (r == ARCHIVE_EOF) break;
       check(r, BundleError::Kind::kCorrupt, "the archive is damaged or cut short");
-      if (archive_write_data_block(out.get(), block, size, offset) < ARCHIVE_WARN) {
-        const char* msg = archive_error_string(out.get());
+      if (archive_write_data_block(out, block, size, offset) < ARCHIVE_WARN) {
+        const char* msg = archive_error_string(out);
         throw std::runtime_error("writing '" + rel + "': " + (msg ? msg : "unknown error"));
       }
     }
-    if (archive_write_finish_entry(out.get()) < ARCHIVE_WARN) {
-      const char* msg = archive_error_string(out.get());
+    if (archive_write_finish_entry(out) < ARCHIVE_WARN) {
+      const char* msg = archive_error_string(out);
       throw std::runtime_error("writing '" + rel + "': " + (msg ? msg : "unknown error"));
     }
     if (type == AE_IFLNK && !hardlink) links.insert(rel);
@@ -338,12 +321,12 @@ UnpackStats unpack_bundle(ByteStream& src, const std::filesystem::path& dest,
   // The tar archive ended: what follows it, to the end of the compressed
   // stream, is read and checked before the unpack counts as done.
   try {
-    feed.finish(in.get());
+    feed.finish(in);
   } catch (const StreamError& e) {
     throw bundle_error(e);
   }
-  if (archive_write_close(out.get()) < ARCHIVE_WARN) {
-    const char* msg = archive_error_string(out.get());
+  if (archive_write_close(out) < ARCHIVE_WARN) {
+    const char* msg = archive_error_string(out);
     throw std::runtime_error(std::string("finishing the unpack: ") + (msg ? msg : "unknown error"));
   }
   if (top.empty()) {
@@ -351,6 +334,59 @@ UnpackStats unpack_bundle(ByteStream& src, const std::filesystem::path& dest,
   }
   stats.top_level.assign(top.begin(), top.end());
   return stats;
+}
+
+/// Reads what is left of the decompressed stream, at most `max_bytes` of it,
+/// and lets only the decoder's BundleError out: damage further on, which the
+/// compressor's own checks found.
+void damage_further_on(ByteStream& tar, std::uint64_t max_bytes) {
+  std::uint64_t read = 0;
+  try {
+    for (auto chunk = tar.read(); !chunk.empty() && read <= max_bytes; chunk = tar.read()) {
+      read += chunk.size();
+    }
+  } catch (const BundleError&) {
+    throw;
+  } catch (...) {
+    // The stream's own failure: the caller reads on, and finds it.
+  }
+}
+
+}  // namespace
+
+UnpackStats unpack_bundle(ByteStream& src, const std::filesystem::path& dest,
+                          const UnpackLimits& limits) {
+  // A canonical destination, so libarchive's symlink checks see no link in
+  // the prefix that is ours.
+  const std::filesystem::path root = std::filesystem::canonical(dest);
+  std::unique_ptr<archive, ReadDeleter> in(archive_read_new());
+  std::unique_ptr<archive, WriteDeleter> out(archive_write_disk_new());
+  if (!in || !out) throw std::runtime_error("cannot initialise libarchive");
+  archive_read_support_format_tar(in.get());  // decompressed by `tar` below
+  // Our own checks run first; NODOTDOT is libarchive's second line of
+  // defence. (NOABSOLUTEPATHS cannot be used: we hand it absolute paths under
+  // `root`.) Its SECURE_SYMLINKS is not used: it opens every folder of every
+  // path again, a fifth of the unpack's time. The links below are checked
+  // exactly instead: `root` starts empty, so the only links in it are those
+  // the archive made, and no entry may be written through one of them.
+  archive_write_disk_set_options(
+      out.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_NODOTDOT);
+  if (!std::filesystem::is_empty(root)) {
+    throw std::runtime_error("unpacking into '" + root.string() + "': the folder is not empty");
+  }
+  Decompressed tar(src);
+  TarFeed feed(tar);
+  try {
+    return write_entries(in.get(), out.get(), feed, root, limits);
+  } catch (const BundleError& e) {
+    // What the archive holds was refused before the compressed stream was
+    // read to its end. When the compressor's own checks fail further on,
+    // that damage explains the refusal (a flipped byte makes garbage of a
+    // tar header) and is what is reported. A bomb is not read on.
+    if (feed.error() || e.kind == BundleError::Kind::kTooLarge) throw;
+    damage_further_on(tar, limits.max_bytes);
+    throw;
+  }
 }
 
 }  // namespace whiskey

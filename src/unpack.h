@@ -61,8 +61,10 @@ bool symlink_stays_inside(std::string_view link, std::string_view target);
 /// written through a link the archive made. Returns only once the whole of
 /// `src` was read: the compressed stream to its end, with the compressor's
 /// own checks, and after the tar archive's end nothing but zero bytes.
-/// Throws BundleError for what the archive holds, and lets the stream's own
-/// errors (TransportError) through unchanged. On a throw, `dest` may hold
+/// Throws BundleError for what the archive holds (after reading the rest of
+/// the stream: when the compressor's checks fail further on, that damage is
+/// the BundleError; not for kTooLarge, which stops at once), and lets the
+/// stream's own errors (TransportError) through unchanged. On a throw, `dest` may hold
 /// part of the archive: the caller discards it.
 UnpackStats unpack_bundle(ByteStream& src, const std::filesystem::path& dest,
                           const UnpackLimits& limits = {});

@@ -379,21 +379,44 @@ TEST_CASE("unpack_bundle: a TransportError comes out as itself", "[unpack]") {
   }
 }
 
-TEST_CASE("unpack_bundle: a refused entry stops the reading early", "[unpack]") {
-  // The archive is decompressed ahead of the writing, but only a little:
-  // a bad entry at the start leaves most of a large download unread, for
-  // the caller to read on (its digest covers every byte).
-  std::string bytes =
-      make_tar_gz({File("/etc/passwd", "x"), File(".whiskey/big", noise(8 << 20, 5))});
-  TempDir dir;
-  StringStream in(bytes, 4096);
-  auto e = expect_throw<BundleError>([&] { unpack_bundle(in, dir.path()); });
-  CHECK(e.kind == Kind::kUnsafeEntry);
-  CHECK(in.position() < bytes.size() / 2);
-  std::size_t rest = 0;
-  for (auto chunk = in.read(); !chunk.empty(); chunk = in.read()) rest += chunk.size();
-  CHECK(in.position() == bytes.size());
-  CHECK(rest > 0);
+TEST_CASE("unpack_bundle: a refused entry, then the rest of the stream", "[unpack]") {
+  // The archive is decompressed ahead of the writing, but only a little. A
+  // refused entry is reported once the rest of the compressed stream was
+  // checked: damage further on is what explains it.
+  const std::string tar = make_tar(
+      {File("/etc/passwd", "x"), File(".whiskey/big", noise(8 << 20, 5))}, TarCompression::kNone);
+  SECTION("an intact stream: the entry is what is refused") {
+    std::string bytes = gzip(tar);
+    TempDir dir;
+    StringStream in(bytes, 4096);
+    auto e = expect_throw<BundleError>([&] { unpack_bundle(in, dir.path()); });
+    CHECK(e.kind == Kind::kUnsafeEntry);
+    CHECK(in.position() == bytes.size());
+  }
+  SECTION("a gzip CRC-32 that fails further on: the damage is what is refused") {
+    std::string bytes = gzip(tar);
+    bytes[bytes.size() - 8] = static_cast<char>(bytes[bytes.size() - 8] ^ 1);
+    TempDir dir;
+    StringStream in(bytes, 4096);
+    CHECK(expect_throw<BundleError>([&] { unpack_bundle(in, dir.path()); }).kind ==
+          Kind::kChecksum);
+  }
+  SECTION("too large: a bomb is not read on") {
+    std::string bytes = gzip(make_tar(
+        {File(".whiskey/a", std::string(2000, 'a')), File(".whiskey/big", noise(8 << 20, 5))},
+        TarCompression::kNone));
+    UnpackLimits limits;
+    limits.max_bytes = 1000;
+    TempDir dir;
+    StringStream in(bytes, 4096);
+    auto e = expect_throw<BundleError>([&] { unpack_bundle(in, dir.path(), limits); });
+    CHECK(e.kind == Kind::kTooLarge);
+    CHECK(in.position() < bytes.size() / 2);
+    std::size_t rest = 0;
+    for (auto chunk = in.read(); !chunk.empty(); chunk = in.read()) rest += chunk.size();
+    CHECK(in.position() == bytes.size());
+    CHECK(rest > 0);
+  }
 }
 
 TEST_CASE("unpack_bundle: the stream in 1-byte chunks, decompressed ahead", "[unpack]") {
