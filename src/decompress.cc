@@ -77,13 +77,13 @@ class GzipDecoder final : public DecompressStream::Decoder {
     if (between_) {
       // After a member: the next two bytes are another member's magic, or the
       // stream is over.
+      // (counted in consumed_ once inflated).
       while (!in.empty() && magic_.size() < 2) {
         magic_ += in.front();
         in = in.subspan(1);
-        ++consumed_;
       }
       if (magic_.size() < 2) return {};
-      if (magic_ != "\x1f\x8b") throw trailing(consumed_ - 2);
+      if (magic_ != "\x1f\x8b") throw trailing(consumed_);
       if (::inflateReset(&z_) != Z_OK) throw std::runtime_error("zlib's inflateReset failed");
       between_ = false;
       ++members_;
@@ -100,7 +100,7 @@ class GzipDecoder final : public DecompressStream::Decoder {
                                               std::to_string(members_) + " (after " +
                                               std::to_string(consumed_) + " compressed bytes)");
     }
-    if (!magic_.empty()) throw trailing(consumed_ - magic_.size());
+    if (!magic_.empty()) throw trailing(consumed_);
   }
 
  private:

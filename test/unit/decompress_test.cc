@@ -158,6 +158,14 @@ TEST_CASE("DecompressStream: damaged gzip", "[decompress]") {
                                          std::to_string(n) + " of the compressed stream)");
     }
   }
+  SECTION("data after a second member") {
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{4096}}) {
+      auto e = refused(gz + gz + "x", chunk);
+      CHECK(e.kind == Kind::kTrailingData);
+      CHECK(std::string(e.what()) == "data after the end of the gzip stream (at byte " +
+                                         std::to_string(2 * n) + " of the compressed stream)");
+    }
+  }
   SECTION("a second member cut short") {
     CHECK(refused(gz + gzip(kText).substr(0, 30)).kind == Kind::kTruncated);
   }
