@@ -146,7 +146,9 @@ BundleInfo read_bundle_info(const fs::path& bundle) {
   DecompressStream tar(*file);
   TarFeed feed(tar);
   std::unique_ptr<archive, ReadDeleter> a(archive_read_new());
-  archive_read_support_format_tar(a.get());
+  if (!a || archive_read_support_format_tar(a.get()) != ARCHIVE_OK) {
+    throw std::runtime_error("cannot initialise libarchive's tar reader");
+  }
   // What stopped the reading: the stream's own error, else libarchive's.
   auto failed = [&](const std::string& what) {
     try {

@@ -362,7 +362,9 @@ UnpackStats unpack_bundle(ByteStream& src, const std::filesystem::path& dest,
   std::unique_ptr<archive, ReadDeleter> in(archive_read_new());
   std::unique_ptr<archive, WriteDeleter> out(archive_write_disk_new());
   if (!in || !out) throw std::runtime_error("cannot initialise libarchive");
-  archive_read_support_format_tar(in.get());  // decompressed by `tar` below
+  if (archive_read_support_format_tar(in.get()) != ARCHIVE_OK) {  // decompressed by `tar` below
+    throw std::runtime_error("cannot initialise libarchive's tar reader");
+  }
   // Our own checks run first; NODOTDOT is libarchive's second line of
   // defence. (NOABSOLUTEPATHS cannot be used: we hand it absolute paths under
   // `root`.) Its SECURE_SYMLINKS is not used: it opens every folder of every

@@ -33,7 +33,10 @@ inline std::string gzip(const std::string& data, int level = 6) {
 inline std::string zstd(const std::string& data, bool checksum = true) {
   ZSTD_CCtx* c = ZSTD_createCCtx();
   if (!c) throw std::runtime_error("ZSTD_createCCtx");
-  ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, checksum ? 1 : 0);
+  if (ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, checksum ? 1 : 0))) {
+    ZSTD_freeCCtx(c);
+    throw std::runtime_error("ZSTD_c_checksumFlag");
+  }
   std::string out(ZSTD_compressBound(data.size()), '\0');
   std::size_t n = ZSTD_compress2(c, out.data(), out.size(), data.data(), data.size());
   ZSTD_freeCCtx(c);
