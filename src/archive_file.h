@@ -25,8 +25,10 @@ std::uint64_t pack_tree(const std::filesystem::path& root, const std::filesystem
 
 /// Unpacks the (compressed) tar archive `archive` into the folder `dest`,
 /// refusing absolute paths and ".." in entry names, and writes through
-/// links (libarchive's secure extraction flags). Returns the entries written. Throws
-/// ArchiveFileError.
+/// links (libarchive's secure extraction flags). A gzip, zstd or plain tar
+/// archive is read to its end as a bundle is (src/decompress.h): a failed
+/// compressor's check, an early end or data after the end is refused.
+/// Returns the entries written. Throws ArchiveFileError.
 std::uint64_t extract_file(const std::filesystem::path& archive, const std::filesystem::path& dest);
 
 }  // namespace whiskey

@@ -272,9 +272,40 @@ UserMessage bundle_message(const BundleInvalid& b) {
               e.what()};
     }
     case BundleError::Kind::kCorrupt:
-      return {"The Apache bundle is truncated or damaged",
-              "The archive from " + b.described + "\nends early or is corrupt.",
+      return {"The Apache bundle is damaged",
+              "The archive from " + b.described +
+                  "\ncannot be read: its compressed data or its tar headers are corrupt.\n"
+                  "Nothing was installed.",
               "Publish the bundle again, then build again.", e.what()};
+    case BundleError::Kind::kChecksum:
+      return {"The Apache bundle failed its compressor's check",
+              "The archive from " + b.described +
+                  "\nis damaged: its compressor's own check failed, so its files are not the\n"
+                  "files that were packed. Nothing was installed.",
+              "Publish the bundle again from the build that made it, record its new\n"
+              "SHA-256 (WHISKEY_SHA256, or the publisher's manifest), then build again.",
+              e.what()};
+    case BundleError::Kind::kTruncated:
+      return {"The Apache bundle is cut short",
+              "The archive from " + b.described +
+                  "\nends early: it was cut short when it was copied or uploaded.\n"
+                  "Nothing was installed.",
+              "Publish the bundle again, then build again.", e.what()};
+    case BundleError::Kind::kTrailingData:
+      return {"The Apache bundle has data after its end",
+              "The archive from " + b.described +
+                  "\nholds bytes after the end of its archive, which other tools may ignore\n"
+                  "without a word. Nothing was installed.",
+              "Publish the bundle as the recipe packs it (a .tar.zst or .tar.gz with\n"
+              "nothing appended), then build again.",
+              e.what()};
+    case BundleError::Kind::kUnsupported:
+      return {"The Apache bundle's compression is not supported",
+              "The archive from " + b.described +
+                  "\nis not compressed with zstd or gzip. Nothing was installed.",
+              "Repack it as .tar.zst, publish it, then build again:\n"
+              "  tar -xf BUNDLE && tar --zstd -cf BUNDLE.tar.zst .whiskey",
+              e.what()};
     case BundleError::Kind::kUnsafeEntry:
       return {"The Apache bundle holds an unsafe entry",
               "Nothing was installed: " + std::string(e.what()) + ".",

@@ -9,15 +9,19 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <system_error>
 #include <thread>
 
+#include "bundle_cache.h"
 #include "bundle_source.h"
+#include "decompress.h"
 #include "defaults.h"
 #include "errors.h"
 #include "sbom.h"
+#include "tar_feed.h"
 #include "unpack.h"
 
 namespace whiskey {
@@ -154,14 +158,42 @@ BundleInfo read_bundle_info(const fs::path& bundle, std::optional<Sha256Digest>*
   auto not_bundle = [&](const std::string& why) {
     return PublishError(PublishError::Kind::kNotBundle, bundle.string(), why);
   };
-  std::unique_ptr<archive, ReadDeleter> a(archive_read_new());
-  archive_read_support_filter_gzip(a.get());
-  archive_read_support_filter_zstd(a.get());
-  archive_read_support_filter_xz(a.get());
-  archive_read_support_format_tar(a.get());
-  if (archive_read_open_filename(a.get(), bundle.c_str(), 1 << 16) != ARCHIVE_OK) {
-    throw not_bundle(std::string("cannot be read: ") + archive_error_string(a.get()));
+  // Read as compile reads it: the whole compressed stream with its
+  // compressor's checks, and nothing but padding after the archive's end.
+  std::unique_ptr<FileStream> file;
+  try {
+    file = std::make_unique<FileStream>(bundle);
+  } catch (const std::system_error& e) {
+    throw not_bundle(std::string("cannot be read: ") + e.what());
   }
+  DecompressStream tar(*file);
+  TarFeed feed(tar);
+  std::unique_ptr<archive, ReadDeleter> a(archive_read_new());
+  if (!a || archive_read_support_format_tar(a.get()) != ARCHIVE_OK) {
+    throw std::runtime_error("cannot initialise libarchive's tar reader");
+  }
+  // What stopped the reading: the stream's own error, else libarchive's.
+  auto failed = [&](const std::string& what) {
+    try {
+      if (feed.error()) std::rethrow_exception(feed.error());
+    } catch (const StreamError& e) {
+      return not_bundle(std::string("is damaged: ") + e.what());
+    } catch (const std::exception& e) {
+      return not_bundle(std::string("cannot be read: ") + e.what());
+    }
+    const char* msg = archive_error_string(a.get());
+    return not_bundle(what + (msg ? msg : "unknown error"));
+  };
+  if (feed.open(a.get()) != ARCHIVE_OK) throw failed("cannot be read: ");
+  // The current entry's bytes, to `sink`.
+  auto read_data = [&](const std::function<void(std::span<const char>)>& sink) {
+    char buf[8192];
+    la_ssize_t n;
+    while ((n = archive_read_data(a.get(), buf, sizeof buf)) > 0) {
+      sink({buf, static_cast<std::size_t>(n)});
+    }
+    if (n < 0) throw failed("is damaged: ");
+  };
   // Every entry is checked, as compile will; the description is read on the way.
   archive_entry* entry = nullptr;
   std::optional<std::string> json;
@@ -176,24 +208,22 @@ BundleInfo read_bundle_info(const fs::path& bundle, std::optional<Sha256Digest>*
     }
     if (sbom_sha256 && rel == kBundleSbomPath && archive_entry_filetype(entry) == AE_IFREG) {
       Sha256 h;
-      char buf[8192];
-      la_ssize_t n;
-      while ((n = archive_read_data(a.get(), buf, sizeof buf)) > 0) {
-        h.update(std::span<const char>(buf, static_cast<std::size_t>(n)));
-      }
-      if (n < 0) throw not_bundle(std::string("is damaged: ") + archive_error_string(a.get()));
+      read_data([&](std::span<const char> c) { h.update(c); });
       *sbom_sha256 = h.finish();
       continue;
     }
     if (rel != kBundleInfoPath) continue;
     json.emplace();
-    char buf[8192];
-    la_ssize_t n;
-    while ((n = archive_read_data(a.get(), buf, sizeof buf)) > 0) json->append(buf, n);
-    if (n < 0) throw not_bundle(std::string("is damaged: ") + archive_error_string(a.get()));
+    read_data([&](std::span<const char> c) { json->append(c.data(), c.size()); });
   }
-  if (r != ARCHIVE_EOF)
-    throw not_bundle(std::string("is damaged: ") + archive_error_string(a.get()));
+  if (r != ARCHIVE_EOF) throw failed("is damaged: ");
+  try {
+    feed.finish(a.get());
+  } catch (const StreamError& e) {
+    throw not_bundle(std::string("is damaged: ") + e.what());
+  } catch (const std::system_error& e) {
+    throw not_bundle(std::string("cannot be read: ") + e.what());
+  }
   if (!json) throw not_bundle(std::string("has no .whiskey/") + kBundleInfoPath);
   try {
     return parse_bundle_info(*json);

@@ -14,6 +14,9 @@
 #include <thread>
 #include <vector>
 
+#include "decompress.h"
+#include "tar_feed.h"
+
 namespace whiskey {
 namespace {
 
@@ -36,37 +39,35 @@ std::vector<std::string_view> split_path(std::string_view path) {
   return parts;
 }
 
-/// The reader's side of the stream: libarchive pulls, exceptions are parked
-/// here while the C code unwinds, and rethrown after.
-struct Pull {
-  ByteStream* src;
-  std::exception_ptr error;
-  std::uint64_t bytes = 0;  ///< read so far
-};
-
-la_ssize_t pull(archive* a, void* data, const void** buffer) {
-  auto* p = static_cast<Pull*>(data);
-  try {
-    auto chunk = p->src->read();
-    p->bytes += chunk.size();
-    *buffer = chunk.data();
-    return static_cast<la_ssize_t>(chunk.size());
-  } catch (...) {
-    p->error = std::current_exception();
-    archive_set_error(a, EIO, "the download failed");
-    return -1;
-  }
-}
-
 /// Throws for a libarchive result below ARCHIVE_WARN: the stream's own
-/// error (parked in `state`) as it was thrown, else a BundleError of `kind`
+/// error (parked in `feed`) as it was thrown, else a BundleError of `kind`
 /// saying `what` and libarchive's reason.
-void check_read(archive* a, const Pull& state, int r, BundleError::Kind kind,
+void check_read(archive* a, const TarFeed& feed, int r, BundleError::Kind kind,
                 const std::string& what) {
   if (r >= ARCHIVE_WARN) return;
-  if (state.error) std::rethrow_exception(state.error);
+  if (feed.error()) std::rethrow_exception(feed.error());
   const char* msg = archive_error_string(a);
   throw BundleError(kind, what + (msg ? std::string(": ") + msg : std::string()));
+}
+
+/// The BundleError for what the decompression or the tar archive's end found.
+BundleError bundle_error(const StreamError& e) {
+  using K = BundleError::Kind;
+  switch (e.kind) {
+    case StreamError::Kind::kNotArchive:
+      return BundleError(K::kNotArchive, e.what());
+    case StreamError::Kind::kUnsupported:
+      return BundleError(K::kUnsupported, e.what());
+    case StreamError::Kind::kCorrupt:
+      return BundleError(K::kCorrupt, e.what());
+    case StreamError::Kind::kChecksum:
+      return BundleError(K::kChecksum, e.what());
+    case StreamError::Kind::kTruncated:
+      return BundleError(K::kTruncated, e.what());
+    case StreamError::Kind::kTrailingData:
+      return BundleError(K::kTrailingData, e.what());
+  }
+  return BundleError(K::kCorrupt, e.what());
 }
 
 /// The tar stream inside a compressed one. A thread of its own reads `src`
@@ -113,6 +114,9 @@ class Decompressed final : public ByteStream {
   void run() {
     try {
       decompress();
+    } catch (const StreamError& e) {
+      std::lock_guard lock(mutex_);
+      error_ = std::make_exception_ptr(bundle_error(e));
     } catch (...) {
       std::lock_guard lock(mutex_);
       error_ = std::current_exception();
@@ -123,43 +127,11 @@ class Decompressed final : public ByteStream {
   }
 
   void decompress() {
-    std::unique_ptr<archive, ReadDeleter> in(archive_read_new());
-    if (!in) throw std::runtime_error("cannot initialise libarchive");
-    archive_read_support_filter_gzip(in.get());
-    archive_read_support_filter_bzip2(in.get());
-    archive_read_support_filter_xz(in.get());
-    archive_read_support_filter_zstd(in.get());
-    archive_read_support_format_raw(in.get());  // the decompressed bytes, as they are
-    Pull state{&src_, nullptr};
-    // Only an unrecognised format while opening (libarchive's
-    // ARCHIVE_ERRNO_FILE_FORMAT, EILSEQ on Linux) means "not an archive".
-    bool opening = true;
-    auto check = [&](int r, const std::string& what) {
-      bool unknown = r < ARCHIVE_WARN && opening && archive_errno(in.get()) == EILSEQ;
-      check_read(in.get(), state, r,
-                 unknown ? BundleError::Kind::kNotArchive : BundleError::Kind::kCorrupt, what);
-    };
-    // Opening decompresses the first block already: a stream cut short
-    // there cannot be read at all. An empty one is passed on as empty.
-    auto empty = [&](int r) { return r < ARCHIVE_WARN && !state.error && state.bytes == 0; };
-    int r = archive_read_open(in.get(), &state, nullptr, &pull, nullptr);
-    if (empty(r)) return;
-    check(r, "cannot read the archive");
-    archive_entry* entry = nullptr;
-    r = archive_read_next_header(in.get(), &entry);
-    if (r == ARCHIVE_EOF || empty(r)) return;
-    check(r, "cannot read the archive");
-    opening = false;
+    DecompressStream in(src_);
     while (true) {
-      const void* block = nullptr;
-      size_t size = 0;
-      la_int64_t offset = 0;
-      r = archive_read_data_block(in.get(), &block, &size, &offset);
-      if (r == ARCHIVE_EOF) return;
-      check(r, "the archive is damaged or cut short");
-      if (size == 0) continue;
-      std::vector<char> chunk(static_cast<const char*>(block),
-                              static_cast<const char*>(block) + size);
+      auto out = in.read();
+      if (out.empty()) return;
+      std::vector<char> chunk(out.begin(), out.end());
       std::unique_lock lock(mutex_);
       changed_.wait(lock, [&] { return ready_.size() < kQueued || stopped_; });
       if (stopped_) return;
@@ -231,26 +203,12 @@ bool symlink_stays_inside(std::string_view link, std::string_view target) {
   return true;
 }
 
-UnpackStats unpack_bundle(ByteStream& src, const std::filesystem::path& dest,
-                          const UnpackLimits& limits) {
-  // A canonical destination, so libarchive's symlink checks see no link in
-  // the prefix that is ours.
-  const std::filesystem::path root = std::filesystem::canonical(dest);
-  std::unique_ptr<archive, ReadDeleter> in(archive_read_new());
-  std::unique_ptr<archive, WriteDeleter> out(archive_write_disk_new());
-  if (!in || !out) throw std::runtime_error("cannot initialise libarchive");
-  archive_read_support_format_tar(in.get());  // decompressed by `tar` below
-  // Our own checks run first; NODOTDOT is libarchive's second line of
-  // defence. (NOABSOLUTEPATHS cannot be used: we hand it absolute paths under
-  // `root`.) Its SECURE_SYMLINKS is not used: it opens every folder of every
-  // path again, a fifth of the unpack's time. The links below are checked
-  // exactly instead: `root` starts empty, so the only links in it are those
-  // the archive made, and no entry may be written through one of them.
-  archive_write_disk_set_options(
-      out.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_NODOTDOT);
-  if (!std::filesystem::is_empty(root)) {
-    throw std::runtime_error("unpacking into '" + root.string() + "': the folder is not empty");
-  }
+namespace {
+
+/// unpack_bundle's entries: read by `in` from `feed`, written into `root` by
+/// `out`, to the end of the stream.
+UnpackStats write_entries(archive* in, archive* out, TarFeed& feed,
+                          const std::filesystem::path& root, const UnpackLimits& limits) {
   std::set<std::string> links;  // relative paths of the symlinks written so far
   // Why `rel` cannot be written without going through a link made earlier.
   auto through_link = [&](const std::string& rel) -> std::string {
@@ -264,28 +222,25 @@ UnpackStats unpack_bundle(ByteStream& src, const std::filesystem::path& dest,
     return {};
   };
 
-  Decompressed tar(src);
-  Pull state{&tar, nullptr};
   auto check = [&](int r, BundleError::Kind kind, const std::string& what) {
-    check_read(in.get(), state, r, kind, what);
+    check_read(in, feed, r, kind, what);
   };
   // Opening already decompresses the first block, so a compressed stream cut
   // short fails here too: only an unrecognised format (libarchive's
   // ARCHIVE_ERRNO_FILE_FORMAT, EILSEQ on Linux) means "not an archive".
-  int opened = archive_read_open(in.get(), &state, nullptr, &pull, nullptr);
+  int opened = feed.open(in);
   check(opened,
-        archive_errno(in.get()) == EILSEQ ? BundleError::Kind::kNotArchive
-                                          : BundleError::Kind::kCorrupt,
+        archive_errno(in) == EILSEQ ? BundleError::Kind::kNotArchive : BundleError::Kind::kCorrupt,
         "cannot read the archive");
 
   UnpackStats stats;
   std::set<std::string> top;
   for (bool first = true;; first = false) {
     archive_entry* entry = nullptr;
-    int r = archive_read_next_header(in.get(), &entry);
+    int r = archive_read_next_header(in, &entry);
     if (r == ARCHIVE_EOF) break;
-    if (r < ARCHIVE_WARN && !state.error && first) {
-      const char* msg = archive_error_string(in.get());
+    if (r < ARCHIVE_WARN && !feed.error() && first) {
+      const char* msg = archive_error_string(in);
       throw BundleError(BundleError::Kind::kNotArchive,
                         std::string("not a tar archive") + (msg ? std::string(": ") + msg : ""));
     }
@@ -341,30 +296,37 @@ UnpackStats unpack_bundle(ByteStream& src, const std::filesystem::path& dest,
       }
     }
     archive_entry_set_pathname(entry, (root / rel).c_str());
-    if (archive_write_header(out.get(), entry) < ARCHIVE_WARN) {
-      const char* msg = archive_error_string(out.get());
+    if (archive_write_header(out, entry) < ARCHIVE_WARN) {
+      const char* msg = archive_error_string(out);
       throw unsafe(name, std::string("cannot be written") + (msg ? std::string(": ") + msg : ""));
     }
     const void* block = nullptr;
     size_t size = 0;
     la_int64_t offset = 0;
     while (true) {
-      r = archive_read_data_block(in.get(), &block, &size, &offset);
+      r = archive_read_data_block(in, &block, &size, &offset);
       if (r == ARCHIVE_EOF) break;
       check(r, BundleError::Kind::kCorrupt, "the archive is damaged or cut short");
-      if (archive_write_data_block(out.get(), block, size, offset) < ARCHIVE_WARN) {
-        const char* msg = archive_error_string(out.get());
+      if (archive_write_data_block(out, block, size, offset) < ARCHIVE_WARN) {
+        const char* msg = archive_error_string(out);
         throw std::runtime_error("writing '" + rel + "': " + (msg ? msg : "unknown error"));
       }
     }
-    if (archive_write_finish_entry(out.get()) < ARCHIVE_WARN) {
-      const char* msg = archive_error_string(out.get());
+    if (archive_write_finish_entry(out) < ARCHIVE_WARN) {
+      const char* msg = archive_error_string(out);
       throw std::runtime_error("writing '" + rel + "': " + (msg ? msg : "unknown error"));
     }
     if (type == AE_IFLNK && !hardlink) links.insert(rel);
   }
-  if (archive_write_close(out.get()) < ARCHIVE_WARN) {
-    const char* msg = archive_error_string(out.get());
+  // The tar archive ended: what follows it, to the end of the compressed
+  // stream, is read and checked before the unpack counts as done.
+  try {
+    feed.finish(in);
+  } catch (const StreamError& e) {
+    throw bundle_error(e);
+  }
+  if (archive_write_close(out) < ARCHIVE_WARN) {
+    const char* msg = archive_error_string(out);
     throw std::runtime_error(std::string("finishing the unpack: ") + (msg ? msg : "unknown error"));
   }
   if (top.empty()) {
@@ -372,6 +334,61 @@ UnpackStats unpack_bundle(ByteStream& src, const std::filesystem::path& dest,
   }
   stats.top_level.assign(top.begin(), top.end());
   return stats;
+}
+
+/// Reads what is left of the decompressed stream, at most `max_bytes` of it,
+/// and lets only the decoder's BundleError out: damage further on, which the
+/// compressor's own checks found.
+void damage_further_on(ByteStream& tar, std::uint64_t max_bytes) {
+  std::uint64_t read = 0;
+  try {
+    for (auto chunk = tar.read(); !chunk.empty() && read <= max_bytes; chunk = tar.read()) {
+      read += chunk.size();
+    }
+  } catch (const BundleError&) {
+    throw;
+  } catch (...) {
+    // The stream's own failure: the caller reads on, and finds it.
+  }
+}
+
+}  // namespace
+
+UnpackStats unpack_bundle(ByteStream& src, const std::filesystem::path& dest,
+                          const UnpackLimits& limits) {
+  // A canonical destination, so libarchive's symlink checks see no link in
+  // the prefix that is ours.
+  const std::filesystem::path root = std::filesystem::canonical(dest);
+  std::unique_ptr<archive, ReadDeleter> in(archive_read_new());
+  std::unique_ptr<archive, WriteDeleter> out(archive_write_disk_new());
+  if (!in || !out) throw std::runtime_error("cannot initialise libarchive");
+  if (archive_read_support_format_tar(in.get()) != ARCHIVE_OK) {  // decompressed by `tar` below
+    throw std::runtime_error("cannot initialise libarchive's tar reader");
+  }
+  // Our own checks run first; NODOTDOT is libarchive's second line of
+  // defence. (NOABSOLUTEPATHS cannot be used: we hand it absolute paths under
+  // `root`.) Its SECURE_SYMLINKS is not used: it opens every folder of every
+  // path again, a fifth of the unpack's time. The links below are checked
+  // exactly instead: `root` starts empty, so the only links in it are those
+  // the archive made, and no entry may be written through one of them.
+  archive_write_disk_set_options(
+      out.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_NODOTDOT);
+  if (!std::filesystem::is_empty(root)) {
+    throw std::runtime_error("unpacking into '" + root.string() + "': the folder is not empty");
+  }
+  Decompressed tar(src);
+  TarFeed feed(tar);
+  try {
+    return write_entries(in.get(), out.get(), feed, root, limits);
+  } catch (const BundleError& e) {
+    // What the archive holds was refused before the compressed stream was
+    // read to its end. When the compressor's own checks fail further on,
+    // that damage explains the refusal (a flipped byte makes garbage of a
+    // tar header) and is what is reported. A bomb is not read on.
+    if (feed.error() || e.kind == BundleError::Kind::kTooLarge) throw;
+    damage_further_on(tar, limits.max_bytes);
+    throw;
+  }
 }
 
 }  // namespace whiskey

@@ -19,10 +19,14 @@ class BundleError : public std::runtime_error {
  public:
   enum class Kind {
     kNotArchive,    ///< not a (compressed) tar archive at all
-    kCorrupt,       ///< truncated or damaged
+    kCorrupt,       ///< damaged: the compressed data or the tar headers cannot be read
     kUnsafeEntry,   ///< an entry outside .whiskey, escaping it, or of a refused type
     kTooLarge,      ///< unpacks to more than the bound
     kEmpty,         ///< no entries under .whiskey
+    kUnsupported,   ///< compressed with bzip2 or xz, not gzip or zstd
+    kChecksum,      ///< the compressor's own check failed (gzip CRC-32 or length, zstd checksum)
+    kTruncated,     ///< the compressed stream or the tar archive ends early
+    kTrailingData,  ///< data after the end of the compressed stream or of the tar archive
     kSbomMismatch,  ///< its bill of materials is not the one the manifest records
   };
   BundleError(Kind kind, std::string message, std::string entry = {})
@@ -52,11 +56,16 @@ std::string bundle_relative_path(std::string_view archive_path);
 /// only at the start of the target ("../lib/x", not "x/../..").
 bool symlink_stays_inside(std::string_view link, std::string_view target);
 
-/// Reads a tar archive (gzip, bzip2, xz or zstd compressed, or plain) from
-/// `src` and writes its entries, with ".whiskey/" stripped, into `dest`, an
-/// existing, empty directory (std::runtime_error when it is not empty). No
-/// entry is written through a link the archive made. Throws BundleError for what the archive holds,
-/// and lets the stream's own errors (TransportError) through unchanged. On a throw, `dest` may hold
+/// Reads a tar archive (gzip or zstd compressed, or plain) from `src` and
+/// writes its entries, with ".whiskey/" stripped, into `dest`, an existing,
+/// empty directory (std::runtime_error when it is not empty). No entry is
+/// written through a link the archive made. Returns only once the whole of
+/// `src` was read: the compressed stream to its end, with the compressor's
+/// own checks, and after the tar archive's end nothing but zero bytes.
+/// Throws BundleError for what the archive holds (after reading the rest of
+/// the stream: when the compressor's checks fail further on, that damage is
+/// the BundleError; not for kTooLarge, which stops at once), and lets the
+/// stream's own errors (TransportError) through unchanged. On a throw, `dest` may hold
 /// part of the archive: the caller discards it.
 UnpackStats unpack_bundle(ByteStream& src, const std::filesystem::path& dest,
                           const UnpackLimits& limits = {});

@@ -23,6 +23,8 @@
 . "${BUILDPACK_HOME}/test/support/cnb.sh"
 # shellcheck source=test/support/servers.sh
 . "${BUILDPACK_HOME}/test/support/servers.sh"
+# shellcheck source=test/support/static_server.sh
+. "${BUILDPACK_HOME}/test/support/static_server.sh"
 
 STACK=debian-12
 export STACK
@@ -34,11 +36,22 @@ oneTimeSetUp() {
   moto_start --public "$BUCKET" || return 1
   moto_put "$BUCKET" bundle.tar.gz "$APACHE_BUNDLE" || return 1
   BUNDLE_URL=$(moto_url "$BUCKET" bundle.tar.gz)
+  # The real bundle, as .tar.gz and .tar.zst, damaged one way each.
+  DAMAGED=$(mktemp -d "${SHUNIT_TMPDIR}/damaged.XXXX")
+  local how
+  for how in flip check cut after; do
+    python3 "${BUILDPACK_HOME}/test/support/make_bundle.py" damage "$how" "$APACHE_BUNDLE" \
+      "$DAMAGED/$how.tar.gz" || return 1
+    python3 "${BUILDPACK_HOME}/test/support/make_bundle.py" damage "$how" "$APACHE_BUNDLE_ZST" \
+      "$DAMAGED/$how.tar.zst" || return 1
+  done
+  static_server_start "$DAMAGED" || return 1
   # The buildpack's executables, built once.
   buildpackHelper >/dev/null
 }
 
 oneTimeTearDown() {
+  static_server_stop
   moto_stop
 }
 
@@ -162,6 +175,32 @@ testAHostileBundleLeavesNoLayer() {
   assertStderr "The Apache bundle holds an unsafe entry"
   assertFalse "no layer" "[ -e '$CNB_LAYERS/apache' ]"
   assertFalse "nothing escaped" "[ -e '$CNB_ROOT/layers/escaped.txt' ] || [ -e '$CNB_LAYERS/escaped.txt' ]"
+}
+
+# Damaged bundles, each with the SHA-256 of the damaged file: each refused
+# with its own message, and no layer is left, whole or half-made.
+testDamagedBundlesLeaveNoLayer() {
+  local how ext file headline
+  cp -R "${BUILDPACK_HOME}/test/fixtures/slow_app/." "$CNB_APP/"
+  for file in check.tar.gz check.tar.zst flip.tar.gz flip.tar.zst cut.tar.gz cut.tar.zst \
+    after.tar.gz after.tar.zst; do
+    how=${file%%.*}
+    ext=${file##*.}
+    configure "${STATIC_SERVER_URL}$file" "$(sha256sum "$DAMAGED/$file" | cut -d' ' -f1)"
+    cnb_build
+    assertEquals "$file: exit status" 1 "$RETURN"
+    case "$how" in
+      check) headline="The Apache bundle failed its compressor.s check" ;;
+      flip) headline="The Apache bundle (is damaged|failed its compressor.s check)" ;;
+      cut) headline="The Apache bundle is cut short" ;;
+      after) headline="The Apache bundle has data after its end" ;;
+    esac
+    assertTrue "$file: $headline: $(cat "$STD_ERR")" "grep -qE 'Error: $headline' '$STD_ERR'"
+    [ "$how" = flip ] || assertTrue "$file: says which ($ext): $(cat "$STD_ERR")" \
+      "grep -qE '(gzip|zstd) (CRC-32|frame checksum|stream)' '$STD_ERR'"
+    assertEquals "$file: no layer, whole or half-made" "" "$(ls -A "$CNB_LAYERS" | grep -v -E '^cache(\.toml)?$')"
+    assertEquals "$file: nothing kept in the cache layer" "" "$(find "$CNB_LAYERS/cache" -type f)"
+  done
 }
 
 testDefaultBundleServesABuildWithNoConfigVars() {

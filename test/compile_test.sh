@@ -2,8 +2,9 @@
 # shellcheck shell=sh source-path=SCRIPTDIR/..
 #
 # bin/compile's configuration and the failures it reports before any bundle
-# is downloaded. No server is needed: nothing here reaches the network, and
-# the downloads that are tried go to closed ports on this machine.
+# is installed. Nothing here reaches the network: the downloads that are
+# tried go to closed ports on this machine, or to a folder of damaged bundles
+# served on it.
 #
 # Every failure exits non-zero with a " !     Error: " block on stderr,
 # leaves BUILD_DIR without .whiskey or a staging folder, and never shows a
@@ -13,10 +14,35 @@
 . "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
 # shellcheck source=test/support/helpers.sh
 . "${BUILDPACK_HOME}/test/support/helpers.sh"
+# shellcheck source=test/support/apache_bundle.sh
+. "${BUILDPACK_HOME}/test/support/apache_bundle.sh"
+# shellcheck source=test/support/static_server.sh
+. "${BUILDPACK_HOME}/test/support/static_server.sh"
 
 PASSWORD="pa55word-not-for-logs"
 SIGNATURE="5e3d-signature-not-for-logs"
 DIGEST="dea46f94a9a9c7bd5f62375b07aaaeaa6d4eb49eebc06b0cb0b379f41eabd3a3"
+
+oneTimeSetUp() {
+  TEST_SUITE_CACHE=$(mktemp -d "${SHUNIT_TMPDIR}/test_suite_cache.XXXX")
+  # The real bundle, as .tar.gz and .tar.zst, damaged one way each.
+  DAMAGED="${TEST_SUITE_CACHE}/damaged"
+  mkdir -p "${DAMAGED}"
+  apache_bundle || return 1
+  for how in flip check cut after; do
+    python3 "${BUILDPACK_HOME}/test/support/make_bundle.py" damage "${how}" "${APACHE_BUNDLE}" \
+      "${DAMAGED}/${how}.tar.gz" || return 1
+    python3 "${BUILDPACK_HOME}/test/support/make_bundle.py" damage "${how}" "${APACHE_BUNDLE_ZST}" \
+      "${DAMAGED}/${how}.tar.zst" || return 1
+  done
+  static_server_start "${DAMAGED}" || return 1
+  DAMAGED_URL=${STATIC_SERVER_URL}
+}
+
+oneTimeTearDown() {
+  static_server_stop
+  rm -rf "${TEST_SUITE_CACHE}"
+}
 
 afterSetUp() {
   useFixture requirements_mod_wsgi
@@ -243,4 +269,58 @@ testWhiskeyThatIsAFileIsRefused() {
   compile
   assertBuildRefused ".whiskey is not a folder"
   assertEquals "the app's .whiskey file" "not a folder" "$(cat "${BUILD_DIR}/.whiskey")"
+}
+
+# --- damaged bundles ------------------------------------------------------------
+# Each served with its own SHA-256, as if that was recorded from the damaged
+# file: the digest matches, and the compressor's checks and the archive's
+# ends still refuse the bundle. Nothing is installed, and an app's own
+# .whiskey is left as it was.
+
+# compileDamaged HOW EXT: compile with the bundle damaged HOW, as .tar.EXT.
+compileDamaged() {
+  setConfig WHISKEY_URL "${DAMAGED_URL}$1.tar.$2"
+  setConfig WHISKEY_SHA256 "$(sha256sum "${DAMAGED}/$1.tar.$2" | cut -d' ' -f1)"
+  compile
+}
+
+testAFailedGzipCrcOrZstdChecksumIsRefused() {
+  mkdir -p "${BUILD_DIR}/.whiskey/user_vars"
+  echo "kept" >"${BUILD_DIR}/.whiskey/user_vars/NAME"
+  before=$(treeState "${BUILD_DIR}")
+  compileDamaged check gz
+  assertBuildRefused "The Apache bundle failed its compressor's check"
+  assertStderr "the gzip CRC-32 does not match the data"
+  assertEquals "the app's .whiskey" "${before}" "$(treeState "${BUILD_DIR}")"
+  compileDamaged check zst
+  assertBuildRefused "The Apache bundle failed its compressor's check"
+  assertStderr "the zstd frame checksum does not match the data"
+  assertEquals "the app's .whiskey" "${before}" "$(treeState "${BUILD_DIR}")"
+}
+
+testAByteFlippedInTheMiddleIsRefused() {
+  for ext in gz zst; do
+    compileDamaged flip "${ext}"
+    assertBuildFailed "The Apache bundle"
+    assertTrue "${ext}: damaged or failing its check: $(cat "${STD_ERR}")" \
+      "grep -qE 'Error: The Apache bundle (is damaged|failed its compressor.s check)' '${STD_ERR}'"
+  done
+}
+
+testABundleCutAtItsEndIsRefused() {
+  compileDamaged cut gz
+  assertBuildFailed "The Apache bundle is cut short"
+  assertStderr "the gzip stream ends early"
+  compileDamaged cut zst
+  assertBuildFailed "The Apache bundle is cut short"
+  assertStderr "the zstd stream ends early"
+}
+
+testDataAfterTheEndIsRefused() {
+  compileDamaged after gz
+  assertBuildFailed "The Apache bundle has data after its end"
+  assertStderr "data after the end of the gzip stream"
+  compileDamaged after zst
+  assertBuildFailed "The Apache bundle has data after its end"
+  assertStderr "data after the end of the zstd stream"
 }

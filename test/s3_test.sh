@@ -513,7 +513,7 @@ testSetuidIsRefused() {
 }
 
 testTruncatedBundleIsRefused() {
-  checkKindRefused truncated "The Apache bundle is truncated or damaged" "ends early or is corrupt."
+  checkKindRefused truncated "The Apache bundle is cut short" "the gzip stream ends early"
 }
 
 testHtmlPageIsNotABundle() {

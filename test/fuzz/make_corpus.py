@@ -61,6 +61,69 @@ def gz(data):
     return out.getvalue()
 
 
+M64 = (1 << 64) - 1
+P1, P2, P3, P4, P5 = (0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
+                      0x85EBCA77C2B2AE63, 0x27D4EB2F165667C5)
+
+
+def xxh64(data, seed=0):
+    """XXH64 of `data`: zstd's frame checksum is its low 32 bits."""
+    def rotl(x, r):
+        return ((x << r) | (x >> (64 - r))) & M64
+
+    def rnd(acc, lane):
+        return (rotl((acc + lane * P2) & M64, 31) * P1) & M64
+
+    def merge(acc, v):
+        return (((acc ^ rnd(0, v)) * P1) + P4) & M64
+
+    n, i = len(data), 0
+    if n >= 32:
+        v = [(seed + P1 + P2) & M64, (seed + P2) & M64, seed, (seed - P1) & M64]
+        while i + 32 <= n:
+            for k in range(4):
+                v[k] = rnd(v[k], int.from_bytes(data[i + 8 * k:i + 8 * k + 8], "little"))
+            i += 32
+        h = (rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18)) & M64
+        for k in range(4):
+            h = merge(h, v[k])
+    else:
+        h = (seed + P5) & M64
+    h = (h + n) & M64
+    while i + 8 <= n:
+        h = (rotl(h ^ rnd(0, int.from_bytes(data[i:i + 8], "little")), 27) * P1 + P4) & M64
+        i += 8
+    if i + 4 <= n:
+        h = (rotl(h ^ (int.from_bytes(data[i:i + 4], "little") * P1 & M64), 23) * P2 + P3) & M64
+        i += 4
+    while i < n:
+        h = (rotl(h ^ (data[i] * P5 & M64), 11) * P1) & M64
+        i += 1
+    h ^= h >> 33
+    h = (h * P2) & M64
+    h ^= h >> 29
+    h = (h * P3) & M64
+    return h ^ (h >> 32)
+
+
+def zst(data, checksum=True):
+    """`data` as one zstd frame of raw (uncompressed) blocks."""
+    out = bytearray(b"\x28\xb5\x2f\xfd")
+    out.append(0x80 | 0x20 | (0x04 if checksum else 0))  # 4-byte size, one segment
+    out += len(data).to_bytes(4, "little")
+    blocks = [data[i:i + 65536] for i in range(0, len(data), 65536)] or [b""]
+    for k, block in enumerate(blocks):
+        last = 1 if k == len(blocks) - 1 else 0
+        out += ((len(block) << 3) | last).to_bytes(3, "little") + block
+    if checksum:
+        out += (xxh64(data) & 0xFFFFFFFF).to_bytes(4, "little")
+    return bytes(out)
+
+
+def skippable(payload):
+    return b"\x50\x2a\x4d\x18" + len(payload).to_bytes(4, "little") + payload
+
+
 GOOD = [
     ("dir", ".whiskey/", None, 0o755),
     ("dir", ".whiskey/apache/bin/", None, 0o755),
@@ -72,6 +135,9 @@ GOOD = [
 
 write("unpack_fuzz", "bundle.tar", tar(GOOD))
 write("unpack_fuzz", "bundle.tar.gz", gz(tar(GOOD)))
+write("unpack_fuzz", "bundle.tar.zst", zst(tar(GOOD)))
+write("unpack_fuzz", "two-frames.tar.zst", zst(tar(GOOD)[:700], False) + skippable(b"x") + zst(tar(GOOD)[700:]))
+write("unpack_fuzz", "padded.tar.gz", gz(tar(GOOD) + bytes(4096)))
 write("unpack_fuzz", "bundle.tar.bz2", bz2.compress(tar(GOOD[:3])))
 write("unpack_fuzz", "bundle.tar.xz", lzma.compress(tar(GOOD[:3])))
 # Hostile archives, one refusal each.
@@ -86,6 +152,15 @@ write("unpack_fuzz", "through-link.tar", tar([
     ("symlink", ".whiskey/lib", "apache", 0o777),
     ("file", ".whiskey/lib/x", b"x", 0o644),
 ]))
+# The decoder alone: streams of every shape it accepts, and a few it refuses.
+TEXT = b"LoadModule wsgi_module modules/mod_wsgi.so\n" * 40
+write("decompress_fuzz", "one.gz", gz(TEXT))
+write("decompress_fuzz", "members.gz", gz(TEXT[:100]) + gz(b"") + gz(TEXT[100:]))
+write("decompress_fuzz", "one.zst", zst(TEXT))
+write("decompress_fuzz", "frames.zst", skippable(b"meta") + zst(TEXT[:300], False) + zst(TEXT[300:]))
+write("decompress_fuzz", "plain.tar", tar(GOOD))
+write("decompress_fuzz", "after.gz", gz(TEXT) + b"garbage")
+write("decompress_fuzz", "bzip2", bz2.compress(TEXT))
 write("unpack_fuzz", "not-an-archive", b"<Error><Code>AccessDenied</Code></Error>\n")
 
 

@@ -10,6 +10,12 @@ Usage:
                                  whiskey-bundle.json: the same Apache, named for
                                  a stack whose stand-in root runs it (a Debian 12
                                  root for heroku-24)
+  make_bundle.py damage HOW IN OUT
+                                 copy the bundle IN (.tar.gz or .tar.zst) to OUT
+                                 damaged HOW: flip (a byte in the middle
+                                 flipped), check (the gzip CRC-32, or the zstd
+                                 frame checksum, rewritten), cut (its last 4
+                                 bytes gone), after (bytes appended)
 
 Every bundle is deterministic (fixed mtimes, uid/gid 0, gzip mtime 0), so
 the sha256 of a given KIND is stable between runs and machines.
@@ -260,7 +266,31 @@ def restack(src, dest, stack, arch=None):
         f.write(gzip.compress(out.getvalue(), mtime=0))
 
 
+def damage(how, src, dest):
+    with open(src, "rb") as f:
+        data = bytearray(f.read())
+    if how == "flip":
+        data[len(data) // 2] ^= 0x55
+    elif how == "check":
+        # The last member's trailer is CRC-32 then length; a zstd frame with a
+        # checksum ends with it.
+        at = len(data) - 8 if data[:2] == b"\x1f\x8b" else len(data) - 4
+        for i in range(at, at + 4):
+            data[i] ^= 0x5A
+    elif how == "cut":
+        del data[-4:]
+    elif how == "after":
+        data += b"garbage after the end\n"
+    else:
+        raise SystemExit(f"damage: unknown way {how}")
+    with open(dest, "wb") as f:
+        f.write(data)
+
+
 def main(argv):
+    if len(argv) == 5 and argv[1] == "damage":
+        damage(*argv[2:])
+        return 0
     if len(argv) in (5, 6) and argv[1] == "restack":
         restack(*argv[2:])
         return 0

@@ -6,6 +6,7 @@
 
 #include "archive_file.h"
 #include "bundle_cache.h"
+#include "compress.h"
 #include "fakes.h"
 #include "memory_disk.h"
 #include "messages.h"
@@ -450,4 +451,32 @@ TEST_CASE("archive files: a packed tree unpacks as a bundle; sources stay inside
   write_text(root / "ok.tar.gz", make_tar_gz({Dir("a/"), File("a/b", "bee")}));
   CHECK(extract_file(root / "ok.tar.gz", root / "dest") == 2);
   CHECK(read_text(root / "dest/a/b") == "bee");
+}
+
+TEST_CASE("archive files: a source archive is read to its end, with its compressor's checks",
+          "[apache_build]") {
+  TempDir root;
+  const std::vector<TarEntry> entries{Dir("a/"), File("a/b", noise(5000))};
+  const std::string tar = make_tar(entries, TarCompression::kNone);
+  auto extract = [&](const std::string& name, const std::string& bytes) {
+    write_text(root / name, bytes);
+    fs::create_directories(root / ("dest-" + name));
+    return extract_file(root / name, root / ("dest-" + name));
+  };
+  CHECK(extract("plain.tar", tar) == 2);
+  CHECK(extract("one.tar.zst", zstd(tar)) == 2);
+  CHECK(extract("old.tar.bz2", make_tar(entries, TarCompression::kBzip2)) == 2);
+  CHECK(read_text(root / "dest-old.tar.bz2/a/b") == noise(5000));
+
+  std::string crc = gzip(tar);
+  crc[crc.size() - 6] = static_cast<char>(crc[crc.size() - 6] ^ 1);
+  CHECK_THROWS_WITH(extract("crc.tar.gz", crc),
+                    Contains("unpacking crc.tar.gz: the gzip CRC-32 does not match the data"));
+  CHECK_THROWS_WITH(extract("after.tar.zst", zstd(tar) + "x"),
+                    Contains("data after the end of the zstd stream"));
+  CHECK_THROWS_WITH(extract("cut.tar.gz", gzip(tar).substr(0, 200)),
+                    Contains("the gzip stream ends early"));
+  std::string body = tar.substr(0, (tar.find_last_not_of('\0') / 512 + 1) * 512);
+  CHECK_THROWS_WITH(extract("tail.tar.gz", gzip(body + std::string(1024, '\0') + "junk")),
+                    Contains("data after the end of the tar archive"));
 }

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "compress.h"
 #include "errors.h"
 #include "fakes.h"
 #include "tarball.h"
@@ -314,22 +315,49 @@ TEST_CASE("install_bundle: bundles that cannot be installed", "[install]") {
     CHECK(e.headline == "The download is not an Apache bundle");
     CHECK(e.what_happened ==
           kUrl + " is not a tar archive.\nThe server sent an HTML page, not a bundle.");
-    CHECK_THAT(e.details, Contains("cannot read the archive"));
+    CHECK(e.details == "not a tar archive, and not compressed with gzip or zstd");
   }
   SECTION("truncated, with a matching digest") {
     const std::string big = make_tar_gz({File(".whiskey/big", noise(200 * 1024))});
     const std::string cut = big.substr(0, big.size() / 2);
     http.add(kUrl, {.body = cut});
     auto e = failed_install(http, source(sha256_hex(cut)), build.path());
-    CHECK(e.headline == "The Apache bundle is truncated or damaged");
-    CHECK(e.what_happened == "The archive from " + kUrl + "\nends early or is corrupt.");
+    CHECK(e.headline == "The Apache bundle is cut short");
+    CHECK(e.what_happened == "The archive from " + kUrl +
+                                 "\nends early: it was cut short when it was copied or "
+                                 "uploaded.\nNothing was installed.");
+  }
+  SECTION("its gzip CRC-32 rewritten, with a matching digest: installed before, refused now") {
+    std::string bad = make_tar_gz(bundle_entries());
+    bad[bad.size() - 8] = static_cast<char>(bad[bad.size() - 8] ^ 0x20);
+    http.add(kUrl, {.body = bad, .chunk = 100});
+    auto e = failed_install(http, source(sha256_hex(bad)), build.path());
+    CHECK(e.headline == "The Apache bundle failed its compressor's check");
+    CHECK_THAT(e.details, Contains("the gzip CRC-32 does not match the data"));
+  }
+  SECTION("its zstd checksum rewritten, with a wrong digest: the mismatch is what is reported") {
+    const std::string good = zstd(make_tar(bundle_entries(), TarCompression::kNone));
+    std::string bad = good;
+    bad[bad.size() - 1] = static_cast<char>(bad[bad.size() - 1] ^ 0x20);  // in its checksum
+    http.add(kUrl, {.body = bad});
+    const std::string expected = sha256_hex(good);
+    auto e = failed_install(http, source(expected), build.path());
+    CHECK(e.headline == "The Apache bundle failed verification");
+    CHECK_THAT(e.details, Contains("the zstd frame checksum does not match the data"));
+  }
+  SECTION("data after its end, with a matching digest") {
+    std::string bad = make_tar_zst(bundle_entries()) + "appended";
+    http.add(kUrl, {.body = bad});
+    auto e = failed_install(http, source(sha256_hex(bad)), build.path());
+    CHECK(e.headline == "The Apache bundle has data after its end");
+    CHECK_THAT(e.details, Contains("data after the end of the zstd stream"));
   }
   SECTION("cut short early, without a digest: still truncated, not 'not a bundle'") {
     const std::string bytes = make_tar_gz(bundle_entries());
     http.add(kUrl, {.body = bytes.substr(0, bytes.size() * 2 / 3)});
     auto e = failed_install(http, source(), build.path());
-    CHECK(e.headline == "The Apache bundle is truncated or damaged");
-    CHECK_THAT(e.details, Contains("truncated"));
+    CHECK(e.headline == "The Apache bundle is cut short");
+    CHECK_THAT(e.details, Contains("the gzip stream ends early"));
   }
   SECTION("too large") {
     const std::string bytes = make_tar_gz(bundle_entries());

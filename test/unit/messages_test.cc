@@ -49,7 +49,9 @@ TEST_CASE("every kind of every step's failure has a message", "[messages]") {
   each_kind<PublishError::Kind>(12, [](auto k) { return PublishError(k, "x", "d"); });
   for (auto kind : {BundleError::Kind::kNotArchive, BundleError::Kind::kCorrupt,
                     BundleError::Kind::kUnsafeEntry, BundleError::Kind::kTooLarge,
-                    BundleError::Kind::kEmpty, BundleError::Kind::kSbomMismatch}) {
+                    BundleError::Kind::kEmpty, BundleError::Kind::kUnsupported,
+                    BundleError::Kind::kChecksum, BundleError::Kind::kTruncated,
+                    BundleError::Kind::kTrailingData, BundleError::Kind::kSbomMismatch}) {
     check_shape(message(BundleInvalid(BundleError(kind, "m"), "s3://b/k", "head"), "unexpected"));
   }
 }

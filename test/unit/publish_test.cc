@@ -291,6 +291,20 @@ TEST_CASE("read_bundle_info: files that are not bundles", "[publish]") {
     CHECK_THAT(e.what_happened, Contains("holds an entry that compile would refuse"));
     CHECK_THAT(e.what_happened, Contains(".whiskey/../evil"));
   }
+  SECTION("a damaged archive, whatever its digest") {
+    fs::path file = write_bundle(
+        dir, {Dir(".whiskey/"), File(".whiskey/apache/whiskey-bundle.json", bundle_json())});
+    std::string bytes = read_text(file);
+    bytes[bytes.size() - 8] = static_cast<char>(bytes[bytes.size() - 8] ^ 1);  // its CRC-32
+    write_text(file, bytes);
+    UserMessage e = info_error(file);
+    CHECK(e.headline == "Not an Apache bundle");
+    CHECK_THAT(e.what_happened, Contains("is damaged: the gzip CRC-32 does not match the data"));
+    write_text(file, read_text(write_bundle(
+                         dir, {File(".whiskey/apache/whiskey-bundle.json", bundle_json())})) +
+                         "appended");
+    CHECK_THAT(info_error(file).what_happened, Contains("data after the end of the gzip stream"));
+  }
   SECTION("an empty archive") {
     fs::path file = write_bundle(dir, {});
     UserMessage e = info_error(file);

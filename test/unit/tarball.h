@@ -37,7 +37,7 @@ inline TarEntry Fifo(std::string path) {
 }
 
 /// How make_tar compresses the archive.
-enum class TarCompression { kGzip, kZstd };
+enum class TarCompression { kGzip, kZstd, kNone, kBzip2 };
 
 /// The entries as a compressed POSIX tar archive.
 inline std::string make_tar(const std::vector<TarEntry>& entries, TarCompression compression) {
@@ -55,6 +55,10 @@ inline std::string make_tar(const std::vector<TarEntry>& entries, TarCompression
   };
   if (compression == TarCompression::kZstd) {
     if (archive_write_add_filter_zstd(a) != ARCHIVE_OK) fail("zstd filter");
+  } else if (compression == TarCompression::kBzip2) {
+    if (archive_write_add_filter_bzip2(a) != ARCHIVE_OK) fail("bzip2 filter");
+  } else if (compression == TarCompression::kNone) {
+    if (archive_write_add_filter_none(a) != ARCHIVE_OK) fail("no filter");
   } else {
     if (archive_write_add_filter_gzip(a) != ARCHIVE_OK) fail("gzip filter");
     // No time in the gzip header: the same entries make the same bytes.

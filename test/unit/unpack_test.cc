@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "compress.h"
 #include "fakes.h"
 #include "tarball.h"
 
@@ -277,31 +278,33 @@ TEST_CASE("unpack_bundle: broken and empty archives", "[unpack]") {
   SECTION("truncated") {
     std::string bytes = make_tar_gz({File(".whiskey/big", noise(64 * 1024))});
     auto e = unpack_error(bytes.substr(0, bytes.size() * 2 / 3), dir.path());
-    CHECK(e.kind == Kind::kCorrupt);
-    CHECK_THAT(e.what(), Contains("truncated"));
+    CHECK(e.kind == Kind::kTruncated);
+    CHECK_THAT(e.what(), Contains("the gzip stream ends early"));
   }
   SECTION("truncated early, while the reader opens the archive") {
     std::string bytes = make_tar_gz({File(".whiskey/big", noise(64 * 1024))});
     auto e = unpack_error(bytes.substr(0, 30), dir.path());
-    CHECK(e.kind == Kind::kCorrupt);
-    CHECK_THAT(e.what(), Contains("cannot read the archive"));
+    CHECK(e.kind == Kind::kTruncated);
   }
   SECTION("truncated late, in a large archive") {
     std::string bytes = make_tar_gz(
         {File(".whiskey/a", noise(256 * 1024, 2)), File(".whiskey/b", noise(256 * 1024, 3))});
     auto e = unpack_error(bytes.substr(0, bytes.size() - 8), dir.path());
-    CHECK(e.kind == Kind::kCorrupt);
-    CHECK_THAT(e.what(), Contains("the archive is damaged or cut short"));
+    CHECK(e.kind == Kind::kTruncated);
   }
   SECTION("too short to be compressed") {
     std::string bytes = make_tar_gz({File(".whiskey/big", "x")});
-    CHECK(unpack_error(bytes.substr(0, 5), dir.path()).kind == Kind::kNotArchive);
+    CHECK(unpack_error(bytes.substr(0, 5), dir.path()).kind == Kind::kTruncated);
   }
   SECTION("not an archive") {
     auto e = unpack_error("<html><body>Welcome to nginx!</body></html>\n", dir.path());
     CHECK(e.kind == Kind::kNotArchive);
-    CHECK_THAT(e.what(), Contains("cannot read the archive"));
+    CHECK_THAT(e.what(), Contains("not a tar archive"));
     CHECK(e.kind == unpack_error(noise(5000), dir.path()).kind);
+  }
+  SECTION("compressed, but not a tar archive") {
+    auto e = unpack_error(gzip(noise(5000)), dir.path());
+    CHECK(e.kind == Kind::kNotArchive);
   }
   SECTION("empty archive") {
     auto e = unpack_error(make_tar_gz({}), dir.path());
@@ -376,21 +379,44 @@ TEST_CASE("unpack_bundle: a TransportError comes out as itself", "[unpack]") {
   }
 }
 
-TEST_CASE("unpack_bundle: a refused entry stops the reading early", "[unpack]") {
-  // The archive is decompressed ahead of the writing, but only a little:
-  // a bad entry at the start leaves most of a large download unread, for
-  // the caller to read on (its digest covers every byte).
-  std::string bytes =
-      make_tar_gz({File("/etc/passwd", "x"), File(".whiskey/big", noise(8 << 20, 5))});
-  TempDir dir;
-  StringStream in(bytes, 4096);
-  auto e = expect_throw<BundleError>([&] { unpack_bundle(in, dir.path()); });
-  CHECK(e.kind == Kind::kUnsafeEntry);
-  CHECK(in.position() < bytes.size() / 2);
-  std::size_t rest = 0;
-  for (auto chunk = in.read(); !chunk.empty(); chunk = in.read()) rest += chunk.size();
-  CHECK(in.position() == bytes.size());
-  CHECK(rest > 0);
+TEST_CASE("unpack_bundle: a refused entry, then the rest of the stream", "[unpack]") {
+  // The archive is decompressed ahead of the writing, but only a little. A
+  // refused entry is reported once the rest of the compressed stream was
+  // checked: damage further on is what explains it.
+  const std::string tar = make_tar(
+      {File("/etc/passwd", "x"), File(".whiskey/big", noise(8 << 20, 5))}, TarCompression::kNone);
+  SECTION("an intact stream: the entry is what is refused") {
+    std::string bytes = gzip(tar);
+    TempDir dir;
+    StringStream in(bytes, 4096);
+    auto e = expect_throw<BundleError>([&] { unpack_bundle(in, dir.path()); });
+    CHECK(e.kind == Kind::kUnsafeEntry);
+    CHECK(in.position() == bytes.size());
+  }
+  SECTION("a gzip CRC-32 that fails further on: the damage is what is refused") {
+    std::string bytes = gzip(tar);
+    bytes[bytes.size() - 8] = static_cast<char>(bytes[bytes.size() - 8] ^ 1);
+    TempDir dir;
+    StringStream in(bytes, 4096);
+    CHECK(expect_throw<BundleError>([&] { unpack_bundle(in, dir.path()); }).kind ==
+          Kind::kChecksum);
+  }
+  SECTION("too large: a bomb is not read on") {
+    std::string bytes = gzip(make_tar(
+        {File(".whiskey/a", std::string(2000, 'a')), File(".whiskey/big", noise(8 << 20, 5))},
+        TarCompression::kNone));
+    UnpackLimits limits;
+    limits.max_bytes = 1000;
+    TempDir dir;
+    StringStream in(bytes, 4096);
+    auto e = expect_throw<BundleError>([&] { unpack_bundle(in, dir.path(), limits); });
+    CHECK(e.kind == Kind::kTooLarge);
+    CHECK(in.position() < bytes.size() / 2);
+    std::size_t rest = 0;
+    for (auto chunk = in.read(); !chunk.empty(); chunk = in.read()) rest += chunk.size();
+    CHECK(in.position() == bytes.size());
+    CHECK(rest > 0);
+  }
 }
 
 TEST_CASE("unpack_bundle: the stream in 1-byte chunks, decompressed ahead", "[unpack]") {
@@ -398,4 +424,163 @@ TEST_CASE("unpack_bundle: the stream in 1-byte chunks, decompressed ahead", "[un
   StringStream in(make_tar_zst(good_entries()), 1);
   unpack_bundle(in, dir.path());
   check_good_tree(dir.path());
+}
+
+namespace {
+
+/// The bundle as a plain tar archive, its end-of-archive blocks and padding cut off.
+std::string tar_without_end(const std::vector<TarEntry>& entries) {
+  std::string tar = make_tar(entries, TarCompression::kNone);
+  auto last = tar.find_last_not_of('\0');
+  return tar.substr(0, (last / 512 + 1) * 512);
+}
+
+const std::string kEndBlocks(1024, '\0');
+
+}  // namespace
+
+TEST_CASE("unpack_bundle: the compressor's checks", "[unpack]") {
+  TempDir dir;
+  std::string tar = make_tar(good_entries(), TarCompression::kNone);
+  SECTION("a gzip CRC-32 that does not match") {
+    std::string gz = gzip(tar);
+    gz[gz.size() - 8] = static_cast<char>(gz[gz.size() - 8] ^ 0x10);
+    auto e = unpack_error(gz, dir.path());
+    CHECK(e.kind == Kind::kChecksum);
+    CHECK_THAT(e.what(), Contains("gzip CRC-32"));
+  }
+  SECTION("a gzip length that does not match") {
+    std::string gz = gzip(tar);
+    gz[gz.size() - 1] = static_cast<char>(gz[gz.size() - 1] ^ 0x10);
+    CHECK(unpack_error(gz, dir.path()).kind == Kind::kChecksum);
+  }
+  SECTION("a zstd checksum that does not match") {
+    std::string z = zstd(tar);
+    z[z.size() - 2] = static_cast<char>(z[z.size() - 2] ^ 0x10);
+    auto e = unpack_error(z, dir.path());
+    CHECK(e.kind == Kind::kChecksum);
+    CHECK_THAT(e.what(), Contains("zstd frame checksum"));
+  }
+  SECTION("a byte of a file flipped, in incompressible data") {
+    std::string big =
+        make_tar({File(".whiskey/lib.so", noise(300 * 1024, 4))}, TarCompression::kNone);
+    std::string gz = gzip(big);
+    gz[gz.size() / 2] = static_cast<char>(gz[gz.size() / 2] ^ 0x01);
+    CHECK(unpack_error(gz, dir.path()).kind == Kind::kChecksum);
+    std::string z = zstd(big);
+    z[z.size() / 2] = static_cast<char>(z[z.size() / 2] ^ 0x01);
+    TempDir other;
+    CHECK(unpack_error(z, other.path()).kind == Kind::kChecksum);
+  }
+  SECTION("a zstd frame without a checksum is read") {
+    StringStream in(zstd(tar, false));
+    unpack_bundle(in, dir.path());
+    check_good_tree(dir.path());
+  }
+}
+
+TEST_CASE("unpack_bundle: cut short", "[unpack]") {
+  TempDir dir;
+  std::string tar = make_tar(good_entries(), TarCompression::kNone);
+  SECTION("gzip without its last 4 bytes") {
+    std::string gz = gzip(tar);
+    CHECK(unpack_error(gz.substr(0, gz.size() - 4), dir.path()).kind == Kind::kTruncated);
+  }
+  SECTION("zstd without its last 4 bytes (its checksum)") {
+    std::string z = zstd(tar);
+    CHECK(unpack_error(z.substr(0, z.size() - 4), dir.path()).kind == Kind::kTruncated);
+  }
+  SECTION("zstd cut in the middle") {
+    std::string z = zstd(tar);
+    CHECK(unpack_error(z.substr(0, z.size() / 2), dir.path()).kind == Kind::kTruncated);
+  }
+  SECTION("a tar archive without its end-of-archive blocks, in a whole gzip stream") {
+    auto e = unpack_error(gzip(tar_without_end(good_entries())), dir.path());
+    CHECK(e.kind == Kind::kTruncated);
+    CHECK_THAT(e.what(), Contains("the tar archive ends without its end-of-archive block"));
+  }
+}
+
+TEST_CASE("unpack_bundle: data after the end", "[unpack]") {
+  TempDir dir;
+  std::string tar = make_tar(good_entries(), TarCompression::kNone);
+  SECTION("after the gzip stream") {
+    auto e = unpack_error(make_tar_gz(good_entries()) + "garbage", dir.path());
+    CHECK(e.kind == Kind::kTrailingData);
+    CHECK_THAT(e.what(), Contains("data after the end of the gzip stream"));
+  }
+  SECTION("after the zstd stream") {
+    auto e = unpack_error(make_tar_zst(good_entries()) + std::string(8, '\0'), dir.path());
+    CHECK(e.kind == Kind::kTrailingData);
+    CHECK_THAT(e.what(), Contains("data after the end of the zstd stream"));
+  }
+  SECTION("after the tar archive, inside a whole compressed stream") {
+    std::string body = tar_without_end(good_entries());
+    for (const std::string& after :
+         {kEndBlocks + "x", kEndBlocks + std::string(9000, '\0') + "garbage",
+          std::string(512, '\0') + std::string(512, 'x'), kEndBlocks + noise(100 * 1024)}) {
+      INFO(after.size() << " bytes after");
+      TempDir d1, d2, d3;
+      auto gz = unpack_error(gzip(body + after), d1.path());
+      CHECK(gz.kind == Kind::kTrailingData);
+      CHECK_THAT(gz.what(), Contains("data after the end of the tar archive"));
+      CHECK(unpack_error(zstd(body + after), d2.path()).kind == Kind::kTrailingData);
+      // In tiny chunks: what libarchive read ahead is checked too.
+      StringStream tiny(zstd(body + after), 3);
+      auto e = expect_throw<BundleError>([&] { unpack_bundle(tiny, d3.path()); });
+      CHECK(e.kind == Kind::kTrailingData);
+    }
+  }
+  SECTION("zero padding after the tar archive is tar's own") {
+    std::string body = tar_without_end(good_entries());
+    for (std::size_t pad :
+         {std::size_t{0}, std::size_t{512}, std::size_t{9216}, std::size_t{1 << 20}}) {
+      INFO(pad << " bytes of padding");
+      TempDir d1, d2;
+      StringStream gz(gzip(body + kEndBlocks + std::string(pad, '\0')), 1000);
+      unpack_bundle(gz, d1.path());
+      check_good_tree(d1.path());
+      StringStream z(zstd(body + kEndBlocks + std::string(pad, '\0')), 7);
+      unpack_bundle(z, d2.path());
+      check_good_tree(d2.path());
+    }
+    auto e = unpack_error(zstd(body + kEndBlocks + std::string((1 << 20) + 1, '\0')), dir.path());
+    CHECK(e.kind == Kind::kTrailingData);
+  }
+  SECTION("one end-of-archive block is enough") {
+    StringStream in(gzip(tar_without_end(good_entries()) + std::string(512, '\0')));
+    unpack_bundle(in, dir.path());
+    check_good_tree(dir.path());
+  }
+  SECTION("gzip members and zstd frames one after another") {
+    std::string body = tar_without_end(good_entries()) + kEndBlocks;
+    std::size_t half = body.size() / 2;
+    StringStream gz(gzip(body.substr(0, half)) + gzip(body.substr(half)));
+    unpack_bundle(gz, dir.path());
+    check_good_tree(dir.path());
+    TempDir other;
+    StringStream z(zstd(body.substr(0, half)) + zstd_skippable("x") +
+                   zstd(body.substr(half), false));
+    unpack_bundle(z, other.path());
+    check_good_tree(other.path());
+  }
+  SECTION("a plain tar archive, and one with data after it") {
+    StringStream in(tar, 333);
+    unpack_bundle(in, dir.path());
+    check_good_tree(dir.path());
+    TempDir other;
+    CHECK(unpack_error(tar + "x", other.path()).kind == Kind::kTrailingData);
+  }
+  SECTION("bzip2 is refused as such") {
+    auto e = unpack_error("BZh91AY&SY" + noise(300), dir.path());
+    CHECK(e.kind == Kind::kUnsupported);
+  }
+}
+
+TEST_CASE("unpack_bundle: reads its source to the end", "[unpack]") {
+  TempDir dir;
+  std::string bytes = make_tar_zst(good_entries());
+  StringStream in(bytes, 64);
+  unpack_bundle(in, dir.path());
+  CHECK(in.position() == bytes.size());
 }
