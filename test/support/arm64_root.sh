@@ -24,7 +24,7 @@ ARM64_ROOT_MIRROR=${DEBIAN_ROOT_MIRROR:-http://deb.debian.org/debian}
 ARM64_ROOT_DIR="${WHISKEY_TEST_CACHE:-${BUILDPACK_HOME}/build}/arm64-root"
 ARM64_ROOT_PACKAGES=(
   # the helper and its unit tests
-  g++ make cmake ninja-build pkgconf libcurl4-openssl-dev libarchive-dev zlib1g-dev
+  g++ make cmake ninja-build pkgconf libcurl4-openssl-dev libarchive-dev zlib1g-dev libzstd-dev
   nlohmann-json3-dev catch2 libssl-dev
   # vendor/apache/build.sh
   libpcre2-dev libexpat1-dev libnghttp2-dev uuid-dev patch patchelf bzip2 zstd curl ca-certificates
