@@ -267,6 +267,16 @@ std::vector<std::string> server_arguments(const ServerPlan& p) {
     bool embedded = has_option(p.user_args, "--embedded-mode");
     a.insert(a.end(), {"--keep-alive-timeout", embedded ? "0" : "100"});
   }
+  if (!has_option(p.user_args, "--error-log-format")) {
+    a.insert(a.end(), {"--error-log-format", kErrorLogFormat});
+  }
+  // The access log: asked for in the Procfile, or by giving its format.
+  bool access_log = has_option(p.user_args, "--access-log") || !p.access_log_format.empty();
+  if (access_log && !has_option(p.user_args, "--access-log-format")) {
+    if (!has_option(p.user_args, "--access-log")) a.push_back("--access-log");
+    a.insert(a.end(), {"--access-log-format",
+                       p.access_log_format.empty() ? kAccessLogFormat : p.access_log_format});
+  }
   if (p.run_as && !has_option(p.user_args, "--user")) {
     a.insert(a.end(), {"--user", p.run_as->first, "--group", p.run_as->second});
   }

@@ -118,7 +118,25 @@ struct ServerPlan {
   std::filesystem::path front_conf;
   /// Its threads (front_size); the daemons' socket backlog holds as many.
   int front_threads = 0;
+  /// WHISKEY_ACCESS_LOG_FORMAT: the access log's format, which turns the
+  /// log on; "" leaves it off unless the Procfile asks (then in
+  /// kAccessLogFormat).
+  std::string access_log_format;
 };
+
+/// The error log's format: Apache's own, and the request's X-Request-ID
+/// (set by Heroku's router) on the lines written for a request, so that
+/// they can be matched with the router's log line. It is read from the
+/// request's environment (HTTP_X_REQUEST_ID), not its headers: a daemon
+/// process, where the app's output is logged, has the one and not the
+/// other. A line without one leaves the field out.
+inline constexpr const char* kErrorLogFormat =
+    "[%{u}t] [%-m:%l] [pid %P:tid %T] %7F: %E: [client\\ %a] %M% ,\\ referer\\ %{Referer}i"
+    "% \\ request_id=%{HTTP_X_REQUEST_ID}e";
+/// The access log's format when it is on and none is given: the combined
+/// format, and the request's X-Request-ID ("-" when it has none).
+inline constexpr const char* kAccessLogFormat =
+    "%h %l %u %t \"%r\" %>s %b \"%{Referer}i\" \"%{User-Agent}i\" request_id=%{X-Request-ID}i";
 
 /// The locale Apache and the app run in (--locale), from the environment's:
 /// LC_ALL, else LC_CTYPE, else LANG, as mod_wsgi-express reads it.

@@ -161,6 +161,7 @@ LaunchPlan plan_launch(const LaunchInputs& in) {
   server.sizing = size_server(env, facts.memory, facts.cpus);
   server.request_timeout = value_or(env, "MOD_WSGI_REQUEST_TIMEOUT", server.request_timeout);
   server.queue_timeout = value_or(env, "MOD_WSGI_QUEUE_TIMEOUT", server.queue_timeout);
+  server.access_log_format = value_or(env, "WHISKEY_ACCESS_LOG_FORMAT");
   if (auto wrapper = newrelic_wrapper(in, env, script, server, plan)) {
     plan.files.push_back(*wrapper);
   }

@@ -162,6 +162,42 @@ testUserArgumentsWinOverTheLaunchersDefaults() {
   WEB_PID=
 }
 
+# waitForLog TEXT: TEXT is in the web log within 5 s (Apache writes through
+# the log's pipe, after the response).
+waitForLog() {
+  local i
+  for ((i = 0; i < 50; i++)); do
+    grep -qF -- "$1" "$SLUG.web.log" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+testTheRoutersRequestIdIsInTheLogsAndSeenByTheApp() {
+  useFixture demo_flask_app
+  compileWithCache
+  python_buildpack "$BUILD_DIR" || fail "the Python stand-in failed"
+  WHISKEY_ACCESS_LOG_FORMAT='%h "%r" %>s rid=%{X-Request-ID}i' runSlug
+  local rid="4b8e1a7c-${RANDOM}-req"
+  assertEquals "the app sees it" "$rid" \
+    "$(get -H "X-Request-ID: $rid" "http://127.0.0.1:$PORT_UNDER_TEST/request-id")"
+  assertTrue "the access log, in WHISKEY_ACCESS_LOG_FORMAT, carries it" \
+    "waitForLog '\"GET /request-id HTTP/1.1\" 200 rid=$rid'"
+  waitForLog "handling the request $rid"
+  assertTrue "the app's line in the error log carries it: $(grep -a 'handling the request' "$SLUG.web.log")" \
+    "waitForLog 'handling the request $rid request_id=$rid'"
+  # Flask logs an unhandled exception's traceback to wsgi.errors.
+  get -H "X-Request-ID: $rid-fail" "http://127.0.0.1:$PORT_UNDER_TEST/fail" >/dev/null
+  assertTrue "the traceback's lines carry it: $(grep -a 'on purpose' "$SLUG.web.log")" \
+    "waitForLog 'RuntimeError: the demo app fails on purpose request_id=$rid-fail'"
+  get "http://127.0.0.1:$PORT_UNDER_TEST/request-id" >/dev/null
+  assertTrue "a request without one is logged with -" "waitForLog '\"GET /request-id HTTP/1.1\" 200 rid=-'"
+  assertTrue "and its error log line leaves the field out" "waitForLog 'handling the request none'"
+  assertNotContains "request_id=none" "$(cat "$SLUG.web.log")"
+  assertTrue "stops" "stop_web 20"
+  WEB_PID=
+}
+
 testALocaleTheSystemLacksGivesWayToCUtf8() {
   useFixture demo_flask_app
   compileWithCache

@@ -514,8 +514,9 @@ TEST_CASE("server_arguments: the launcher's defaults, then the user's", "[launch
   plan.sizing = {3, 4, "WEB_CONCURRENCY"};
   plan.user_args = {"--processes", "7", "wsgi.py"};
 
-  Args expected = joined(express_defaults("3", "4"), {"--disable-reloading", "--keep-alive-timeout",
-                                                      "100", "--processes", "7", "wsgi.py"});
+  Args expected = joined(express_defaults("3", "4"),
+                         {"--disable-reloading", "--keep-alive-timeout", "100",
+                          "--error-log-format", kErrorLogFormat, "--processes", "7", "wsgi.py"});
   auto args = server_arguments(plan);
   CHECK(args == expected);
 
@@ -565,6 +566,8 @@ TEST_CASE("server_arguments: no user arguments, other home, port and timeout", "
       "--disable-reloading",
       "--keep-alive-timeout",
       "100",
+      "--error-log-format",
+      kErrorLogFormat,
   };
   CHECK(server_arguments(plan) == expected);
 
@@ -589,6 +592,52 @@ TEST_CASE("server_arguments: no reloading, unless the Procfile asks for it", "[l
   CHECK(count(server_arguments(plan), "--disable-reloading") == 0);
   plan.user_args = {"--disable-reloading", "wsgi.py"};
   CHECK(count(server_arguments(plan), "--disable-reloading") == 1);
+}
+
+TEST_CASE("server_arguments: logs carry the router's X-Request-ID", "[launch]") {
+  ServerPlan plan;
+  plan.home = kApp;
+  plan.port = "5000";
+  auto values = [](const Args& args, const std::string& option) {
+    Args out;
+    for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+      if (args[i] == option) out.push_back(args[i + 1]);
+    }
+    return out;
+  };
+  auto count = [](const Args& args, const std::string& what) {
+    return std::count(args.begin(), args.end(), what);
+  };
+  CHECK_THAT(std::string(kErrorLogFormat), Contains("request_id=%{HTTP_X_REQUEST_ID}e"));
+  CHECK_THAT(std::string(kAccessLogFormat), Contains("request_id=%{X-Request-ID}i"));
+
+  SECTION("the error log always; no access log unless asked for") {
+    plan.user_args = {"wsgi.py"};
+    auto args = server_arguments(plan);
+    CHECK(values(args, "--error-log-format") == Args{kErrorLogFormat});
+    CHECK(count(args, "--access-log") == 0);
+    CHECK(count(args, "--access-log-format") == 0);
+  }
+  SECTION("--access-log in the Procfile: in the format with the request's id") {
+    plan.user_args = {"--access-log", "wsgi.py"};
+    auto args = server_arguments(plan);
+    CHECK(count(args, "--access-log") == 1);
+    CHECK(values(args, "--access-log-format") == Args{kAccessLogFormat});
+  }
+  SECTION("WHISKEY_ACCESS_LOG_FORMAT turns it on, in that format") {
+    plan.access_log_format = "%h %>s %{X-Request-ID}i";
+    plan.user_args = {"wsgi.py"};
+    auto args = server_arguments(plan);
+    CHECK(count(args, "--access-log") == 1);
+    CHECK(values(args, "--access-log-format") == Args{"%h %>s %{X-Request-ID}i"});
+  }
+  SECTION("the Procfile's own formats win") {
+    plan.access_log_format = "%h";
+    plan.user_args = {"--access-log-format", "combined", "--error-log-format", "%M", "wsgi.py"};
+    auto args = server_arguments(plan);
+    CHECK(values(args, "--access-log-format") == Args{"combined"});
+    CHECK(values(args, "--error-log-format") == Args{"%M"});
+  }
 }
 
 TEST_CASE("server_arguments: how long a kept-alive connection waits", "[launch]") {
@@ -1099,16 +1148,26 @@ bool contains(const Args& args, const std::string& value) {
 
 }  // namespace
 
+TEST_CASE("plan_launch: WHISKEY_ACCESS_LOG_FORMAT turns the access log on in that format",
+          "[launch]") {
+  LaunchInputs in = web_start();
+  in.env["WHISKEY_ACCESS_LOG_FORMAT"] = "%h %{X-Request-ID}i";
+  LaunchPlan plan = plan_launch(in);
+  CHECK(contains(plan.argv, "--access-log"));
+  CHECK(last_value(plan.argv, "--access-log-format") == "%h %{X-Request-ID}i");
+}
+
 TEST_CASE("plan_launch: on a dyno, Apache sized to it and supervised for graceful stops",
           "[launch]") {
   LaunchPlan plan = plan_launch(web_start());
   const std::string root = "/tmp/mod_wsgi-heroku-1000-5000";
-  Args expected = joined({"/app/.heroku/python/bin/python3", "-c", kExpressMain},
-                         joined(express_defaults("2", "5"),
-                                {"--disable-reloading", "--keep-alive-timeout", "100", "--locale",
-                                 "C.UTF-8", "--include-file", root + "/front.conf",
-                                 "--daemon-backlog", "256", "--shutdown-timeout", "25",
-                                 "--include-file", root + "/graceful-stop.conf", "wsgi.py"}));
+  Args expected =
+      joined({"/app/.heroku/python/bin/python3", "-c", kExpressMain},
+             joined(express_defaults("2", "5"),
+                    {"--disable-reloading", "--keep-alive-timeout", "100", "--error-log-format",
+                     kErrorLogFormat, "--locale", "C.UTF-8", "--include-file", root + "/front.conf",
+                     "--daemon-backlog", "256", "--shutdown-timeout", "25", "--include-file",
+                     root + "/graceful-stop.conf", "wsgi.py"}));
   CHECK(plan.argv == expected);
 
   Vars env = {
