@@ -42,6 +42,12 @@ Sha256::Sha256() : ctx_(std::make_unique<Ctx>()) {
 
 Sha256::~Sha256() = default;
 
+Sha256Digest sha256_of(std::string_view bytes) {
+  Sha256 h;
+  h.update({bytes.data(), bytes.size()});
+  return h.finish();
+}
+
 void Sha256::update(std::span<const char> bytes) {
   if (EVP_DigestUpdate(ctx_->ctx, bytes.data(), bytes.size()) != 1) {
     throw std::runtime_error("SHA-256 update failed (OpenSSL libcrypto)");

@@ -26,6 +26,9 @@ class Sha256Digest {
   friend class Sha256;
 };
 
+/// The digest of `bytes`, all in memory.
+Sha256Digest sha256_of(std::string_view bytes);
+
 /// Incremental SHA-256; owns its EVP_MD_CTX.
 class Sha256 {
  public:

@@ -45,9 +45,7 @@ std::string tail(const std::string& text, std::size_t lines = 15) {
 constexpr std::size_t kMaxWheel = 64 << 20;
 
 std::string digest_of(const std::string& bytes) {
-  Sha256 h;
-  h.update({bytes.data(), bytes.size()});
-  return h.finish().str();
+  return sha256_of(bytes).str();
 }
 
 std::optional<std::string> wheel_in(const Disk& disk, const fs::path& dir) {
@@ -82,10 +80,8 @@ std::optional<std::string> cached_wheel(const Disk& disk, const fs::path& dir, s
 
 std::string wheel_cache_key(const std::string& python_version, const std::string& bundle_digest,
                             const std::string& mod_wsgi_version) {
-  Sha256 h;
   std::string text = python_version + "\n" + bundle_digest + "\n" + mod_wsgi_version;
-  h.update({text.data(), text.size()});
-  return h.finish().hex().substr(0, 16);
+  return sha256_of(text).hex().substr(0, 16);
 }
 
 void build_mod_wsgi(const ModWsgiBuild& b, Disk& disk, Runner& runner, Output& out, Clock& clock) {

@@ -172,9 +172,7 @@ struct ManifestReader {
   /// here, and records this one when it is newer.
   void check_not_older(const Manifest& m, const std::string& text) const {
     if (place.trusted.empty()) return;
-    Sha256 h;
-    h.update({text.data(), text.size()});
-    std::string digest = h.finish().hex();
+    std::string digest = sha256_of(text).hex();
     std::optional<std::uint64_t> trusted_serial;
     std::string trusted_digest;
     if (auto record = copies->disk.read_file(place.trusted, 4096)) {
@@ -236,9 +234,7 @@ Resolved resolve(const Config& c, const Target& target, HttpClient& http, Clock*
   place.signature_url = s3_object_url(c.bucket, kSignatureName, c.region, c.s3_endpoint);
   place.described = redact_url(place.url);
   if (copies && !copies->dir.empty()) {
-    Sha256 h;
-    h.update({place.url.data(), place.url.size()});
-    std::string name = "manifest-" + h.finish().hex().substr(0, 16);
+    std::string name = "manifest-" + sha256_of(place.url).hex().substr(0, 16);
     place.copy = copies->dir / (name + ".json");
     place.signature_copy = copies->dir / (name + ".json.sig");
     place.trusted = copies->dir / (name + ".trusted.json");

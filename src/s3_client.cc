@@ -60,9 +60,7 @@ size_t on_header(char* data, size_t size, size_t n, void* p) {
 }
 
 std::string sha256_hex(const std::string& bytes) {
-  Sha256 h;
-  h.update({bytes.data(), bytes.size()});
-  return h.finish().hex();
+  return sha256_of(bytes).hex();
 }
 
 }  // namespace

@@ -105,9 +105,7 @@ void check_bundle_sbom(const Disk& disk, const std::filesystem::path& tree,
                           kBundleSbomPath,
                       kBundleSbomPath);
   }
-  Sha256 h;
-  h.update(*text);
-  Sha256Digest actual = h.finish();
+  Sha256Digest actual = sha256_of(*text);
   if (actual != expected) {
     throw BundleError(BundleError::Kind::kSbomMismatch,
                       "the bundle's .whiskey/" + std::string(kBundleSbomPath) +

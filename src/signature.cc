@@ -65,12 +65,6 @@ std::string signed_message(std::string_view manifest) {
   return m;
 }
 
-std::string sha256_hex(std::string_view bytes) {
-  Sha256 h;
-  h.update({bytes.data(), bytes.size()});
-  return h.finish().hex();
-}
-
 }  // namespace
 
 std::string PublicKey::text() const {
@@ -78,7 +72,7 @@ std::string PublicKey::text() const {
 }
 
 std::string PublicKey::id() const {
-  return sha256_hex({reinterpret_cast<const char*>(raw.data()), raw.size()}).substr(0, 16);
+  return sha256_of({reinterpret_cast<const char*>(raw.data()), raw.size()}).hex().substr(0, 16);
 }
 
 PublicKey parse_public_key(std::string_view text, std::string origin) {
@@ -206,7 +200,8 @@ std::string sign_manifest(std::string_view manifest, const std::vector<const Sig
     signatures.push_back(
         {{"key", key->public_key().text()}, {"signature", base64(key->sign(message))}});
   }
-  json doc = {{"schema", 1}, {"manifest_sha256", sha256_hex(manifest)}, {"signatures", signatures}};
+  json doc = {
+      {"schema", 1}, {"manifest_sha256", sha256_of(manifest).hex()}, {"signatures", signatures}};
   return doc.dump(2) + "\n";
 }
 
@@ -223,8 +218,8 @@ PublicKey verify_manifest(std::string_view manifest, std::string_view signature,
   }
   // What the signer signed, when it says: a manifest changed since is told
   // apart from a signature that is wrong.
-  if (doc.contains("manifest_sha256") &&
-      (!doc["manifest_sha256"].is_string() || doc["manifest_sha256"] != sha256_hex(manifest))) {
+  if (doc.contains("manifest_sha256") && (!doc["manifest_sha256"].is_string() ||
+                                          doc["manifest_sha256"] != sha256_of(manifest).hex())) {
     throw SignatureError(SignatureError::Kind::kTampered,
                          "manifest.json is not the manifest its signature was made for");
   }
