@@ -60,6 +60,16 @@ compileFromPublicUrl() {
   compile
 }
 
+# compileFromPrivateBucket [SECRET]: compiles the app from the private
+# bucket, reading it with moto's key and SECRET (the right one by default).
+compileFromPrivateBucket() {
+  setVar WHISKEY_BUCKET "$PRIVATE"
+  setVar WHISKEY_S3_ENDPOINT "$MOTO_ENDPOINT"
+  setVar AWS_ACCESS_KEY_ID "$MOTO_ACCESS_KEY_ID"
+  setVar AWS_SECRET_ACCESS_KEY "${1:-$MOTO_SECRET_ACCESS_KEY}"
+  compile
+}
+
 publish() {
   capture env AWS_ACCESS_KEY_ID="$1" AWS_SECRET_ACCESS_KEY="$2" \
     "$HELPER" publish "$3" --bucket "$PRIVATE" \
@@ -295,11 +305,7 @@ testCompileFromTheBucketAloneInstallsTheNewestForTheStack() {
   assertCapturedSuccess
 
   useFixture demo_flask_app
-  setVar WHISKEY_BUCKET "$PRIVATE"
-  setVar WHISKEY_S3_ENDPOINT "$MOTO_ENDPOINT"
-  setVar AWS_ACCESS_KEY_ID "$MOTO_ACCESS_KEY_ID"
-  setVar AWS_SECRET_ACCESS_KEY "$MOTO_SECRET_ACCESS_KEY"
-  compile
+  compileFromPrivateBucket
   assertCapturedSuccess
   assertCaptured "Installing Apache from $BUNDLE_NAME"
   assertCaptured "chosen by the newest for debian-12/$(dpkg --print-architecture) in manifest.json"
@@ -328,11 +334,7 @@ PY
   moto_aws s3 cp "$WORK/manifest.json" "s3://$PRIVATE/manifest.json" >/dev/null
 
   useFixture demo_flask_app
-  setVar WHISKEY_BUCKET "$PRIVATE"
-  setVar WHISKEY_S3_ENDPOINT "$MOTO_ENDPOINT"
-  setVar AWS_ACCESS_KEY_ID "$MOTO_ACCESS_KEY_ID"
-  setVar AWS_SECRET_ACCESS_KEY "$MOTO_SECRET_ACCESS_KEY"
-  compile
+  compileFromPrivateBucket
   assertBuildFailed "The Apache bundle's bill of materials is not the published one"
   assertStderr "expected: $(printf '0%.0s' $(seq 64))"
   assertStderr "actual:   $recorded"
@@ -348,11 +350,7 @@ testCompileFromAPrivateBucketWithAWrongSecret() {
   assertCapturedSuccess
   local wrong="AlsoWrong/${RANDOM}Secret"
   useFixture demo_flask_app
-  setVar WHISKEY_BUCKET "$PRIVATE"
-  setVar WHISKEY_S3_ENDPOINT "$MOTO_ENDPOINT"
-  setVar AWS_ACCESS_KEY_ID "$MOTO_ACCESS_KEY_ID"
-  setVar AWS_SECRET_ACCESS_KEY "$wrong"
-  compile
+  compileFromPrivateBucket "$wrong"
   assertBuildFailed "Access to the bundle manifest was denied"
   assertStderr "SignatureDoesNotMatch"
   assertStderr "The bucket refused the AWS credentials in the config vars"
@@ -377,12 +375,8 @@ testZstdBundlePublishesAndInstallsThroughCompile() {
   assertCaptured "WHISKEY_SHA256=$APACHE_BUNDLE_ZST_SHA256"
 
   useFixture demo_flask_app
-  setVar WHISKEY_BUCKET "$PRIVATE"
   setVar WHISKEY_PACKAGE "$name"
-  setVar WHISKEY_S3_ENDPOINT "$MOTO_ENDPOINT"
-  setVar AWS_ACCESS_KEY_ID "$MOTO_ACCESS_KEY_ID"
-  setVar AWS_SECRET_ACCESS_KEY "$MOTO_SECRET_ACCESS_KEY"
-  compile
+  compileFromPrivateBucket
   assertCapturedSuccess
   assertCaptured "Installing Apache from $name"
   assertCaptured "Verified sha256:$APACHE_BUNDLE_ZST_SHA256"
