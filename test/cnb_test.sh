@@ -38,13 +38,7 @@ oneTimeSetUp() {
   BUNDLE_URL=$(moto_url "$BUCKET" bundle.tar.gz)
   # The real bundle, as .tar.gz and .tar.zst, damaged one way each.
   DAMAGED=$(mktemp -d "${SHUNIT_TMPDIR}/damaged.XXXX")
-  local how
-  for how in flip check cut after; do
-    python3 "${BUILDPACK_HOME}/test/support/make_bundle.py" damage "$how" "$APACHE_BUNDLE" \
-      "$DAMAGED/$how.tar.gz" || return 1
-    python3 "${BUILDPACK_HOME}/test/support/make_bundle.py" damage "$how" "$APACHE_BUNDLE_ZST" \
-      "$DAMAGED/$how.tar.zst" || return 1
-  done
+  damaged_bundles "$DAMAGED" || return 1
   static_server_start "$DAMAGED" || return 1
   # The buildpack's executables, built once.
   buildpackHelper >/dev/null

@@ -29,12 +29,7 @@ oneTimeSetUp() {
   DAMAGED="${TEST_SUITE_CACHE}/damaged"
   mkdir -p "${DAMAGED}"
   apache_bundle || return 1
-  for how in flip check cut after; do
-    python3 "${BUILDPACK_HOME}/test/support/make_bundle.py" damage "${how}" "${APACHE_BUNDLE}" \
-      "${DAMAGED}/${how}.tar.gz" || return 1
-    python3 "${BUILDPACK_HOME}/test/support/make_bundle.py" damage "${how}" "${APACHE_BUNDLE_ZST}" \
-      "${DAMAGED}/${how}.tar.zst" || return 1
-  done
+  damaged_bundles "${DAMAGED}" || return 1
   static_server_start "${DAMAGED}" || return 1
   DAMAGED_URL=${STATIC_SERVER_URL}
 }

@@ -10,6 +10,7 @@
 #   apache_bundle          # sets APACHE_BUNDLE (the .tar.gz) and APACHE_BUNDLE_SHA256,
 #                          # and APACHE_BUNDLE_ZST(_SHA256): the same tar as .tar.zst;
 #                          # APACHE_SOURCES_DIR holds the sources it was built from
+#   damaged_bundles DIR    # the same, damaged four ways, into DIR (see below)
 
 APACHE_BUNDLE_DIR="${BUILDPACK_HOME}/build/apache-bundle"
 # The pinned source archives the bundle was built from (sources.txt's names).
@@ -48,4 +49,19 @@ apache_bundle() {
 apache_sbom_check() {
   "${BUILDPACK_HOME}/build/cyclonedx-venv/bin/python" "${BUILDPACK_HOME}/test/support/check_sbom.py" \
     "$1" "${BUILDPACK_HOME}/vendor/apache" "$2" "$3" "${@:4}" 2>&1
+}
+
+# damaged_bundles DIR: after apache_bundle, the bundle as .tar.gz and .tar.zst
+# damaged each way make_bundle.py's `damage` knows: DIR/HOW.tar.gz and
+# DIR/HOW.tar.zst for HOW in flip (a byte in the middle), check (the
+# compressor's check rewritten), cut (the last bytes gone), after (bytes
+# appended).
+damaged_bundles() {
+  local how
+  for how in flip check cut after; do
+    python3 "${BUILDPACK_HOME}/test/support/make_bundle.py" damage "$how" "$APACHE_BUNDLE" \
+      "$1/$how.tar.gz" || return 1
+    python3 "${BUILDPACK_HOME}/test/support/make_bundle.py" damage "$how" "$APACHE_BUNDLE_ZST" \
+      "$1/$how.tar.zst" || return 1
+  done
 }
