@@ -11,7 +11,8 @@
 # installed from PyPI, and its .profile.d script. By default that Python is a
 # virtualenv of Debian's python3 (mod_wsgi loads Debian's libpython3.11.so);
 # with PREFIX, a copy of the Python installed there, as heroku/python copies
-# its own runtime (see heroku_python.sh). When this buildpack ran first, its
+# its own runtime (see heroku_python.sh). A Django app gets collectstatic, as
+# the Python buildpack runs it. When this buildpack ran first, its
 # export is sourced first, as Heroku does.
 python_buildpack() {
   local build_dir=$1 prefix=${2:-} log=$1/.python-buildpack.log py=$1/.heroku/python
@@ -29,7 +30,13 @@ python_buildpack() {
       /usr/bin/python3 -m venv "$py"
     fi &&
       "$py/bin/python3" -m pip install -q --disable-pip-version-check \
-        -r "$build_dir/requirements.txt"
+        -r "$build_dir/requirements.txt" &&
+      # As the Python buildpack does for a Django app (unless
+      # DISABLE_COLLECTSTATIC is set): collectstatic, when the app has it.
+      if [ -f "$build_dir/manage.py" ] && [ -z "${DISABLE_COLLECTSTATIC:-}" ] &&
+        (cd "$build_dir" && "$py/bin/python3" manage.py help collectstatic) >/dev/null 2>&1; then
+        (cd "$build_dir" && "$py/bin/python3" manage.py collectstatic --noinput)
+      fi
   ) >"$log" 2>&1 || {
     cat "$log" >&2
     return 1
