@@ -9,6 +9,7 @@
 #include "mod_wsgi_build.h"
 #include "relocate.h"
 #include "sbom.h"
+#include "static_files.h"
 #include "toml.h"
 
 namespace whiskey {
@@ -175,6 +176,7 @@ void cnb_build(const CnbBuildArgs& args, Services& s) {
                   .apxs_from = "the " + std::string(kLayer) + " layer's build environment",
                   .env = args.vars},
                  s.disk, s.runner, s.out, s.clock);
+  django_static_step(args.app_dir, layer, args.vars, s.disk, s.runner, s.out, s.clock);
 
   s.disk.write_file(args.layers_dir / "launch.toml", launch_toml(web_process(args.app_dir, s)));
   run_build_hook(args.app_dir, s);

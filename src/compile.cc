@@ -18,6 +18,7 @@
 #include "resolve.h"
 #include "sbom.h"
 #include "stack.h"
+#include "static_files.h"
 
 namespace whiskey {
 namespace fs = std::filesystem;
@@ -317,6 +318,8 @@ void compile(const CompileArgs& args, Services& services) {
                   .apxs_from = "this buildpack's export",
                   .env = args.vars},
                  services.disk, services.runner, services.out, services.clock);
+  django_static_step(args.build_dir, args.build_dir / ".whiskey", args.vars, services.disk,
+                     services.runner, services.out, services.clock);
   environment_step(args, services);
   web_process_step(args, services);
   run_build_hook(args.build_dir, services);

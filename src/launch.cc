@@ -293,6 +293,7 @@ std::vector<std::string> server_arguments(const ServerPlan& p) {
       a.insert(a.end(), {"--daemon-backlog", std::to_string(backlog)});
     }
   }
+  if (!p.static_conf.empty()) a.insert(a.end(), {"--include-file", p.static_conf.string()});
   if (p.graceful_stop_s > 0) {
     // The daemons get the dyno's SIGTERM too: they finish their requests
     // within this long, and the parent's graceful stop waits as long.

@@ -122,6 +122,9 @@ struct ServerPlan {
   /// log on; "" leaves it off unless the Procfile asks (then in
   /// kAccessLogFormat).
   std::string access_log_format;
+  /// Apache's configuration for Django's static files (static_conf_text);
+  /// empty when Apache does not serve them.
+  std::filesystem::path static_conf;
 };
 
 /// The error log's format: Apache's own, and the request's X-Request-ID

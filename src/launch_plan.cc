@@ -176,6 +176,18 @@ LaunchPlan plan_launch(const LaunchInputs& in) {
     server.front_conf = server.server_root / "front.conf";
     plan.files.push_back({server.front_conf, front_conf_text(*threads)});
   }
+  StaticPlan statics = static_plan(env, in.args, facts.static_site, facts.static_root_exists);
+  if (statics.serve) {
+    server.static_conf = server.server_root / "static-files.conf";
+    fs::path root = at.home / facts.static_site->root;
+    if (root.is_relative()) root = facts.cwd / root;
+    plan.files.push_back({server.static_conf, static_conf_text(*facts.static_site, root)});
+  }
+  if (!facts.static_site_error.empty()) {
+    plan.warnings.push_back(
+        "Django's static files are left to the app: " + std::string(kStaticSitePath) + " " +
+        facts.static_site_error + " (build the app again)");
+  }
   StopPlan stop = stop_plan(env, facts.graceful_sigterm);
   if (stop.graceful) {
     server.graceful_stop_s = stop.timeout_s;
@@ -193,6 +205,7 @@ LaunchPlan plan_launch(const LaunchInputs& in) {
   plan.lines.push_back(startup_line(in.args, server.port, server.sizing, server.newrelic_wrapper));
   plan.lines.push_back(stop.why);
   if (!locale.why.empty() && !has_option(in.args, "--locale")) plan.lines.push_back(locale.why);
+  if (!statics.line.empty()) plan.lines.push_back(statics.line);
   return plan;
 }
 

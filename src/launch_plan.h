@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "launch.h"
+#include "static_site.h"
 
 namespace whiskey {
 
@@ -66,6 +67,12 @@ struct LaunchFacts {
   bool newrelic_importable = false;
   bool nogroup = false;           ///< /etc/group has a nogroup group
   bool graceful_sigterm = false;  ///< the bundle's Apache has the graceful-sigterm patch
+  /// What the build found of a Django app's static files (kStaticSitePath),
+  /// and whether their folder is there; static_site_error says why the
+  /// file could not be read, when it could not.
+  std::optional<StaticSite> static_site;
+  bool static_root_exists = false;
+  std::string static_site_error;
   /// Whether this system has a locale (locale_plan()).
   std::function<bool(const std::string&)> locale_installed = [](const std::string&) {
     return false;

@@ -153,6 +153,14 @@ LaunchFacts gather_facts(const std::vector<std::string>& args, const Vars& env,
   auto groups = disk.read_file("/etc/group");
   f.nogroup = groups && ("\n" + *groups).find("\nnogroup:") != std::string::npos;
   f.graceful_sigterm = bundle_has(at.bundle, disk, "graceful-sigterm");
+  if (auto text = disk.read_file(at.home / kStaticSitePath)) {
+    try {
+      f.static_site = parse_static_site(*text);
+      f.static_root_exists = disk.is_directory(at.home / f.static_site->root);
+    } catch (const std::invalid_argument& e) {
+      f.static_site_error = std::string("cannot be read: ") + e.what();
+    }
+  }
   f.locale_installed = [](const std::string& name) {
     locale_t loaded = ::newlocale(LC_ALL_MASK, name.c_str(), static_cast<locale_t>(0));
     if (loaded) ::freelocale(loaded);

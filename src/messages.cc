@@ -806,6 +806,18 @@ UserMessage no_entry_warning() {
           "  web: mod_wsgi-heroku-start myapp/wsgi.py"};
 }
 
+UserMessage django_settings_warning(const std::string& settings, const std::string& details) {
+  return {"Django's static files are left to the app",
+          "Apache serves a Django app's static files (STATIC_URL, from STATIC_ROOT) when the\n"
+          "build can read them from its settings, but " +
+              (settings.empty() ? std::string("they") : settings) +
+              " did not load, so the app serves them, if it does.",
+          "Make the settings load at build time (collectstatic loads them too): read\n"
+          "config vars with a default, for example os.environ.get(\"SECRET_KEY\", \"build\").\n"
+          "To leave static files to the app, ignore this warning.",
+          details};
+}
+
 UserMessage message(const std::exception& e, std::string_view unexpected) {
   if (auto* c = dynamic_cast<const ConfigError*>(&e)) return config_message(*c);
   if (auto* s = dynamic_cast<const StackError*>(&e)) return stack_message(*s);

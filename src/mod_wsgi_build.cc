@@ -13,9 +13,10 @@ namespace {
 
 constexpr const char* kWheelCache = "mod_wsgi-wheels";
 
-/// The environment the app's Python and pip run in during the build.
-std::map<std::string, std::string> build_env(const fs::path& build_dir, const fs::path& bundle,
-                                             const Vars& env) {
+}  // namespace
+
+std::map<std::string, std::string> python_build_env(const fs::path& build_dir,
+                                                    const fs::path& bundle, const Vars& env) {
   std::string path = var_or(env, "PATH", "/usr/bin:/bin");
   std::string ld = var_or(env, "LD_LIBRARY_PATH");
   std::string python_lib = (build_dir / ".heroku/python/lib").string();
@@ -27,6 +28,8 @@ std::map<std::string, std::string> build_env(const fs::path& build_dir, const fs
       {"PIP_DISABLE_PIP_VERSION_CHECK", "1"},
   };
 }
+
+namespace {
 
 std::string trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
@@ -98,7 +101,7 @@ void build_mod_wsgi(const ModWsgiBuild& b, Disk& disk, Runner& runner, Output& o
     }
     throw ModWsgiError(ModWsgiError::Kind::kNoPython, b.version);
   }
-  auto env = build_env(b.build_dir, bundle, b.env);
+  auto env = python_build_env(b.build_dir, bundle, b.env);
 
   // Already there, built against a .whiskey Apache? SBINDIR is the folder
   // it was built against, as frozen then (HTTPD is worked out again at

@@ -61,6 +61,13 @@ class ModWsgiError : public Failure {
 std::string wheel_cache_key(const std::string& python_version, const std::string& bundle_digest,
                             const std::string& mod_wsgi_version);
 
+/// The environment the app's Python (at build_dir/.heroku/python) and pip
+/// run in during the build, against the bundle at `bundle`: APXS, and PATH
+/// and LD_LIBRARY_PATH (from `env`) leading to that Python first.
+std::map<std::string, std::string> python_build_env(const std::filesystem::path& build_dir,
+                                                    const std::filesystem::path& bundle,
+                                                    const Vars& env);
+
 /// Builds or reuses mod_wsgi as above. Throws ModWsgiError when there is no
 /// Python and the app does not ask for mod_wsgi in a dependency file (so
 /// no later buildpack will build it), or when the build fails.

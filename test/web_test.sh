@@ -285,6 +285,64 @@ testDjangoSiteServesItsViewAndApacheItsStaticFiles() {
   stopsWithin20Seconds
 }
 
+# A Django app with collectstatic's output and nothing in the Procfile about
+# it: Apache serves STATIC_URL from STATIC_ROOT by itself, the compressed
+# copies the build made when the request takes them, and hashed names with
+# a year's caching.
+testDjangoStaticFilesAreServedByApacheWithNoSetUp() {
+  useFixture django_static
+  python_buildpack "$BUILD_DIR" || fail "the Python stand-in failed"
+  compileWithCache
+  assertCapturedSuccess
+  assertCaptured "-----> Django's static files"
+  assertCaptured "/static/ from staticfiles (project.settings): Apache serves them, without the app"
+  assertCaptured "Compressed copies: 4 gzip"
+  local hashed
+  hashed=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["paths"]["css/site.css"])' \
+    "$BUILD_DIR/staticfiles/staticfiles.json")
+  assertTrue "a gzip copy beside the hashed file" "[ -s '$BUILD_DIR/staticfiles/$hashed.gz' ]"
+  runSlug
+  assertContains "Django's static files (/static/) served by Apache from staticfiles" "$(cat "$SLUG.web.log")"
+
+  local url="http://127.0.0.1:$PORT_UNDER_TEST/static/$hashed" body="$SLUG.css" headers="$SLUG.headers"
+  local original="$SLUG/staticfiles/$hashed" encoding
+  for encoding in br gzip identity; do
+    get --compressed -H "Accept-Encoding: $encoding" -D "$headers" -o "$body" "$url"
+    assertEquals "$encoding: the file's bytes" "" "$(cmp "$original" "$body" 2>&1)"
+    assertContains "$encoding: its type" "Content-Type: text/css" "$(cat "$headers")"
+    assertContains "$encoding: cached a year" \
+      "Cache-Control: public, max-age=315360000, immutable" "$(cat "$headers")"
+    assertContains "$encoding: varies" "Vary: Accept-Encoding" "$(cat "$headers")"
+    if [ "$encoding" = identity ]; then
+      assertNotContains "Content-Encoding" "$(cat "$headers")"
+    else
+      assertContains "$encoding: sent compressed" "Content-Encoding: $encoding" "$(cat "$headers")"
+    fi
+  done
+  # Its name without the hash: a minute's caching; and what is not there is a 404.
+  get -D "$headers" -o "$body" "http://127.0.0.1:$PORT_UNDER_TEST/static/css/site.css"
+  assertContains "Cache-Control: public, max-age=60" "$(cat "$headers")"
+  assertEquals "404" "$(status_of /static/css/nothing.css)"
+  # The app answers the rest.
+  assertEquals "Hello from Django under Apache" "$(get "http://127.0.0.1:$PORT_UNDER_TEST/")"
+  rm -f "$body" "$headers"
+  stopsWithin20Seconds
+}
+
+# WHISKEY_STATIC_FILES=off leaves the static files to the app (this one
+# serves none: DEBUG is off and it has no WhiteNoise).
+testWhiskeyStaticFilesOffLeavesThemToTheApp() {
+  useFixture django_static
+  python_buildpack "$BUILD_DIR" || fail "the Python stand-in failed"
+  compileWithCache
+  assertCapturedSuccess
+  WHISKEY_STATIC_FILES=off runSlug
+  assertContains "WHISKEY_STATIC_FILES=off: Django's static files (/static/) are left to the app" \
+    "$(cat "$SLUG.web.log")"
+  assertEquals "404" "$(status_of /static/css/site.css)"
+  stopsWithin20Seconds
+}
+
 testAStreamedResponseArrivesWhole() {
   useFixture streaming_app
   python_buildpack "$BUILD_DIR" || fail "the Python stand-in failed"
