@@ -808,14 +808,12 @@ UserMessage no_entry_warning() {
 
 UserMessage django_settings_warning(const std::string& settings, const std::string& details) {
   return {"Django's static files are left to the app",
-          "Apache serves a Django app's static files (STATIC_URL, from STATIC_ROOT) when the\n"
-          "build can read them from its settings, but " +
-              (settings.empty() ? std::string("they") : settings) +
-              " did not load, so the app serves them, if it does.",
-          "Make the settings load at build time (collectstatic loads them too): read\n"
-          "config vars with a default, for example os.environ.get(\"SECRET_KEY\", \"build\").\n"
-          "To leave static files to the app, ignore this warning.",
-          details};
+          "Apache serves a Django app's static files when the build can read STATIC_URL and "
+          "STATIC_ROOT from its settings, but " +
+              (settings.empty() ? std::string("they") : settings) + " did not load: " + details,
+          "Make the settings load at build time, as collectstatic needs them to: read config "
+          "vars with a default, for example os.environ.get(\"SECRET_KEY\", \"build\"). Or "
+          "leave it: the app then serves its static files, if it does."};
 }
 
 UserMessage message(const std::exception& e, std::string_view unexpected) {

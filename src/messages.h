@@ -29,9 +29,9 @@ UserMessage unverified_warning();
 UserMessage other_stack_warning(const BundleInfo& info, const Target& target);
 /// No Procfile web process and no WSGI script to serve.
 UserMessage no_entry_warning();
-/// The app's Django settings (`settings`) did not load at build time, with
-/// `details` (the error, or the Python's output): its static files are
-/// left to the app.
+/// The app's Django settings (`settings`; "" when not known) did not load
+/// at build time, for `details` (the error, or the end of the Python's
+/// output): its static files are left to the app.
 UserMessage django_settings_warning(const std::string& settings, const std::string& details);
 
 }  // namespace whiskey
