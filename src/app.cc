@@ -3,11 +3,8 @@
 #include <vector>
 
 namespace whiskey {
-namespace {
 
-/// The project named by manage.py's DJANGO_SETTINGS_MODULE ("mysite" for
-/// "mysite.settings"), or "".
-std::string settings_project(std::string_view manage_py) {
+std::string settings_module(std::string_view manage_py) {
   // The first mention outside a comment line.
   std::size_t key = std::string_view::npos;
   for (std::size_t at = 0;
@@ -34,9 +31,16 @@ std::string settings_project(std::string_view manage_py) {
   char quote = rest[q];
   auto end = rest.find(quote, q + 1);
   if (end == std::string_view::npos) return {};
-  auto value = rest.substr(q + 1, end - q - 1);
-  auto dot = value.find('.');
-  return std::string(value.substr(0, dot));
+  return std::string(rest.substr(q + 1, end - q - 1));
+}
+
+namespace {
+
+/// The project named by manage.py's DJANGO_SETTINGS_MODULE ("mysite" for
+/// "mysite.settings"), or "".
+std::string settings_project(std::string_view manage_py) {
+  std::string module = settings_module(manage_py);
+  return module.substr(0, module.find('.'));
 }
 
 }  // namespace

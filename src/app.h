@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "disk.h"
 
@@ -11,6 +12,10 @@ namespace whiskey {
 
 /// The launcher every web process runs.
 inline constexpr const char* kLauncher = "mod_wsgi-heroku-start";
+
+/// The settings module manage.py's DJANGO_SETTINGS_MODULE names
+/// ("mysite.settings"), or "": the first mention outside a comment line.
+std::string settings_module(std::string_view manage_py);
 
 /// The WSGI script to serve, relative to the app: wsgi.py, else app.py, else
 /// a Django project's <project>/wsgi.py (the project manage.py names, else

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "app.h"
 #include "launch.h"
 #include "messages.h"
 #include "mod_wsgi_build.h"
@@ -15,7 +16,7 @@
 namespace whiskey {
 namespace fs = std::filesystem;
 
-const char* const kDjangoProbe = R"PY(import json, os, re, sys
+const char* const kDjangoProbe = R"PY(import json, os, sys
 app = sys.argv[1]
 os.chdir(app)
 sys.path.insert(0, app)
@@ -28,13 +29,8 @@ except ImportError:
     say(django=False)
 module = os.environ.get("DJANGO_SETTINGS_MODULE", "")
 if not module:
-    with open("manage.py", encoding="utf-8", errors="replace") as f:
-        m = re.search(r"DJANGO_SETTINGS_MODULE['\"]\s*,\s*['\"]([\w.]+)['\"]", f.read())
-    if not m:
-        say(django=True, settings="", error="manage.py does not name DJANGO_SETTINGS_MODULE, "
-            "and the DJANGO_SETTINGS_MODULE config var is not set")
-    module = m.group(1)
-    os.environ["DJANGO_SETTINGS_MODULE"] = module
+    say(django=True, settings="", error="manage.py does not name DJANGO_SETTINGS_MODULE, "
+        "and the DJANGO_SETTINGS_MODULE config var is not set")
 try:
     django.setup()
     from django.conf import settings
@@ -274,6 +270,11 @@ void django_static_step(const fs::path& app_dir, const fs::path& bundle_dir, con
     if (!withheld(name)) env[name] = value;
   }
   for (const auto& [name, value] : python_build_env(app_dir, bundle_dir, vars)) env[name] = value;
+  // As manage.py sets it, unless a config var does.
+  if (var_or(vars, "DJANGO_SETTINGS_MODULE").empty()) {
+    std::string module = settings_module(disk.read_file(app_dir / "manage.py").value_or(""));
+    if (!module.empty()) env["DJANGO_SETTINGS_MODULE"] = module;
+  }
   std::string output;
   int status = runner.run({*python, "-c", kDjangoProbe, app_dir.string()}, env, &output);
   DjangoSettings settings;

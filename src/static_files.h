@@ -25,8 +25,9 @@ namespace whiskey {
 
 /// Python code that prints, on a line of its own after kDjangoProbeMarker, a
 /// JSON object of what the app's Django says: {"django": false} when Django
-/// is not installed; else the settings module, and static_url, static_root
-/// (absolute) or error. Run with the app's folder as argv[1].
+/// is not installed; else the settings module (DJANGO_SETTINGS_MODULE), and
+/// static_url, static_root (absolute) or error. Run with the app's folder as
+/// argv[1].
 extern const char* const kDjangoProbe;
 inline constexpr std::string_view kDjangoProbeMarker = "mod_wsgi-heroku-django-static: ";
 

@@ -280,7 +280,8 @@ TEST_CASE("precompress: copies beside text files worth it, none twice", "[static
 TEST_CASE("django_static_step: what the app's Django said, into the build", "[static]") {
   MemoryDisk disk;
   const fs::path app = "/build";
-  disk.add_file(app / "manage.py", "");
+  disk.add_file(app / "manage.py",
+                "os.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"p.settings\")\n");
   disk.add_file(app / ".heroku/python/bin/python3", "", true);
   disk.add_file(app / "staticfiles/site.css", css(100));
   FakeRunner runner;
@@ -298,6 +299,7 @@ TEST_CASE("django_static_step: what the app's Django said, into the build", "[st
     CHECK(runner.calls[0][0] == "/build/.heroku/python/bin/python3");
     CHECK(runner.calls[0].back() == "/build");
     CHECK(runner.envs[0].at("SECRET_KEY") == "s");  // config vars, as collectstatic has them
+    CHECK(runner.envs[0].at("DJANGO_SETTINGS_MODULE") == "p.settings");  // as manage.py says
     CHECK(runner.envs[0].at("PATH").starts_with("/build/.heroku/python/bin:"));
     CHECK(parse_static_site(*disk.read_file(app / kStaticSitePath)).root == "staticfiles");
     CHECK(disk.is_file(app / "staticfiles/site.css.gz"));
@@ -305,6 +307,12 @@ TEST_CASE("django_static_step: what the app's Django said, into the build", "[st
     CHECK_THAT(out.str(), Contains("-----> Django's static files"));
     CHECK_THAT(out.str(), Contains("/static/ from staticfiles (p.settings): Apache serves them"));
     CHECK_THAT(out.str(), Contains("Compressed copies: 1 gzip"));
+  }
+  SECTION("the DJANGO_SETTINGS_MODULE config var wins over manage.py") {
+    runner.answers = {{"mod_wsgi-heroku-django-static", {0, found}}};
+    django_static_step(app, app / ".whiskey", {{"DJANGO_SETTINGS_MODULE", "p.production"}}, disk,
+                       runner, output, clock, fake_brotli);
+    CHECK(runner.envs.at(0).at("DJANGO_SETTINGS_MODULE") == "p.production");
   }
   SECTION("no manage.py: not a word") {
     MemoryDisk plain;
