@@ -176,7 +176,8 @@ void cnb_build(const CnbBuildArgs& args, Services& s) {
                   .apxs_from = "the " + std::string(kLayer) + " layer's build environment",
                   .env = args.vars},
                  s.disk, s.runner, s.out, s.clock);
-  django_static_step(args.app_dir, layer, args.vars, s.disk, s.runner, s.out, s.clock);
+  django_static_step(args.app_dir, layer, args.vars, s.disk, s.runner, s.out, s.clock,
+                     kNoPythonCnb);
 
   s.disk.write_file(args.layers_dir / "launch.toml", launch_toml(web_process(args.app_dir, s)));
   run_build_hook(args.app_dir, s);

@@ -319,7 +319,7 @@ void compile(const CompileArgs& args, Services& services) {
                   .env = args.vars},
                  services.disk, services.runner, services.out, services.clock);
   django_static_step(args.build_dir, args.build_dir / ".whiskey", args.vars, services.disk,
-                     services.runner, services.out, services.clock);
+                     services.runner, services.out, services.clock, kNoPythonClassic);
   environment_step(args, services);
   web_process_step(args, services);
   run_build_hook(args.build_dir, services);

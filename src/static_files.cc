@@ -255,14 +255,12 @@ PrecompressStats precompress(const fs::path& root, Disk& disk, const Compressor&
 
 void django_static_step(const fs::path& app_dir, const fs::path& bundle_dir, const Vars& vars,
                         Disk& disk, Runner& runner, Output& out, Clock& clock,
-                        const Compressor& brotli) {
+                        const std::string& no_python, const Compressor& brotli) {
   if (!disk.is_file(app_dir / "manage.py")) return;
   out.step("Django's static files");
   auto python = app_python(disk, app_dir);
   if (!python) {
-    out.detail(
-        "Not set up: no Python in the app yet (put heroku/python before this buildpack for "
-        "Apache to serve them)");
+    out.detail("Left to the app: " + no_python);
     return;
   }
   std::map<std::string, std::string> env;

@@ -81,11 +81,19 @@ PrecompressStats precompress(const std::filesystem::path& root, Disk& disk, cons
 
 /// The whole step, in the app at `app_dir` whose bundle is at `bundle_dir`:
 /// says nothing when the app has no manage.py; a detail line when it is not
-/// set up for this (no Python yet, no STATIC_ROOT), a warning when its
-/// settings do not load; else precompresses and writes kStaticSitePath.
+/// set up for this (no Python yet: `no_python` says why and what to do; no
+/// STATIC_ROOT), a warning when its settings do not load; else precompresses
+/// and writes kStaticSitePath.
 void django_static_step(const std::filesystem::path& app_dir,
                         const std::filesystem::path& bundle_dir, const Vars& vars, Disk& disk,
-                        Runner& runner, Output& out, Clock& clock,
+                        Runner& runner, Output& out, Clock& clock, const std::string& no_python,
                         const Compressor& brotli = system_brotli());
+
+/// `no_python` for the classic build, and for the Cloud Native one.
+inline constexpr const char* kNoPythonClassic =
+    "no Python in the app yet: put heroku/python before this buildpack for Apache to serve them";
+inline constexpr const char* kNoPythonCnb =
+    "the Python buildpack runs after this one in a Cloud Native build: serve them with the "
+    "Procfile's --url-alias STATIC_URL STATIC_ROOT";
 
 }  // namespace whiskey

@@ -294,7 +294,7 @@ TEST_CASE("django_static_step: what the app's Django said, into the build", "[st
   SECTION("a site: compressed copies and the file the launcher reads") {
     runner.answers = {{"mod_wsgi-heroku-django-static", {0, found}}};
     django_static_step(app, app / ".whiskey", {{"SECRET_KEY", "s"}, {"PATH", "/bin"}}, disk, runner,
-                       output, clock, fake_brotli);
+                       output, clock, kNoPythonClassic, fake_brotli);
     REQUIRE(runner.calls.size() == 1);
     CHECK(runner.calls[0][0] == "/build/.heroku/python/bin/python3");
     CHECK(runner.calls[0].back() == "/build");
@@ -311,21 +311,21 @@ TEST_CASE("django_static_step: what the app's Django said, into the build", "[st
   SECTION("the DJANGO_SETTINGS_MODULE config var wins over manage.py") {
     runner.answers = {{"mod_wsgi-heroku-django-static", {0, found}}};
     django_static_step(app, app / ".whiskey", {{"DJANGO_SETTINGS_MODULE", "p.production"}}, disk,
-                       runner, output, clock, fake_brotli);
+                       runner, output, clock, kNoPythonClassic, fake_brotli);
     CHECK(runner.envs.at(0).at("DJANGO_SETTINGS_MODULE") == "p.production");
   }
   SECTION("no manage.py: not a word") {
     MemoryDisk plain;
-    django_static_step(app, app / ".whiskey", {}, plain, runner, output, clock);
+    django_static_step(app, app / ".whiskey", {}, plain, runner, output, clock, kNoPythonClassic);
     CHECK(runner.calls.empty());
     CHECK(out.str().empty());
   }
-  SECTION("no Python yet: says where heroku/python goes") {
+  SECTION("no Python yet: says why, and what to do") {
     MemoryDisk early;
     early.add_file(app / "manage.py", "");
-    django_static_step(app, app / ".whiskey", {}, early, runner, output, clock);
+    django_static_step(app, app / ".whiskey", {}, early, runner, output, clock, kNoPythonCnb);
     CHECK(runner.calls.empty());
-    CHECK_THAT(out.str(), Contains("put heroku/python before this buildpack"));
+    CHECK_THAT(out.str(), Contains("Left to the app: the Python buildpack runs after this one"));
   }
   SECTION("settings that do not load: a warning, and the build goes on") {
     runner.answers = {
@@ -333,26 +333,30 @@ TEST_CASE("django_static_step: what the app's Django said, into the build", "[st
          {0,
           probe_line(
               R"({"django": true, "settings": "p.settings", "error": "KeyError: 'SECRET_KEY'"})")}}};
-    django_static_step(app, app / ".whiskey", {}, disk, runner, output, clock, fake_brotli);
+    django_static_step(app, app / ".whiskey", {}, disk, runner, output, clock, kNoPythonClassic,
+                       fake_brotli);
     CHECK_THAT(out.str(), Contains("Django's static files are left to the app"));
     CHECK_THAT(out.str(), Contains("KeyError: 'SECRET_KEY'"));
     CHECK_FALSE(disk.is_file(app / kStaticSitePath));
   }
   SECTION("a Python that fails before answering: a warning with its output") {
     runner.answers = {{"mod_wsgi-heroku-django-static", {1, "Segmentation fault\n"}}};
-    django_static_step(app, app / ".whiskey", {}, disk, runner, output, clock, fake_brotli);
+    django_static_step(app, app / ".whiskey", {}, disk, runner, output, clock, kNoPythonClassic,
+                       fake_brotli);
     CHECK_THAT(out.str(), Contains("exit status 1"));
     CHECK_THAT(out.str(), Contains("Segmentation fault"));
     CHECK_FALSE(disk.is_file(app / kStaticSitePath));
   }
   SECTION("no Django, no STATIC_ROOT: a detail line, no file") {
     runner.answers = {{"mod_wsgi-heroku-django-static", {0, probe_line(R"({"django": false})")}}};
-    django_static_step(app, app / ".whiskey", {}, disk, runner, output, clock, fake_brotli);
+    django_static_step(app, app / ".whiskey", {}, disk, runner, output, clock, kNoPythonClassic,
+                       fake_brotli);
     CHECK_THAT(out.str(), Contains("the app's Python has no Django"));
     runner.answers = {
         {"mod_wsgi-heroku-django-static",
          {0, probe_line(R"({"django": true, "settings": "p", "static_url": "/static/"})")}}};
-    django_static_step(app, app / ".whiskey", {}, disk, runner, output, clock, fake_brotli);
+    django_static_step(app, app / ".whiskey", {}, disk, runner, output, clock, kNoPythonClassic,
+                       fake_brotli);
     CHECK_THAT(out.str(), Contains("Left to the app: STATIC_ROOT is not set (in p)"));
     CHECK_FALSE(disk.is_file(app / kStaticSitePath));
   }
