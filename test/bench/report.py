@@ -390,7 +390,7 @@ def main():
             goal("a dyno's traffic: p99 of the I/O requests no worse than %s's" % best, p, 1.0,
                  p is not None and p <= 1.0, "I/O p99 ratio (ours / theirs)")
             total = sum(part[OURS]["errors"].values())
-            goal("a dyno's traffic: no errors", total, 0, total == 0,
+            goal("a dyno's traffic: no errors", int(total), 0, total == 0,
                  "connect, read, timeout and non-2xx, warm-up included")
 
     # --- boot and memory --------------------------------------------------
