@@ -40,9 +40,20 @@ def main():
         v = values(part, name, metric)
         return statistics.median(v) if v else None
 
+    def shown(v):
+        return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
     def text(part, name, metric):
         v = s.get((part, name, metric), [])
-        return str(v[0]) if v else ""
+        return shown(v[0]) if v else ""
+
+    # Every round's, where they differ ("14+6, 20").
+    def texts(part, name, metric):
+        seen = []
+        for v in s.get((part, name, metric), []):
+            if shown(v) not in seen:
+                seen.append(shown(v))
+        return ", ".join(seen)
 
     def names(part, metric="seconds"):
         seen = []
@@ -232,7 +243,7 @@ def main():
                 "cpu_us_per_request": med("serve", n, "cpu_us_per_request"),
                 "errors": socket_errors(n),
                 "runs": text("serve", server, "runs"),
-                "connections_per_process": text("serve", n, "connections_per_process"),
+                "connections_per_process": texts("serve", n, "connections_per_process"),
             }
             rows.append([n, part[n]["runs"], fmt(part[n]["rps"], 1), fmt(part[n]["p50_ms"], 1),
                          fmt(part[n]["p99_ms"], 1), fmt(part[n]["cpu_us_per_request"], 0),
@@ -247,7 +258,7 @@ def main():
         out.append("")
         out.append("Connections per process: how wrk's kept connections were spread over the "
                    "web process's processes a second into the I/O-bound run (\"19+1\": one "
-                   "process held 19 of them).")
+                   "process held 19 of them), each round's.")
         results["parts"]["serve"] = part
         # Issue 25's goals for the defaults (standard-1x) against both gunicorns
         # of the same size: sync, and gthread with the same threads.
