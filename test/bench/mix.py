@@ -16,7 +16,7 @@ left out). Errors are counted over the whole run, warm-up included: connect
 (refused, or not connected within the timeout), read (the connection reset
 or closed before a whole response), timeout (no whole response TIMEOUT
 seconds after the request was sent: Heroku's router gives up after 30 s),
-non-2xx. Prints one JSON object: completed requests per second, per kind
+non-2xx, wrong_count (an upload answered with another byte count than sent). Prints one JSON object: completed requests per second, per kind
 count and p50/p99, p50/p99 of all, the errors.
 
 Standard library only.
@@ -39,7 +39,7 @@ class Stats:
         self.window_start, self.window_end = window_start, window_end
         self.latencies = {"io": [], "static": [], "upload": []}
         self.bytes = {"io": 0, "static": 0, "upload": 0}
-        self.errors = {"connect": 0, "read": 0, "timeout": 0, "non2xx": 0}
+        self.errors = {"connect": 0, "read": 0, "timeout": 0, "non2xx": 0, "wrong_count": 0}
         self.statuses = {}
 
     def done(self, kind, start, end, status, size):
@@ -53,7 +53,7 @@ class Stats:
 
 
 async def read_response(reader, method):
-    """(status, keep_alive, body_bytes) of one response."""
+    """(status, keep_alive, body_bytes, body) of one response (body: its first 64 bytes)."""
     line = await reader.readline()
     if not line:
         raise ConnectionError("closed before the status line")
@@ -70,7 +70,7 @@ async def read_response(reader, method):
         headers[name.strip().lower()] = value.strip()
     connection = headers.get("connection", "").lower()
     keep = "close" not in connection and (version != b"HTTP/1.0" or "keep-alive" in connection)
-    size = 0
+    size, head = 0, b""
     if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
         pass
     elif "chunked" in headers.get("transfer-encoding", "").lower():
@@ -80,14 +80,17 @@ async def read_response(reader, method):
                 while (await reader.readline()) not in (b"\r\n", b"\n", b""):
                     pass
                 break
-            size += len(await reader.readexactly(length))
+            data = await reader.readexactly(length)
+            head = (head + data[:64])[:64]
+            size += len(data)
             await reader.readexactly(2)
     elif "content-length" in headers:
-        size = len(await reader.readexactly(int(headers["content-length"])))
+        data = await reader.readexactly(int(headers["content-length"]))
+        size, head = len(data), data[:64]
     else:
-        size = len(await reader.read())
-        keep = False
-    return status, keep, size
+        data = await reader.read()
+        size, head, keep = len(data), data[:64], False
+    return status, keep, size, head
 
 
 async def connection(index, args, paths, stats, stop_at):
@@ -136,7 +139,7 @@ async def connection(index, args, paths, stats, stop_at):
                         if left > 0:
                             await asyncio.sleep(args.chunk_interval)
                 await asyncio.wait_for(send_body(), upload_seconds + args.timeout)
-            status, keep, size = await asyncio.wait_for(
+            status, keep, size, body = await asyncio.wait_for(
                 read_response(reader, method), args.timeout)
         except asyncio.TimeoutError:
             stats.errors["timeout"] += 1
@@ -146,7 +149,12 @@ async def connection(index, args, paths, stats, stop_at):
                 stats.errors["read"] += 1
             keep = None
         else:
-            stats.done(kind, start, loop.time(), status, size)
+            if kind == "upload" and 200 <= status < 300 and body.strip() != str(
+                    args.upload_bytes).encode():
+                # The app answers the byte count it read.
+                stats.errors["wrong_count"] += 1
+            else:
+                stats.done(kind, start, loop.time(), status, size)
         if not keep:
             writer.close()
             reader = writer = None

@@ -366,7 +366,7 @@ def main():
                 "p50_ms": med("mix", n, "p50_ms"),
                 "p99_ms": med("mix", n, "p99_ms"),
                 "errors": {k: sum(values("mix", n, k + "_errors"))
-                           for k in ("connect", "read", "timeout", "non2xx")},
+                           for k in ("connect", "read", "timeout", "non2xx", "wrong_count")},
                 "non2xx_statuses": text("mix", n, "non2xx_statuses"),
             }
             for kind in ("io", "static", "upload"):
@@ -402,7 +402,7 @@ def main():
                  p is not None and p <= 1.0, "I/O p99 ratio (ours / theirs)")
             total = sum(part[OURS]["errors"].values())
             goal("a dyno's traffic: no errors", int(total), 0, total == 0,
-                 "connect, read, timeout and non-2xx, warm-up included")
+                 "connect, read, timeout, non-2xx and wrong upload counts, warm-up included")
 
     # --- boot and memory --------------------------------------------------
     if names("boot") or names("memory", "pss_mib"):
