@@ -258,7 +258,7 @@ def main():
         out.append("")
         out.append("Connections per process: how wrk's kept connections were spread over the "
                    "web process's processes a second into the I/O-bound run (\"19+1\": one "
-                   "process held 19 of them), each round's.")
+                   "process held 19 of them; \"?18\": 18 no process had accepted yet), each round's.")
         results["parts"]["serve"] = part
         # Issue 25's goals for the defaults (standard-1x) against both gunicorns
         # of the same size: sync, and gthread with the same threads.
