@@ -22,6 +22,13 @@ def load(path):
     return samples
 
 
+# This buildpack's defaults on a standard-1x dyno, and gunicorn with the
+# same processes and threads.
+OURS = "mod_wsgi-heroku, standard-1x (512 MiB)"
+SYNC = "gunicorn, WEB_CONCURRENCY=2"
+GTHREAD = "gunicorn gthread --threads 5, WEB_CONCURRENCY=2"
+
+
 def main():
     samples_path, json_path, command = sys.argv[1:4]
     s = load(samples_path)
@@ -33,9 +40,20 @@ def main():
         v = values(part, name, metric)
         return statistics.median(v) if v else None
 
+    def shown(v):
+        return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
     def text(part, name, metric):
         v = s.get((part, name, metric), [])
-        return str(v[0]) if v else ""
+        return shown(v[0]) if v else ""
+
+    # Every round's, where they differ ("14+6, 20").
+    def texts(part, name, metric):
+        seen = []
+        for v in s.get((part, name, metric), []):
+            if shown(v) not in seen:
+                seen.append(shown(v))
+        return ", ".join(seen)
 
     def names(part, metric="seconds"):
         seen = []
@@ -45,8 +63,8 @@ def main():
         return seen
 
     def fmt(v, digits=3):
-        if isinstance(v, str):
-            return v
+        if isinstance(v, (str, int)):
+            return str(v)
         return "-" if v is None else ("%.*f" % (digits, v))
 
     def ratio(a, b):
@@ -62,14 +80,18 @@ def main():
         return statistics.median(r) if r and len(va) == len(vb) else ratio(
             med(part, a, metric), med(part, b, metric))
 
-    def socket_errors(n):
-        counts = {k: sum(values("serve", n, k + "_errors")) for k in
+    def socket_errors(n, part="serve"):
+        counts = {k: sum(values(part, n, k + "_errors")) for k in
                   ("connect", "read", "write", "timeout")}
-        non2xx = sum(values("serve", n, "non2xx"))
+        non2xx = sum(values(part, n, "non2xx"))
         if not any(counts.values()) and not non2xx:
             return "none"
         return ", ".join("%s %d" % kv for kv in counts.items()) + (
             "; non-2xx: %d" % non2xx if non2xx else "")
+
+    # The better of PEERS: the most requests per second (median) on NAME+SUFFIX.
+    def better(part, peers, suffix="", metric="rps"):
+        return max(peers, key=lambda n: med(part, n + suffix, metric) or 0)
 
     results = {"command": command, "meta": {}, "parts": {}, "goals": []}
     for (p, n, m), v in s.items():
@@ -221,20 +243,54 @@ def main():
                 "cpu_us_per_request": med("serve", n, "cpu_us_per_request"),
                 "errors": socket_errors(n),
                 "runs": text("serve", server, "runs"),
+                "connections_per_process": texts("serve", n, "connections_per_process"),
             }
             rows.append([n, part[n]["runs"], fmt(part[n]["rps"], 1), fmt(part[n]["p50_ms"], 1),
                          fmt(part[n]["p99_ms"], 1), fmt(part[n]["cpu_us_per_request"], 0),
-                         part[n]["errors"]])
+                         part[n]["errors"], part[n]["connections_per_process"]])
         rounds = text("meta", "wrk", "rounds").split(".")[0] or "1"
         table("Serving with wrk on 127.0.0.1 (%s connections, %s s each; medians of %s round%s)"
               % (text("meta", "wrk", "connections").split(".")[0] or "?",
                  text("meta", "wrk", "seconds").split(".")[0], rounds,
                  "" if rounds == "1" else "s"),
             ["server, app", "ran with", "req/s", "p50 ms", "p99 ms", "CPU us/request",
-             "socket errors"], rows)
+             "socket errors", "connections per process"], rows)
+        out.append("")
+        out.append("Connections per process: how wrk's kept connections were spread over the "
+                   "web process's processes a second into the I/O-bound run (\"19+1\": one "
+                   "process held 19 of them; \"?18\": 18 no process had accepted yet), each round's.")
         results["parts"]["serve"] = part
+        # Issue 25's goals for the defaults (standard-1x) against both gunicorns
+        # of the same size: sync, and gthread with the same threads.
+        sync = SYNC
+        a = OURS + ", hello world"
+        peers = [n for n in (sync, GTHREAD) if "%s, hello world" % n in part]
+        if a in part and peers:
+            best = better("serve", peers, ", hello world")
+            b = "%s, hello world" % best
+            r = paired("serve", a, b, "rps")
+            goal("hello world: req/s >= 1.0x the better gunicorn (%s)" % best, r, 1.0,
+                 r is not None and r >= 1.0, "req/s ratio, median of the rounds'")
+            p = paired("serve", a, b, "p99_ms")
+            goal("hello world: p99 <= 1.25x the better gunicorn's (%s)" % best, p, 1.25,
+                 p is not None and p <= 1.25, "p99 ratio (ours / theirs), median of the rounds'")
+        a = OURS + ", I/O bound (50 ms)"
+        for peer, want in ((GTHREAD, 1.0), (sync, 2.0)):
+            b = "%s, I/O bound (50 ms)" % peer
+            if a not in part or b not in part:
+                continue
+            r = paired("serve", a, b, "rps")
+            goal("I/O bound: req/s >= %gx %s" % (want, peer), r, want,
+                 r is not None and r >= want, "req/s ratio, median of the rounds'")
+            p = paired("serve", a, b, "p99_ms")
+            goal("I/O bound: p99 no worse than %s's" % peer, p, 1.0,
+                 p is not None and p <= 1.0, "p99 ratio (ours / theirs), median of the rounds'")
+        for app in ("hello world", "I/O bound (50 ms)"):
+            a = "%s, %s" % (OURS, app)
+            if a in part:
+                goal("%s: no socket errors (%s)" % (OURS, app), part[a]["errors"], "none",
+                     part[a]["errors"] == "none", "wrk's socket errors, every round")
         for ours_name, theirs_name in (
-            ("mod_wsgi-heroku, standard-1x (512 MiB)", "gunicorn, WEB_CONCURRENCY=2"),
             ("mod_wsgi-heroku --embedded-mode, standard-1x (512 MiB)",
              "gunicorn, WEB_CONCURRENCY=2"),
             ("mod_wsgi-heroku MOD_WSGI_THREADS=1 MOD_WSGI_QUEUE_TIMEOUT=0, standard-1x (512 MiB)",
@@ -255,6 +311,99 @@ def main():
                     goal("%s: no socket errors (%s)" % (ours_name, app), part[a]["errors"],
                          "none", part[a]["errors"] == "none", "wrk's socket errors, every round")
 
+    # --- static files -----------------------------------------------------
+    if names("static", "rps"):
+        rows, part = [], {}
+        for n in names("static", "rps"):
+            server = n.rsplit(", static files", 1)[0]
+            part[server] = {
+                "rps": med("static", n, "rps"),
+                "p50_ms": med("static", n, "p50_ms"),
+                "p99_ms": med("static", n, "p99_ms"),
+                "mib_per_s": med("static", n, "mib_per_s"),
+                "cpu_us_per_request": med("static", n, "cpu_us_per_request"),
+                "errors": socket_errors(n, "static"),
+                "runs": text("static", server, "runs"),
+                "served": text("static", server, "encoding"),
+            }
+            e = part[server]
+            rows.append([server, e["runs"], e["served"], fmt(e["rps"], 1), fmt(e["p50_ms"], 1),
+                         fmt(e["p99_ms"], 1), fmt(e["mib_per_s"], 1),
+                         fmt(e["cpu_us_per_request"], 0), e["errors"]])
+        rounds = text("meta", "wrk", "rounds").split(".")[0] or "1"
+        table("Static files of fixtures/bench_django (%s hashed files, %s bytes), wrk cycling "
+              "over them with Accept-Encoding: gzip, deflate, br (%s connections, %s s each; "
+              "medians of %s round%s)" % (
+                  text("meta", "static", "files").split(".")[0] or "?",
+                  text("meta", "static", "bytes").split(".")[0] or "?",
+                  text("meta", "wrk", "connections").split(".")[0] or "?",
+                  text("meta", "wrk", "seconds").split(".")[0], rounds,
+                  "" if rounds == "1" else "s"),
+              ["server", "ran with", "served (largest file)", "req/s", "p50 ms", "p99 ms",
+               "MiB/s", "CPU us/request", "socket errors"], rows)
+        results["parts"]["static"] = part
+        peers = [n for n in (SYNC, GTHREAD) if n in part]
+        if OURS in part and peers:
+            best = better("static", peers, ", static files")
+            a, b = OURS + ", static files", best + ", static files"
+            r = paired("static", a, b, "rps")
+            goal("static files: req/s >= 5x WhiteNoise's (the better gunicorn: %s)" % best, r, 5,
+                 r is not None and r >= 5, "req/s ratio, median of the rounds'")
+            p = paired("static", a, b, "p99_ms")
+            goal("static files: p99 <= 0.5x WhiteNoise's (%s)" % best, p, 0.5,
+                 p is not None and p <= 0.5, "p99 ratio (ours / theirs), median of the rounds'")
+            goal("static files: no socket errors", part[OURS]["errors"], "none",
+                 part[OURS]["errors"] == "none", "wrk's socket errors, every round")
+
+    # --- a dyno's traffic -------------------------------------------------
+    if names("mix", "rps"):
+        rows, part = [], {}
+        for n in names("mix", "rps"):
+            e = {
+                "runs": text("mix", n, "runs"),
+                "rps": med("mix", n, "rps"),
+                "completed": med("mix", n, "completed"),
+                "p50_ms": med("mix", n, "p50_ms"),
+                "p99_ms": med("mix", n, "p99_ms"),
+                "errors": {k: sum(values("mix", n, k + "_errors"))
+                           for k in ("connect", "read", "timeout", "non2xx", "wrong_count")},
+                "non2xx_statuses": text("mix", n, "non2xx_statuses"),
+            }
+            for kind in ("io", "static", "upload"):
+                e[kind] = {"count": med("mix", n, kind + "_count"),
+                           "p50_ms": med("mix", n, kind + "_p50_ms"),
+                           "p99_ms": med("mix", n, kind + "_p99_ms")}
+            part[n] = e
+            errors = ", ".join("%s %d" % kv for kv in e["errors"].items() if kv[1]) or "none"
+            if e["non2xx_statuses"]:
+                errors += " (%s)" % e["non2xx_statuses"]
+            rows.append([n, e["runs"], fmt(e["rps"], 1), fmt(e["p50_ms"], 0), fmt(e["p99_ms"], 0)]
+                        + ["%s / %s / %s" % (fmt(e[k]["count"], 0), fmt(e[k]["p50_ms"], 0),
+                                             fmt(e[k]["p99_ms"], 0))
+                           for k in ("io", "static", "upload")] + [errors])
+        table("A dyno's traffic on fixtures/bench_django (test/bench/mix.py: %s kept-alive "
+              "connections; 85 %% /io, 10 %% static files, 5 %% uploads of 1 MiB at 100 KB/s; "
+              "%s s warm-up, then %s s measured)" % (
+                  text("meta", "mix", "connections").split(".")[0] or "?",
+                  text("meta", "mix", "warmup").split(".")[0] or "?",
+                  text("meta", "mix", "seconds").split(".")[0] or "?"),
+              ["server", "ran with", "completed req/s", "p50 ms", "p99 ms",
+               "I/O: count / p50 / p99 ms", "static: count / p50 / p99 ms",
+               "upload: count / p50 / p99 ms", "errors (whole run)"], rows)
+        results["parts"]["mix"] = part
+        peers = [n for n in (SYNC, GTHREAD) if n in part]
+        if OURS in part and peers:
+            best = better("mix", peers)
+            r = paired("mix", OURS, best, "rps")
+            goal("a dyno's traffic: completed req/s >= 1.5x the better gunicorn (%s)" % best, r,
+                 1.5, r is not None and r >= 1.5, "completed req/s ratio, median of the rounds'")
+            p = paired("mix", OURS, best, "io_p99_ms")
+            goal("a dyno's traffic: p99 of the I/O requests no worse than %s's" % best, p, 1.0,
+                 p is not None and p <= 1.0, "I/O p99 ratio (ours / theirs)")
+            total = sum(part[OURS]["errors"].values())
+            goal("a dyno's traffic: no errors", int(total), 0, total == 0,
+                 "connect, read, timeout, non-2xx and wrong upload counts, warm-up included")
+
     # --- boot and memory --------------------------------------------------
     if names("boot") or names("memory", "pss_mib"):
         rows, part = [], {}
@@ -270,10 +419,21 @@ def main():
         table("Boot (start to first 200) and idle memory of the web process",
               ["server", "boot s", "idle PSS MiB", "idle RSS MiB", "processes"], rows)
         results["parts"]["boot"] = part
+        if OURS in part and part[OURS]["boot_s"] is not None:
+            b = part[OURS]["boot_s"]
+            goal("boot: launcher start to first 200 < 1 s", b, 1.0, b < 1.0,
+                 "seconds, median of the boots")
+        if OURS in part and SYNC in part:
+            m = ratio(part[OURS]["idle_pss_mib"], part[SYNC]["idle_pss_mib"])
+            goal("idle memory: PSS <= 1.1x gunicorn sync's (%s)" % SYNC, m, 1.1,
+                 m is not None and m <= 1.1, "idle PSS of all processes, medians")
 
     if results["goals"]:
         out.append("")
         out.append("## Goals")
+        out.append("")
+        out.append("Goals that name no server of ours are this buildpack's defaults on "
+                   "standard-1x (%s); ratios are against servers of the same run." % OURS)
         out.append("")
         out.append("| goal | figure | target | met |")
         out.append("|---|---|---|---|")
