@@ -27,11 +27,11 @@ std::string compressible_pattern() {
 }
 
 /// Whether `text` holds what Apache's configuration would not read as part
-/// of a quoted path: quotes, backslashes, "$" (variables) or control
-/// characters.
+/// of a quoted path, or mod_rewrite as part of a rule: quotes, backslashes,
+/// "$" and "%" (variables, back-references) or control characters.
 bool unsafe_in_config(const std::string& text) {
   return std::any_of(text.begin(), text.end(), [](unsigned char c) {
-    return c < 0x20 || c == 0x7f || c == '"' || c == '\\' || c == '$';
+    return c < 0x20 || c == 0x7f || c == '"' || c == '\\' || c == '$' || c == '%';
   });
 }
 
@@ -128,9 +128,10 @@ std::string static_conf_text(const StaticSite& site, const fs::path& root_dir) {
                      "Alias \"" +
                      site.url + "\" \"" + dir + "/\"\n<Directory \"" + dir +
                      "\">\n"
-                     "    Options SymLinksIfOwnerMatch\n"
+                     "    Options FollowSymLinks\n"
                      "    AllowOverride None\n"
                      "    Require all granted\n"
+                     "    EnableSendfile On\n"
                      "    # The compressed copy the build made beside a file, when the request\n"
                      "    # takes it: Brotli, else gzip.\n"
                      "    RewriteEngine On\n"

@@ -80,6 +80,8 @@ TEST_CASE("static_site_refusal: what Apache's configuration could misread, or ou
   CHECK_THAT(refusal("//static/", "s"), Contains("STATIC_URL"));
   CHECK_THAT(refusal("/st\"atic/", "s"), Contains("STATIC_URL"));
   CHECK_THAT(refusal("/${X}/", "s"), Contains("STATIC_URL"));
+  CHECK_THAT(refusal("/%1/", "s"), Contains("STATIC_URL"));
+  CHECK_THAT(refusal("/static/", "files%2"), Contains("STATIC_ROOT"));
   CHECK_THAT(refusal("/static/", "/app/staticfiles"), Contains("not a folder inside the app"));
   CHECK_THAT(refusal("/static/", "../elsewhere"), Contains("STATIC_ROOT"));
   CHECK_THAT(refusal("/static/", "a/../../b"), Contains("STATIC_ROOT"));
@@ -131,6 +133,8 @@ TEST_CASE("static_conf_text: an alias, compressed copies, and caching by name", 
   CHECK_THAT(conf, Contains("Alias \"/static/\" \"/app/staticfiles/\"\n"));
   CHECK_THAT(conf, Contains("<Directory \"/app/staticfiles\">"));
   CHECK_THAT(conf, Contains("RewriteBase \"/static/\""));
+  CHECK_THAT(conf, Contains("    Options FollowSymLinks\n"));  // per-directory rules need it
+  CHECK_THAT(conf, Contains("    EnableSendfile On\n"));
   // Brotli first, then gzip.
   auto br = conf.find("RewriteCond \"%{REQUEST_FILENAME}.br\" -f");
   auto gz = conf.find("RewriteCond \"%{REQUEST_FILENAME}.gz\" -f");
