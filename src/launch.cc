@@ -294,6 +294,7 @@ std::vector<std::string> server_arguments(const ServerPlan& p) {
     }
   }
   if (!p.static_conf.empty()) a.insert(a.end(), {"--include-file", p.static_conf.string()});
+  if (!p.body_conf.empty()) a.insert(a.end(), {"--include-file", p.body_conf.string()});
   if (p.graceful_stop_s > 0) {
     // The daemons get the dyno's SIGTERM too: they finish their requests
     // within this long, and the parent's graceful stop waits as long.
@@ -396,6 +397,42 @@ StopPlan stop_plan(const Vars& env, bool apache_can) {
                " s for the requests in flight";
   }
   return plan;
+}
+
+BodyPlan body_plan(const Vars& env, const std::vector<std::string>& args, bool apache_can) {
+  auto it = env.find("WHISKEY_BUFFER_REQUEST_BODY");
+  std::string value = it == env.end() ? "" : it->second;
+  std::string lower = value;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  bool off = lower == "0" || lower == "false" || lower == "no" || lower == "off";
+  if (!off &&
+      !(lower.empty() || lower == "1" || lower == "true" || lower == "yes" || lower == "on")) {
+    throw LaunchError("WHISKEY_BUFFER_REQUEST_BODY is '" + value +
+                      "': set it to off to stream request bodies to the app, or unset it");
+  }
+  if (has_option(args, "--embedded-mode")) return {};
+  if (off) {
+    return {false, "WHISKEY_BUFFER_REQUEST_BODY=" + value +
+                       ": request bodies are streamed to the app as they arrive"};
+  }
+  if (!apache_can) {
+    return {false,
+            "this bundle's Apache predates request body buffering (rebuild it with this "
+            "buildpack's recipe): a slow upload holds a daemon thread"};
+  }
+  return {true, ""};
+}
+
+std::string request_body_conf_text() {
+  return "# Written by mod_wsgi-heroku-start: each request's body is read whole\n"
+         "# before the app is given the request, so that a slow upload holds a\n"
+         "# front thread, not a daemon thread (WHISKEY_BUFFER_REQUEST_BODY=off\n"
+         "# streams them).\n"
+         "<IfModule !buffer_module>\n"
+         "LoadModule buffer_module '${MOD_WSGI_MODULES_DIRECTORY}/mod_buffer.so'\n"
+         "</IfModule>\n"
+         "BufferRequestBody On\n";
 }
 
 std::string stop_conf_text(int seconds) {

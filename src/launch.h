@@ -125,6 +125,8 @@ struct ServerPlan {
   /// Apache's configuration for Django's static files (static_conf_text);
   /// empty when Apache does not serve them.
   std::filesystem::path static_conf;
+  /// request_body_conf_text()'s file; empty leaves request bodies streamed.
+  std::filesystem::path body_conf;
 };
 
 /// The error log's format: Apache's own, and the request's X-Request-ID
@@ -196,6 +198,24 @@ StopPlan stop_plan(const Vars& env, bool apache_can);
 
 /// Apache's configuration for a graceful stop of `seconds`.
 std::string stop_conf_text(int seconds);
+
+/// What becomes of request bodies.
+struct BodyPlan {
+  bool buffer = false;
+  std::string why;  ///< a line for the start-up log; "" says nothing
+};
+
+/// In daemon mode, the front reads each request's whole body before the
+/// app is given the request (the bundle's BufferRequestBody, `apache_can`),
+/// so that a slow upload holds a front thread and not a daemon thread;
+/// WHISKEY_BUFFER_REQUEST_BODY=off (0, false, no) streams bodies to the app
+/// as they arrive. Not in embedded mode: the thread that reads the body
+/// there runs the app anyway. Throws LaunchError for a value that is
+/// neither on nor off.
+BodyPlan body_plan(const Vars& env, const std::vector<std::string>& args, bool apache_can);
+
+/// Apache's configuration that reads request bodies whole (BufferRequestBody).
+std::string request_body_conf_text();
 
 /// mod_wsgi-express start-server's arguments: the launcher's defaults first,
 /// the user's after, so theirs win.

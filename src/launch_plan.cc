@@ -188,6 +188,11 @@ LaunchPlan plan_launch(const LaunchInputs& in) {
         "Django's static files are left to the app: " + std::string(kStaticSitePath) + " " +
         facts.static_site_error + " (build the app again)");
   }
+  BodyPlan body = body_plan(env, in.args, facts.request_body_buffering);
+  if (body.buffer) {
+    server.body_conf = server.server_root / "request-body.conf";
+    plan.files.push_back({server.body_conf, request_body_conf_text()});
+  }
   StopPlan stop = stop_plan(env, facts.graceful_sigterm);
   if (stop.graceful) {
     server.graceful_stop_s = stop.timeout_s;
@@ -206,6 +211,7 @@ LaunchPlan plan_launch(const LaunchInputs& in) {
   plan.lines.push_back(stop.why);
   if (!locale.why.empty() && !has_option(in.args, "--locale")) plan.lines.push_back(locale.why);
   if (!statics.line.empty()) plan.lines.push_back(statics.line);
+  if (!body.why.empty()) plan.lines.push_back(body.why);
   return plan;
 }
 

@@ -67,6 +67,8 @@ struct LaunchFacts {
   bool newrelic_importable = false;
   bool nogroup = false;           ///< /etc/group has a nogroup group
   bool graceful_sigterm = false;  ///< the bundle's Apache has the graceful-sigterm patch
+  /// The bundle's Apache has BufferRequestBody (request-body-buffering).
+  bool request_body_buffering = false;
   /// What the build found of a Django app's static files (kStaticSitePath),
   /// and whether their folder is there; static_site_error says why the
   /// file could not be read, when it could not.

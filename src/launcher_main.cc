@@ -153,6 +153,7 @@ LaunchFacts gather_facts(const std::vector<std::string>& args, const Vars& env,
   auto groups = disk.read_file("/etc/group");
   f.nogroup = groups && ("\n" + *groups).find("\nnogroup:") != std::string::npos;
   f.graceful_sigterm = bundle_has(at.bundle, disk, "graceful-sigterm");
+  f.request_body_buffering = bundle_has(at.bundle, disk, "request-body-buffering");
   if (auto text = disk.read_file(at.home / kStaticSitePath)) {
     try {
       f.static_site = parse_static_site(*text);

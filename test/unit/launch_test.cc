@@ -1127,6 +1127,7 @@ LaunchInputs web_start() {
   in.facts.python = "/app/.heroku/python/bin/python3";
   in.facts.script_exists = true;
   in.facts.graceful_sigterm = true;
+  in.facts.request_body_buffering = true;
   in.facts.locale_installed = [](const std::string& name) { return name == "en_US.UTF-8"; };
   return in;
 }
@@ -1166,8 +1167,9 @@ TEST_CASE("plan_launch: on a dyno, Apache sized to it and supervised for gracefu
              joined(express_defaults("2", "5"),
                     {"--disable-reloading", "--keep-alive-timeout", "100", "--error-log-format",
                      kErrorLogFormat, "--locale", "C.UTF-8", "--include-file", root + "/front.conf",
-                     "--daemon-backlog", "256", "--shutdown-timeout", "25", "--include-file",
-                     root + "/graceful-stop.conf", "wsgi.py"}));
+                     "--daemon-backlog", "256", "--include-file", root + "/request-body.conf",
+                     "--shutdown-timeout", "25", "--include-file", root + "/graceful-stop.conf",
+                     "wsgi.py"}));
   CHECK(plan.argv == expected);
 
   Vars env = {
@@ -1189,11 +1191,13 @@ TEST_CASE("plan_launch: on a dyno, Apache sized to it and supervised for gracefu
   CHECK(plan.supervise->graceful_timeout_s == 25);
   CHECK(plan.supervise->stop_deadline_s == 27);
   CHECK(plan.server_root == root);
-  REQUIRE(plan.files.size() == 2);
+  REQUIRE(plan.files.size() == 3);
   CHECK(plan.files[0].path == root + "/front.conf");
   CHECK(plan.files[0].text == front_conf_text(256));
-  CHECK(plan.files[1].path == root + "/graceful-stop.conf");
-  CHECK(plan.files[1].text == stop_conf_text(25));
+  CHECK(plan.files[1].path == root + "/request-body.conf");
+  CHECK(plan.files[1].text == request_body_conf_text());
+  CHECK(plan.files[2].path == root + "/graceful-stop.conf");
+  CHECK(plan.files[2].text == stop_conf_text(25));
   CHECK_FALSE(plan.run_as);
   CHECK(plan.warnings.empty());
   CHECK(plan.lines ==
@@ -1223,11 +1227,38 @@ TEST_CASE("plan_launch: plain Apache, exec'd, off a dyno or when it cannot stop 
   CHECK_FALSE(plan.supervise);
   CHECK(plan.env.count("WHISKEY_GRACEFUL_SIGTERM") == 0);
   CHECK_FALSE(contains(plan.argv, "--shutdown-timeout"));
-  CHECK(last_value(plan.argv, "--include-file") == "/tmp/mod_wsgi-heroku-1000-5000/front.conf");
-  REQUIRE(plan.files.size() == 1);
+  CHECK(last_value(plan.argv, "--include-file") ==
+        "/tmp/mod_wsgi-heroku-1000-5000/request-body.conf");
+  REQUIRE(plan.files.size() == 2);
   CHECK(plan.files[0].path == "/tmp/mod_wsgi-heroku-1000-5000/front.conf");
   REQUIRE(plan.lines.size() == 2);
   CHECK(plan.lines[1] == why);
+}
+
+TEST_CASE("body_plan: request bodies read whole in daemon mode, unless turned off or impossible",
+          "[launch]") {
+  BodyPlan on = body_plan({}, {"wsgi.py"}, true);
+  CHECK(on.buffer);
+  CHECK(on.why.empty());
+  CHECK(body_plan({{"WHISKEY_BUFFER_REQUEST_BODY", "yes"}}, {}, true).buffer);
+  for (const char* off : {"off", "0", "FALSE", "no"}) {
+    BodyPlan p = body_plan({{"WHISKEY_BUFFER_REQUEST_BODY", off}}, {}, true);
+    CHECK_FALSE(p.buffer);
+    CHECK(p.why == "WHISKEY_BUFFER_REQUEST_BODY=" + std::string(off) +
+                       ": request bodies are streamed to the app as they arrive");
+  }
+  BodyPlan old = body_plan({}, {}, false);
+  CHECK_FALSE(old.buffer);
+  CHECK_THAT(old.why, Contains("predates request body buffering"));
+  // Embedded mode: the thread reading the body runs the app anyway.
+  BodyPlan embedded = body_plan({}, {"wsgi.py", "--embedded-mode"}, true);
+  CHECK_FALSE(embedded.buffer);
+  CHECK(embedded.why.empty());
+  CHECK_THROWS_WITH(body_plan({{"WHISKEY_BUFFER_REQUEST_BODY", "later"}}, {}, true),
+                    Contains("set it to off to stream request bodies"));
+  CHECK_THAT(request_body_conf_text(), Contains("\nBufferRequestBody On\n"));
+  CHECK_THAT(request_body_conf_text(),
+             Contains("LoadModule buffer_module '${MOD_WSGI_MODULES_DIRECTORY}/mod_buffer.so'"));
 }
 
 TEST_CASE("plan_launch: WHISKEY_STOP_TIMEOUT sets the stop's time and its deadline", "[launch]") {
@@ -1397,7 +1428,7 @@ TEST_CASE("plan_launch: New Relic wraps the app's script when it can", "[launch]
   SECTION("wrapped") {
     in.args = {"--processes", "2", "wsgi.py", "--callable-object", "app"};
     LaunchPlan plan = plan_launch(in);
-    REQUIRE(plan.files.size() == 3);
+    REQUIRE(plan.files.size() == 4);
     CHECK(plan.files[0].path == wrapper);
     CHECK(plan.files[0].text == newrelic_wrapper_text("/app/wsgi.py", "wsgi.py", "app"));
     // The wrapper is served where the script was named.
@@ -1429,7 +1460,7 @@ TEST_CASE("plan_launch: New Relic wraps the app's script when it can", "[launch]
           Args{"New Relic is configured, but the newrelic package is not installed (add newrelic "
                "to requirements.txt); starting without the agent"});
     CHECK(plan.argv.back() == "wsgi.py");
-    CHECK(plan.files.size() == 2);
+    CHECK(plan.files.size() == 3);
     CHECK_THAT(plan.lines[0], !Contains("New Relic"));
   }
   SECTION("an app that is not a script: a warning") {
@@ -1439,13 +1470,13 @@ TEST_CASE("plan_launch: New Relic wraps the app's script when it can", "[launch]
           Args{"New Relic is configured, but the app is not served from a script; starting "
                "without the agent"});
     CHECK(plan.argv.back() == "site.wsgi");
-    CHECK(plan.files.size() == 2);
+    CHECK(plan.files.size() == 3);
   }
   SECTION("not configured: nothing said") {
     in.env.erase("NEW_RELIC_LICENSE_KEY");
     LaunchPlan plan = plan_launch(in);
     CHECK(plan.warnings.empty());
-    CHECK(plan.files.size() == 2);
+    CHECK(plan.files.size() == 3);
     CHECK(plan.argv.back() == "wsgi.py");
   }
 }

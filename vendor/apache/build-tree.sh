@@ -87,7 +87,7 @@ for name in apr apr-util httpd; do
   done
 done
 
-features='"graceful-sigterm"'
+features='"graceful-sigterm", "request-body-buffering"'
 http2=--disable-http2
 if pkg-config --exists libnghttp2 2>/dev/null; then
   http2=--enable-http2
