@@ -343,6 +343,54 @@ testWhiskeyStaticFilesOffLeavesThemToTheApp() {
   stopsWithin20Seconds
 }
 
+# A slow upload holds one of Apache's front threads, not a daemon thread:
+# with one daemon process of one thread, the app answers other requests
+# while the body is still arriving, then gets all of it at once.
+testASlowUploadHoldsNoDaemonThread() {
+  useFixture slow_app
+  compileWithCache
+  python_buildpack "$BUILD_DIR" || fail "the Python stand-in failed"
+  MOD_WSGI_PROCESSES=1 MOD_WSGI_THREADS=1 runSlug
+  local body="$SLUG.body" said="$SLUG.upload" before after
+  head -c 300000 /dev/urandom >"$body"
+  # 300 kB at 60 kB/s: five seconds of upload.
+  curl -s --max-time 30 --limit-rate 60k --data-binary "@$body" \
+    -H 'Content-Type: application/octet-stream' "http://127.0.0.1:$PORT_UNDER_TEST/upload" >"$said" &
+  local upload=$!
+  sleep 1.5
+  before=$(date +%s%N)
+  assertEquals "the app answers during the upload" "ok" "$(get "http://127.0.0.1:$PORT_UNDER_TEST/")"
+  after=$(date +%s%N)
+  assertTrue "at once ($(((after - before) / 1000000)) ms), not after the upload" \
+    "[ $(((after - before) / 1000000)) -lt 1000 ]"
+  assertFalse "the app has not been given the upload yet" "grep -aq 'started - in' '$SLUG.web.log'"
+  wait "$upload"
+  assertEquals "the app read every byte" "300000 $(sha256sum "$body" | cut -d' ' -f1)" "$(cat "$said")"
+  rm -f "$body" "$said"
+  stopsWithin20Seconds
+}
+
+# WHISKEY_BUFFER_REQUEST_BODY=off: the body streams to the app as it arrives.
+testWhiskeyBufferRequestBodyOffStreamsTheBody() {
+  useFixture slow_app
+  compileWithCache
+  python_buildpack "$BUILD_DIR" || fail "the Python stand-in failed"
+  MOD_WSGI_PROCESSES=1 MOD_WSGI_THREADS=1 WHISKEY_BUFFER_REQUEST_BODY=off runSlug
+  assertContains "WHISKEY_BUFFER_REQUEST_BODY=off: request bodies are streamed to the app" \
+    "$(cat "$SLUG.web.log")"
+  local body="$SLUG.body" said="$SLUG.upload"
+  head -c 120000 /dev/urandom >"$body"
+  curl -s --max-time 30 --limit-rate 60k --data-binary "@$body" \
+    -H 'Content-Type: application/octet-stream' "http://127.0.0.1:$PORT_UNDER_TEST/upload" >"$said" &
+  local upload=$!
+  assertTrue "the app is given the request while its body is still arriving" \
+    "waitForLog 'started - in'"
+  wait "$upload"
+  assertEquals "every byte" "120000 $(sha256sum "$body" | cut -d' ' -f1)" "$(cat "$said")"
+  rm -f "$body" "$said"
+  stopsWithin20Seconds
+}
+
 testAStreamedResponseArrivesWhole() {
   useFixture streaming_app
   python_buildpack "$BUILD_DIR" || fail "the Python stand-in failed"
