@@ -399,22 +399,28 @@ StopPlan stop_plan(const Vars& env, bool apache_can) {
   return plan;
 }
 
-BodyPlan body_plan(const Vars& env, const std::vector<std::string>& args, bool apache_can) {
-  auto it = env.find("WHISKEY_BUFFER_REQUEST_BODY");
-  std::string value = it == env.end() ? "" : it->second;
-  std::string lower = value;
+std::optional<bool> on_or_off(const Vars& env, const std::string& name, const std::string& advice) {
+  auto it = env.find(name);
+  if (it == env.end() || it->second.empty()) return std::nullopt;
+  std::string lower = it->second;
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  bool off = lower == "0" || lower == "false" || lower == "no" || lower == "off";
-  if (!off &&
-      !(lower.empty() || lower == "1" || lower == "true" || lower == "yes" || lower == "on")) {
-    throw LaunchError("WHISKEY_BUFFER_REQUEST_BODY is '" + value +
-                      "': set it to off to stream request bodies to the app, or unset it");
+  for (const char* on : {"1", "true", "yes", "on"}) {
+    if (lower == on) return true;
   }
+  for (const char* off : {"0", "false", "no", "off"}) {
+    if (lower == off) return false;
+  }
+  throw LaunchError(name + " is '" + it->second + "': " + advice);
+}
+
+BodyPlan body_plan(const Vars& env, const std::vector<std::string>& args, bool apache_can) {
+  const std::string name = "WHISKEY_BUFFER_REQUEST_BODY";
+  auto on = on_or_off(env, name, "set it to off to stream request bodies to the app, or unset it");
   if (has_option(args, "--embedded-mode")) return {};
-  if (off) {
-    return {false, "WHISKEY_BUFFER_REQUEST_BODY=" + value +
-                       ": request bodies are streamed to the app as they arrive"};
+  if (on == false) {
+    return {false,
+            name + "=" + env.at(name) + ": request bodies are streamed to the app as they arrive"};
   }
   if (!apache_can) {
     return {false,

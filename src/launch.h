@@ -199,6 +199,11 @@ StopPlan stop_plan(const Vars& env, bool apache_can);
 /// Apache's configuration for a graceful stop of `seconds`.
 std::string stop_conf_text(int seconds);
 
+/// A config var that turns something on or off: nullopt when unset or
+/// empty, true for 1, true, yes or on, false for 0, false, no or off (in any
+/// case). Throws LaunchError for another value: "NAME is 'value': `advice`".
+std::optional<bool> on_or_off(const Vars& env, const std::string& name, const std::string& advice);
+
 /// What becomes of request bodies.
 struct BodyPlan {
   bool buffer = false;

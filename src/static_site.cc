@@ -92,19 +92,11 @@ bool compressible(std::string_view name) {
 StaticPlan static_plan(const Vars& env, const std::vector<std::string>& args,
                        const std::optional<StaticSite>& site, bool root_exists) {
   if (!site) return {};
-  auto it = env.find("WHISKEY_STATIC_FILES");
-  std::string value = it == env.end() ? "" : it->second;
-  std::string lower = value;
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string name = "WHISKEY_STATIC_FILES";
+  auto on =
+      on_or_off(env, name, "set it to off to leave Django's static files to the app, or unset it");
   const std::string what = "Django's static files (" + site->url + ")";
-  if (lower == "0" || lower == "false" || lower == "no" || lower == "off") {
-    return {false, "WHISKEY_STATIC_FILES=" + value + ": " + what + " are left to the app"};
-  }
-  if (!(lower.empty() || lower == "1" || lower == "true" || lower == "yes" || lower == "on")) {
-    throw LaunchError("WHISKEY_STATIC_FILES is '" + value +
-                      "': set it to off to leave Django's static files to the app, or unset it");
-  }
+  if (on == false) return {false, name + "=" + env.at(name) + ": " + what + " are left to the app"};
   for (std::size_t i = 0; i + 1 < args.size(); ++i) {
     if (args[i] == "--url-alias" &&
         without_trailing_slashes(args[i + 1]) == without_trailing_slashes(site->url)) {
