@@ -1235,6 +1235,30 @@ TEST_CASE("plan_launch: plain Apache, exec'd, off a dyno or when it cannot stop 
   CHECK(plan.lines[1] == why);
 }
 
+TEST_CASE("plan_launch: the build's static site becomes an include file", "[launch]") {
+  LaunchInputs in = web_start();
+  in.facts.static_site = StaticSite{"/static/", "staticfiles", "project.settings"};
+  in.facts.static_root_exists = true;
+  LaunchPlan plan = plan_launch(in);
+  const fs::path conf = "/tmp/mod_wsgi-heroku-1000-5000/static-files.conf";
+  auto file = std::find_if(plan.files.begin(), plan.files.end(),
+                           [&](const PlannedFile& f) { return f.path == conf; });
+  REQUIRE(file != plan.files.end());
+  CHECK_THAT(file->text, Contains("Alias \"/static/\" \"/app/staticfiles/\""));
+  auto include = std::find(plan.argv.begin(), plan.argv.end(), conf.string());
+  REQUIRE(include != plan.argv.begin());
+  CHECK(*(include - 1) == "--include-file");
+  CHECK(std::find(include, plan.argv.end(), "wsgi.py") != plan.argv.end());  // theirs last
+
+  in.facts.static_site.reset();
+  in.facts.static_site_error = "cannot be read: it is not a JSON object";
+  plan = plan_launch(in);
+  CHECK(std::none_of(plan.files.begin(), plan.files.end(),
+                     [&](const PlannedFile& f) { return f.path == conf; }));
+  REQUIRE(plan.warnings.size() == 1);
+  CHECK_THAT(plan.warnings[0], Contains(".whiskey/static-files.json cannot be read"));
+}
+
 TEST_CASE("body_plan: request bodies read whole in daemon mode, unless turned off or impossible",
           "[launch]") {
   BodyPlan on = body_plan({}, {"wsgi.py"}, true);

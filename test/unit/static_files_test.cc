@@ -6,8 +6,6 @@
 #include <sstream>
 
 #include "fakes.h"
-#include "launch.h"
-#include "launch_plan.h"
 #include "memory_disk.h"
 #include "static_site.h"
 
@@ -147,35 +145,6 @@ TEST_CASE("static_conf_text: an alias, compressed copies, and caching by name", 
   CHECK_THAT(conf, Contains("<FilesMatch \"\\.[0-9a-f]{12}\\.\">"));
   CHECK_THAT(conf, Contains("public, max-age=315360000, immutable"));
   CHECK_THAT(conf, Contains("Header set Cache-Control \"public, max-age=60\""));
-}
-
-TEST_CASE("plan_launch: the build's static site becomes an include file", "[static]") {
-  LaunchInputs in;
-  in.args = {"wsgi.py"};
-  in.env = {{"HOME", "/app"}, {"PORT", "5000"}, {"PATH", "/usr/bin:/bin"}};
-  in.facts.uid = 1000;
-  in.facts.cwd = "/app";
-  in.facts.script_exists = true;
-  in.facts.static_site = kSite;
-  in.facts.static_root_exists = true;
-  LaunchPlan plan = plan_launch(in);
-  const fs::path conf = "/tmp/mod_wsgi-heroku-1000-5000/static-files.conf";
-  auto file = std::find_if(plan.files.begin(), plan.files.end(),
-                           [&](const PlannedFile& f) { return f.path == conf; });
-  REQUIRE(file != plan.files.end());
-  CHECK_THAT(file->text, Contains("Alias \"/static/\" \"/app/staticfiles/\""));
-  auto include = std::find(plan.argv.begin(), plan.argv.end(), conf.string());
-  REQUIRE(include != plan.argv.begin());
-  CHECK(*(include - 1) == "--include-file");
-  CHECK(std::find(include, plan.argv.end(), "wsgi.py") != plan.argv.end());  // theirs last
-
-  in.facts.static_site.reset();
-  in.facts.static_site_error = "cannot be read: it is not a JSON object";
-  plan = plan_launch(in);
-  CHECK(std::none_of(plan.files.begin(), plan.files.end(),
-                     [&](const PlannedFile& f) { return f.path == conf; }));
-  REQUIRE(plan.warnings.size() == 1);
-  CHECK_THAT(plan.warnings[0], Contains(".whiskey/static-files.json cannot be read"));
 }
 
 TEST_CASE("parse_django_probe: the marked line, after whatever the app printed", "[static]") {
