@@ -89,14 +89,15 @@ void relocate_bundle(const fs::path& bundle, Disk& disk) {
   }
 }
 
-/// Whether the bundle's Apache has `feature` (see BundleInfo::features).
-bool bundle_has(const fs::path& bundle, const Disk& disk, const std::string& feature) {
+/// What the bundle says of itself, for its features (BundleInfo::features);
+/// nullopt when it says nothing readable (relocate_bundle says what is wrong).
+std::optional<BundleInfo> bundle_info(const fs::path& bundle, const Disk& disk) {
   auto json = disk.read_file(bundle / kBundleInfoPath);
-  if (!json) return false;
+  if (!json) return std::nullopt;
   try {
-    return parse_bundle_info(*json).has_feature(feature);
+    return parse_bundle_info(*json);
   } catch (const std::exception&) {
-    return false;  // relocate_bundle says what is wrong with it
+    return std::nullopt;
   }
 }
 
@@ -152,8 +153,10 @@ LaunchFacts gather_facts(const std::vector<std::string>& args, const Vars& env,
   }
   auto groups = disk.read_file("/etc/group");
   f.nogroup = groups && ("\n" + *groups).find("\nnogroup:") != std::string::npos;
-  f.graceful_sigterm = bundle_has(at.bundle, disk, "graceful-sigterm");
-  f.request_body_buffering = bundle_has(at.bundle, disk, "request-body-buffering");
+  if (auto info = bundle_info(at.bundle, disk)) {
+    f.graceful_sigterm = info->has_feature("graceful-sigterm");
+    f.request_body_buffering = info->has_feature("request-body-buffering");
+  }
   if (auto text = disk.read_file(at.home / kStaticSitePath)) {
     try {
       f.static_site = parse_static_site(*text);
